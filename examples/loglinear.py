@@ -1,0 +1,18 @@
+"""Multinomial log-linear (softmax) regression with an L2 penalty on the weights."""
+
+import numpy as np
+from scipy.special import logsumexp
+
+
+def loss(W, X, Y, lam):
+    logits = X @ W
+    log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+    return -np.sum(Y * log_probs) / X.shape[0] + lam * np.sum(W**2)
+
+
+def example():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 4))
+    W = 0.1 * rng.normal(size=(4, 3))
+    Y = np.eye(3)[rng.integers(3, size=30)]
+    return W, X, Y, 0.01

@@ -1,0 +1,29 @@
+"""srcdiff: NumPy function in, readable standalone gradient source out."""
+
+from .api import grad, print_source, value_and_grad
+from .errors import (
+    InvalidWrt,
+    NeedsExample,
+    NonScalarOutput,
+    NoSource,
+    PathChanged,
+    SrcdiffError,
+    TraceError,
+    UnsupportedPrimitive,
+    UnsupportedSyntax,
+)
+
+__all__ = [
+    "InvalidWrt",
+    "NeedsExample",
+    "NoSource",
+    "NonScalarOutput",
+    "PathChanged",
+    "SrcdiffError",
+    "TraceError",
+    "UnsupportedPrimitive",
+    "UnsupportedSyntax",
+    "grad",
+    "print_source",
+    "value_and_grad",
+]

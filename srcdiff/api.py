@@ -1,0 +1,145 @@
+"""``grad``, ``value_and_grad`` and ``print_source``: the in-process API.
+
+A gradient function traces on its first call with the actual arguments,
+compiles the emitted module, and caches one compiled derivative per ``Spec``.
+When a guard in a compiled derivative fails (the inputs take another path),
+it traces again on those inputs and keeps both versions.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import InvalidWrt, PathChanged
+from .format import header_lines, source_text
+from .parse import parse
+from .pipeline import Derivative, derive
+from .spec import Spec, bind_arguments, make_spec
+
+Wrt = str | int | Sequence[str | int] | None
+# Paths kept per specialisation before the oldest is dropped.
+_MAX_PATHS = 8
+
+
+def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
+    """Compile the emitted module (via ``ast.unparse``; black is not needed)."""
+    text = ast.unparse(derivative.emitted.module) + "\n"
+    filename = f"<srcdiff {derivative.source.file}:{derivative.name}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": "srcdiff_generated"}
+    namespace.update(derivative.emitted.constants)
+    exec(compile(text, filename, "exec"), namespace)
+    if "PathChanged" in namespace:
+        namespace["PathChanged"] = PathChanged
+    fn: Callable[..., Any] = namespace[derivative.name]
+    return fn
+
+
+def resolve_wrt(fn: Any, wrt: Wrt) -> tuple[str, ...]:
+    """Parameter names from a name, an index, or a sequence of them."""
+    source = parse(fn)
+    args = source.node.args
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    items = [0] if wrt is None else [wrt] if isinstance(wrt, (str, int)) else list(wrt)
+    names = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise InvalidWrt(
+                    f"wrt={item} is out of range: {source.name} has "
+                    f"{len(params)} parameters",
+                    source.loc(source.node),
+                    f"Choose from: {', '.join(params)}.",
+                )
+            names.append(params[item])
+        elif isinstance(item, str) and item in params:
+            names.append(item)
+        else:
+            raise InvalidWrt(
+                f"wrt={item!r} is not a parameter of {source.name}",
+                source.loc(source.node),
+                f"Choose from: {', '.join(params)}.",
+            )
+    return tuple(names)
+
+
+class GradFunction:
+    """The derivative of a NumPy function; call it like the function itself."""
+
+    def __init__(self, fn: Any, wrt: Wrt, value: bool) -> None:
+        self.fn = fn
+        self.wrt = resolve_wrt(fn, wrt)
+        self.value = value
+        self.__name__ = f"{fn.__name__}_{'value_and_grad' if value else 'grad'}"
+        self.__doc__ = (
+            f"Gradient of {fn.__name__} with respect to {', '.join(self.wrt)}."
+        )
+        self._paths: dict[Spec, list[tuple[Derivative, Callable[..., Any]]]] = {}
+        self._latest: Derivative | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        arguments = bind_arguments(self.fn, args, kwargs)
+        spec = make_spec(self.wrt, self.value, arguments)
+        paths = self._paths.setdefault(spec, [])
+        for derivative, compiled in paths:
+            try:
+                result = compiled(*args, **kwargs)
+            except PathChanged:
+                continue
+            self._latest = derivative
+            return result
+        derivative = derive(self.fn, spec, arguments)
+        compiled = compile_derivative(derivative)
+        paths.append((derivative, compiled))
+        del paths[:-_MAX_PATHS]
+        self._latest = derivative
+        return compiled(*args, **kwargs)
+
+    def derivative(self, *args: Any, **kwargs: Any) -> Derivative:
+        """The derivative for these arguments, or the shape-generic one."""
+        if not args and not kwargs:
+            if self._latest is not None:
+                return self._latest
+            return derive(self.fn, make_spec(self.wrt, self.value, None), None)
+        arguments = bind_arguments(self.fn, args, kwargs)
+        return derive(self.fn, make_spec(self.wrt, self.value, arguments), arguments)
+
+    @property
+    def source(self) -> str:
+        """The emitted module as text: the latest specialisation, or the generic one."""
+        return render(self.derivative())
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self.source}```"
+
+    def __repr__(self) -> str:
+        return f"<srcdiff gradient {self.__name__} of {self.fn.__qualname__}>"
+
+
+def render(derivative: Derivative, command: str = "") -> str:
+    return source_text(derivative.emitted, header_lines(derivative, command))
+
+
+def grad(fn: Any = None, wrt: Wrt = None) -> Any:
+    """The gradient of scalar ``fn`` with respect to ``wrt`` (default: first parameter).
+
+    Usable as ``grad(f)``, ``@grad`` and ``@grad(wrt="y")``.
+    """
+    if fn is None:
+        return lambda f: GradFunction(f, wrt, value=False)
+    return GradFunction(fn, wrt, value=False)
+
+
+def value_and_grad(fn: Any = None, wrt: Wrt = None) -> Any:
+    """Like ``grad``, but the function returns ``(value, gradient)``."""
+    if fn is None:
+        return lambda f: GradFunction(f, wrt, value=True)
+    return GradFunction(fn, wrt, value=True)
+
+
+def print_source(g: GradFunction, *args: Any, **kwargs: Any) -> None:
+    """Print the derivative's source: for these arguments, or as ``g.source``."""
+    print(render(g.derivative(*args, **kwargs)), end="")

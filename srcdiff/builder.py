@@ -1,0 +1,254 @@
+"""Append IR statements, evaluating them on the example as they are built.
+
+``Builder.bind`` is the one way statements enter a program. It evaluates each
+statement on concrete values when the trace has them (so later decisions can
+read shapes and values), folds operations on constants, and applies the
+algebraic identities (``x * 1``, ``x + 0``, ``--x``) that keep adjoint code
+from reading like a tape dump.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import Loc, TraceError
+from .ir import UNKNOWN, Assign, Const, Guard, Var, walk_vars
+from .primitives import ADD, DIV, MUL, NEG, POW, PRIMS, SUB, Prim
+
+_BROADCAST_TO = PRIMS[np.broadcast_to]
+_ELEMENTWISE = (ADD, SUB, MUL, DIV)
+# Operations that only rearrange elements: a scalar fill stays a scalar fill.
+_SHAPE_ONLY = tuple(
+    PRIMS[f]
+    for f in (np.broadcast_to, np.expand_dims, np.reshape, np.squeeze, np.transpose)
+)
+
+
+def is_traced(value: Any) -> bool:
+    """Whether a nested value holds anything that must appear in emitted code."""
+    if isinstance(value, (Var, Const)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(is_traced(v) for v in value)
+    if isinstance(value, dict):
+        return any(is_traced(v) for v in value.values())
+    if isinstance(value, slice):
+        return is_traced((value.start, value.stop, value.step))
+    return False
+
+
+def concrete(value: Any) -> Any:
+    """Replace Vars and Consts in a nested value by their concrete values."""
+    if isinstance(value, Var):
+        return value.value
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, tuple):
+        return tuple(concrete(v) for v in value)
+    if isinstance(value, list):
+        return [concrete(v) for v in value]
+    if isinstance(value, dict):
+        return {k: concrete(v) for k, v in value.items()}
+    if isinstance(value, slice):
+        return slice(concrete(value.start), concrete(value.stop), concrete(value.step))
+    return value
+
+
+def all_known(value: Any) -> bool:
+    return all(v.known for v in walk_vars(value))
+
+
+def is_scalar_const(value: Any, target: float | None = None) -> bool:
+    if isinstance(value, (Var, Const)) or not isinstance(
+        value, (int, float, complex, np.number)
+    ):
+        return False
+    return target is None or bool(value == target)
+
+
+def shape_of(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, Var):
+        return value.shape
+    return np.shape(concrete(value))
+
+
+class Builder:
+    """Collects statements for one program (forward and adjoint sweeps)."""
+
+    def __init__(self) -> None:
+        self.stmts: list[Assign | Guard] = []
+        self.defs: dict[Var, Assign] = {}
+        # The location of the statement being built, for those simplify adds.
+        self._loc: Loc | None = None
+
+    def guard(self, cond: Any, expect: bool, loc: Loc | None, text: str) -> None:
+        self.stmts.append(Guard(cond, expect, loc, text))
+
+    def bind(
+        self,
+        prim: Prim,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+        loc: Loc | None = None,
+    ) -> Any:
+        """Apply ``prim``; return a Var, or a plain value if nothing is traced.
+
+        An array computed from constants still becomes a statement, so emitted
+        code says ``np.zeros(n)`` rather than spelling out the array.
+        """
+        kwargs = kwargs or {}
+        if not is_traced(args) and not is_traced(kwargs):
+            value = self._evaluate(prim, args, kwargs, loc)
+            if not isinstance(value, np.ndarray):
+                return value
+        self._loc = loc
+        if prim in _ELEMENTWISE:
+            scalars = tuple(self._unbroadcast_scalar(a, args) for a in args)
+            args = scalars if is_traced(scalars) else args
+        simpler = self._simplify(prim, args)
+        if simpler is not None:
+            return simpler[0]
+        value = UNKNOWN
+        if all_known(args) and all_known(kwargs):
+            value = self._evaluate(prim, args, kwargs, loc)
+            fill = self._scalar_fill(args[0]) if prim in _SHAPE_ONLY else None
+            if fill is not None:
+                return self._derived(_BROADCAST_TO, (fill, np.shape(value)))
+        var = Var(prim.name, value, loc)
+        stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
+        self.stmts.append(stmt)
+        self.defs[var] = stmt
+        return var
+
+    def _evaluate(self, prim: Prim, args: Any, kwargs: Any, loc: Loc | None) -> Any:
+        try:
+            with np.errstate(all="ignore"):
+                return prim.impl(*concrete(args), **concrete(kwargs))
+        except Exception as exc:
+            raise TraceError(
+                f"{prim.name} failed on the example values: {exc}",
+                loc,
+                "Check the shapes and types of the example arguments.",
+            ) from None
+
+    def _derived(self, prim: Prim, args: tuple[Any, ...]) -> Any:
+        return self.bind(prim, args, loc=self._loc)
+
+    def _simplify(self, prim: Prim, args: tuple[Any, ...]) -> tuple[Any] | None:
+        """Algebraic identities; a 1-tuple holding the result, or None."""
+        if prim is NEG:
+            inner = self._negated(args[0])
+            return None if inner is None else (inner,)
+        if prim in _ELEMENTWISE:
+            x, y = args
+            return (
+                self._identity(prim, x, y)
+                or self._combine_fills(prim, x, y)
+                or self._pull_negation(prim, x, y)
+            )
+        if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
+            return (args[0],)
+        if prim is _BROADCAST_TO:
+            x, shape = args[0], args[1]
+            if not is_traced(shape) and shape_of(x) == tuple(np.atleast_1d(shape)):
+                return (x,)
+        return None
+
+    def _identity(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
+        """``x * 1``, ``x + 0``, ``0 - x``, ``x / 1`` and broadcast scalars."""
+        if prim is MUL:
+            for a, b in ((x, y), (y, x)):
+                if is_scalar_const(b, 1) and _keeps_shape(a):
+                    return (a,)
+        if prim is ADD:
+            for a, b in ((x, y), (y, x)):
+                if is_scalar_const(b, 0) and _keeps_shape(a):
+                    return (a,)
+        if prim is SUB and is_scalar_const(y, 0) and _keeps_shape(x):
+            return (x,)
+        if prim is SUB and is_scalar_const(x, 0) and _keeps_shape(y):
+            return (self._derived(NEG, (y,)),)
+        if prim is DIV and is_scalar_const(y, 1) and _keeps_shape(x):
+            return (x,)
+        return None
+
+    def _combine_fills(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
+        """``broadcast_to(a, s) * c``, ``c`` a scalar, is ``broadcast_to(a * c, s)``."""
+        fx, fy = self._scalar_fill(x), self._scalar_fill(y)
+        if fx is not None and shape_of(y) == ():
+            shape = x.shape
+            inner = self._derived(prim, (fx, y))
+        elif fy is not None and shape_of(x) == ():
+            shape = y.shape
+            inner = self._derived(prim, (x, fy))
+        else:
+            return None
+        if shape is None:
+            return None
+        return (self._derived(_BROADCAST_TO, (inner, shape)),)
+
+    def _pull_negation(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
+        """Move minus signs outwards, where they cancel: ``-a * b`` is ``-(a * b)``."""
+        nx, ny = self._negated(x), self._negated(y)
+        if nx is None and ny is None:
+            return None
+        if prim in (MUL, DIV):
+            if nx is not None and ny is not None:
+                return (self._derived(prim, (nx, ny)),)
+            inner = self._derived(prim, (nx, y) if nx is not None else (x, ny))
+            return (self._derived(NEG, (inner,)),)
+        if prim is ADD:
+            if nx is not None and ny is not None:
+                return (self._derived(NEG, (self._derived(ADD, (nx, ny)),)),)
+            return (
+                (
+                    self._derived(SUB, (y, nx))
+                    if nx is not None
+                    else self._derived(SUB, (x, ny))
+                ),
+            )
+        # SUB
+        if nx is not None and ny is not None:
+            return (self._derived(SUB, (ny, nx)),)
+        if ny is not None:
+            return (self._derived(ADD, (x, ny)),)
+        return (self._derived(NEG, (self._derived(ADD, (nx, y)),)),)
+
+    def _negated(self, value: Any) -> Any:
+        """``a`` if ``value`` is ``-a`` (a temporary) or a negative constant."""
+        if is_scalar_const(value) and not isinstance(value, complex) and value < 0:
+            return -value
+        if isinstance(value, Var) and value.kind == "temp" and value in self.defs:
+            stmt = self.defs[value]
+            if stmt.prim is NEG:
+                return stmt.args[0]
+        return None
+
+    def _scalar_fill(self, value: Any) -> Any:
+        """``c`` when ``value`` is ``np.broadcast_to(c, shape)`` of a scalar ``c``."""
+        if not isinstance(value, Var) or value not in self.defs:
+            return None
+        stmt = self.defs[value]
+        if stmt.prim is not _BROADCAST_TO:
+            return None
+        fill = stmt.args[0]
+        return fill if is_scalar_const(fill) or shape_of(fill) == () else None
+
+    def _unbroadcast_scalar(self, arg: Any, args: tuple[Any, ...]) -> Any:
+        """``broadcast_to(c, s) * y`` with ``y`` of shape ``s`` is just ``c * y``."""
+        fill = self._scalar_fill(arg)
+        if fill is None or not isinstance(arg, Var):
+            return arg
+        others = [a for a in args if a is not arg]
+        if others and all(shape_of(o) == arg.shape for o in others):
+            return fill
+        return arg
+
+
+def _keeps_shape(value: Any) -> bool:
+    """Dropping a scalar operand keeps the result as-is for float-like values."""
+    if isinstance(value, Var):
+        return not value.known or np.issubdtype(value.dtype, np.inexact)
+    return isinstance(value, Const) and np.issubdtype(value.value.dtype, np.inexact)

@@ -1,0 +1,49 @@
+"""Small functions an emitted file may need, copied there from this source.
+
+Each is plain NumPy, standalone and readable, because it is printed verbatim
+into derivative files that import nothing but NumPy. They are used only where
+shapes are unknown at emission time (no example) or the operation has no
+one-line NumPy spelling.
+"""
+
+import numpy as np
+
+
+def unbroadcast(grad, like):
+    """Sum `grad` over the axes that broadcasting added to `like`'s shape."""
+    shape = np.shape(like)
+    while np.ndim(grad) > len(shape):
+        grad = np.sum(grad, axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and np.shape(grad)[axis] != 1:
+            grad = np.sum(grad, axis=axis, keepdims=True)
+    return grad
+
+
+def scatter_add(grad, shape, index):
+    """Zeros of `shape` with `grad` added at `index` (repeats accumulate)."""
+    out = np.zeros(shape, dtype=np.result_type(grad, float))
+    np.add.at(out, index, grad)
+    return out
+
+
+def matmul_left_grad(grad, a, b):
+    """Adjoint of `a` in `a @ b`, for any number of dimensions."""
+    a, b = np.asarray(a), np.asarray(b)
+    if b.ndim == 1:
+        return unbroadcast(np.multiply.outer(grad, b), a)
+    if a.ndim == 1:
+        return unbroadcast(grad[..., None, :] @ np.swapaxes(b, -1, -2), a[None])[0]
+    return unbroadcast(grad @ np.swapaxes(b, -1, -2), a)
+
+
+def matmul_right_grad(grad, a, b):
+    """Adjoint of `b` in `a @ b`, for any number of dimensions."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 1 and b.ndim == 1:
+        return grad * a
+    if a.ndim == 1:
+        return unbroadcast(a[:, None] * grad[..., None, :], b)
+    if b.ndim == 1:
+        return unbroadcast(np.swapaxes(a, -1, -2) @ grad[..., None], b[:, None])[:, 0]
+    return unbroadcast(np.swapaxes(a, -1, -2) @ grad, b)

@@ -1,0 +1,145 @@
+"""The intermediate representation: straight-line SSA over NumPy primitives.
+
+After ``trace``, a program is a list of statements, each of which either
+assigns one fresh ``Var`` (``Assign``) or re-checks a decision the trace took
+(``Guard``). Arguments of an ``Assign`` are nested Python values (tuples,
+lists, slices, numbers, None) whose leaves may be ``Var`` or ``Const``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import Loc
+
+if TYPE_CHECKING:
+    from .primitives import Prim
+
+
+class _Unknown:
+    """Marks a value the trace does not know (no example was given)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(eq=False)
+class Var:
+    """One SSA value. ``value`` is concrete when an example was traced."""
+
+    hint: str
+    value: Any = UNKNOWN
+    loc: Loc | None = None
+    # "user": a name from the user's source; "param": a parameter leaf;
+    # "adjoint": the adjoint of a user-named value; "temp": anything else.
+    kind: str = "temp"
+    # Parameter leaves: the access path inside their argument, e.g. (0, "W").
+    path: tuple[Any, ...] = ()
+    # Adjoints of named values: the value this is the adjoint of.
+    adjoint_of: Var | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.value is not UNKNOWN
+
+    @property
+    def shape(self) -> tuple[int, ...] | None:
+        return np.shape(self.value) if self.known else None
+
+    @property
+    def dtype(self) -> np.dtype[Any] | None:
+        return np.result_type(self.value) if self.known else None
+
+    def __repr__(self) -> str:
+        return f"%{self.hint}"
+
+
+@dataclass(eq=False)
+class Const:
+    """A named array constant (a closure or global array the function reads)."""
+
+    name: str
+    value: np.ndarray[Any, Any]
+
+
+@dataclass(eq=False)
+class Assign:
+    var: Var
+    prim: Prim
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    loc: Loc | None = None
+
+
+@dataclass(eq=False)
+class Guard:
+    """Re-check at run time that ``cond`` is still ``expect``."""
+
+    cond: Any
+    expect: bool
+    loc: Loc | None
+    text: str
+
+
+Stmt = Assign | Guard
+
+
+@dataclass
+class Program:
+    """A traced function: inputs, statements, and what it returns.
+
+    ``inputs`` maps each parameter name to what it holds at trace time: a Var,
+    a nested container of Vars, or a static Python value. ``backward_start``
+    is the index of the first statement of the adjoint sweep, if any.
+    """
+
+    name: str
+    params: list[str]
+    inputs: dict[str, Any]
+    stmts: list[Stmt]
+    output: Any
+    statics: dict[str, Any] = field(default_factory=dict)
+    backward_start: int | None = None
+
+
+def walk_vars(value: Any) -> Iterator[Var]:
+    """Every Var inside a nested argument value, in order."""
+    if isinstance(value, Var):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from walk_vars(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from walk_vars(item)
+    elif isinstance(value, slice):
+        yield from walk_vars((value.start, value.stop, value.step))
+
+
+def stmt_inputs(stmt: Stmt) -> Iterator[Var]:
+    if isinstance(stmt, Guard):
+        yield from walk_vars(stmt.cond)
+    else:
+        yield from walk_vars(stmt.args)
+        yield from walk_vars(stmt.kwargs)
+
+
+def dump(program: Program) -> str:
+    """A compact text form for tests and ``--dump``: one statement a line."""
+    lines = []
+    for stmt in program.stmts:
+        if isinstance(stmt, Guard):
+            lines.append(f"guard {stmt.cond!r} is {stmt.expect}")
+        else:
+            args = ", ".join(repr(a) for a in stmt.args)
+            kwargs = "".join(f", {k}={v!r}" for k, v in stmt.kwargs.items())
+            lines.append(f"{stmt.var!r} = {stmt.prim.name}({args}{kwargs})")
+    lines.append(f"return {program.output!r}")
+    return "\n".join(lines)

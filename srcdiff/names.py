@@ -1,0 +1,121 @@
+"""Deterministic, readable names for every value an emitted function holds.
+
+User names are kept; a reassigned name gets a numbered version (``h``,
+``h_2``); parameter leaves that share a name are numbered by position
+(``W1``, ``W2``); the adjoint of ``h`` is ``dh``; temporaries are named after
+what they compute (``exp_z``). Names are handed out in program order, so the
+same program always gets the same names.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from .ir import Var
+
+# Longer descriptions make worse names than a plain one.
+_LONGEST = 20
+
+
+class Namer:
+    def __init__(self, reserved: Iterable[str]) -> None:
+        self.taken = set(reserved)
+        self.names: dict[Var, str] = {}
+
+    def fresh(self, base: str) -> str:
+        base = _identifier(base)
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        n = 2
+        while f"{base}_{n}" in self.taken:
+            n += 1
+        self.taken.add(f"{base}_{n}")
+        return f"{base}_{n}"
+
+    def name_params(self, params: dict[str, list[Var]]) -> None:
+        """Parameters keep their names; leaves sharing a name are numbered."""
+        leaves = [v for vs in params.values() for v in vs if v.path]
+        counts = Counter(v.hint for v in leaves)
+        seen: Counter[str] = Counter()
+        for param, vars_ in params.items():
+            for var in vars_:
+                if not var.path:
+                    self.names[var] = param
+                    continue
+                seen[var.hint] += 1
+                base = (
+                    var.hint if counts[var.hint] == 1 else f"{var.hint}{seen[var.hint]}"
+                )
+                self.names[var] = self.fresh(base)
+
+    def name(self, var: Var, render_hint: str = "") -> str:
+        if var in self.names:
+            return self.names[var]
+        if var.kind == "adjoint" and var.adjoint_of is not None:
+            base = "d" + self.name(var.adjoint_of)
+        elif var.kind in ("user", "param", "leaf"):
+            base = var.hint
+        else:
+            base = render_hint or var.hint
+        self.names[var] = self.fresh(base)
+        return self.names[var]
+
+
+_OPS = {
+    ast.Add: "plus",
+    ast.Sub: "minus",
+    ast.Mult: "times",
+    ast.Div: "over",
+    ast.Pow: "pow",
+    ast.MatMult: "dot",
+}
+_NUMBERS = {0: "zero", 1: "one", 2: "two", 0.5: "half"}
+
+
+def temp_hint(expr: ast.expr) -> str:
+    """A name for a temporary that says what it computes: ``exp_neg_z``."""
+    words = _describe(expr)
+    if words and len(words) <= _LONGEST:
+        return words
+    if isinstance(expr, ast.Call):
+        return _call_name(expr) or "t"
+    return "t"
+
+
+def _describe(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) and node.value in _NUMBERS:
+        return _NUMBERS[node.value]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _describe(node.operand)
+        return inner and f"neg_{inner}"
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        left, right = _describe(node.left), _describe(node.right)
+        return left and right and f"{left}_{_OPS[type(node.op)]}_{right}"
+    if isinstance(node, ast.Call) and node.args:
+        name, arg = _call_name(node), _describe(node.args[0])
+        return name and arg and f"{name}_{arg}"
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        inner = _describe(node.value)
+        return inner and f"{inner}_T"
+    return ""
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _identifier(text: str) -> str:
+    text = re.sub(r"\W", "_", text).strip("_") or "v"
+    if text[0].isdigit():
+        text = "v" + text
+    return text + "_" if keyword.iskeyword(text) else text

@@ -1,0 +1,205 @@
+"""The stages in order: parse -> fence -> trace -> reverse -> simplify -> emit.
+
+This module is the contents page: ``derive`` calls each stage once and
+passes its typed result to the next.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import fence, simplify
+from .builder import Builder
+from .emit import Emitted, emit, literal
+from .errors import InvalidWrt, NonScalarOutput
+from .ir import UNKNOWN, Program, Var, walk_vars
+from .parse import Source, parse
+from .reverse import gradients
+from .spec import Spec
+from .trace import Tracer
+
+
+@dataclass
+class Derivative:
+    source: Source
+    spec: Spec
+    program: Program
+    emitted: Emitted
+
+    @property
+    def name(self) -> str:
+        return self.emitted.name
+
+
+def derive(
+    fn: types.FunctionType, spec: Spec, arguments: dict[str, Any] | None
+) -> Derivative:
+    """Trace ``fn`` (on ``arguments`` if given) and emit its derivative."""
+    source = parse(fn)
+    fence.check(source)
+    params = _param_names(source)
+    inputs = make_inputs(params, arguments, fn)
+    _check_wrt(source, spec.wrt, params, inputs)
+
+    tracer = Tracer(Builder())
+    output = tracer.run_top(source, inputs)
+    _check_scalar(source, output)
+    backward_start = len(tracer.builder.stmts)
+    grads = gradients(tracer, output, [inputs[name] for name in spec.wrt])
+    result: Any = grads[0] if len(grads) == 1 else tuple(grads)
+    if spec.value:
+        result = (output, result)
+    statics = {
+        name: inputs[name]
+        for name in params
+        if name in tracer.static_reads and not isinstance(inputs[name], Var)
+    }
+    program = Program(
+        source.name,
+        params,
+        inputs,
+        tracer.builder.stmts,
+        result,
+        statics,
+        backward_start,
+    )
+    program = simplify.run(program)
+    suffix = "value_and_grad" if spec.value else "grad"
+    what = "Value and gradient" if spec.value else "Gradient"
+    doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
+    emitted = emit(program, f"{source.name}_{suffix}", doc, _signature(source, fn))
+    return Derivative(source, spec, program, emitted)
+
+
+def _param_names(source: Source) -> list[str]:
+    args = source.node.args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def make_inputs(
+    params: list[str], arguments: dict[str, Any] | None, fn: Any
+) -> dict[str, Any]:
+    """What each parameter holds at trace time: Vars for data, values for the rest."""
+    if arguments is None:
+        defaults = _defaults(fn)
+        return {
+            name: (
+                defaults[name]
+                if name in defaults and _is_static(defaults[name])
+                else Var(name, UNKNOWN, kind="param")
+            )
+            for name in params
+        }
+    return {name: _input(name, arguments[name], ()) for name in params}
+
+
+def _input(name: str, value: Any, path: tuple[Any, ...]) -> Any:
+    if isinstance(value, (np.ndarray, np.generic, float, complex)) and not isinstance(
+        value, bool
+    ):
+        if not path:
+            return Var(name, value, kind="param")
+        return Var("_".join([name, *map(str, path)]), value, kind="leaf", path=path)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_input(name, v, (*path, i)) for i, v in enumerate(value))
+    if isinstance(value, dict):
+        return {k: _input(name, v, (*path, k)) for k, v in value.items()}
+    return value
+
+
+def _is_static(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, str))
+
+
+def _defaults(fn: Any) -> dict[str, Any]:
+    import inspect
+
+    return {
+        name: p.default
+        for name, p in inspect.signature(fn).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def _check_wrt(
+    source: Source, wrt: tuple[str, ...], params: list[str], inputs: dict[str, Any]
+) -> None:
+    loc = source.loc(source.node)
+    for name in wrt:
+        if name not in params:
+            raise InvalidWrt(
+                f"wrt={name!r} is not a parameter of {source.name}",
+                loc,
+                f"Choose from: {', '.join(params)}.",
+            )
+        leaves = list(walk_vars(inputs[name]))
+        if not leaves:
+            raise InvalidWrt(
+                f"wrt={name!r} holds {inputs[name]!r}, which has no gradient",
+                loc,
+                "Differentiate with respect to a float array or float argument; "
+                "pass ints as floats (e.g. 2.0) if you want their gradient.",
+            )
+        for leaf in leaves:
+            if leaf.known and not np.issubdtype(leaf.dtype, np.inexact):
+                raise InvalidWrt(
+                    f"wrt={name!r} has dtype {leaf.dtype}, which has no gradient",
+                    loc,
+                    f"Convert it first, e.g. {name}.astype(float), or pick another "
+                    "argument.",
+                )
+
+
+def _check_scalar(source: Source, output: Any) -> None:
+    if isinstance(output, Var) and output.known and np.shape(output.value) != ():
+        raise NonScalarOutput(
+            f"{source.name} returns an array of shape {np.shape(output.value)}; "
+            "a gradient needs one number",
+            output.loc,
+            "Reduce the result to a scalar, e.g. return np.sum(...) or np.mean(...), "
+            "or differentiate one element of it.",
+        )
+    if not isinstance(output, Var) and list(walk_vars(output)):
+        raise NonScalarOutput(
+            f"{source.name} returns a {type(output).__name__}; "
+            "a gradient needs one number",
+            output_loc(output) or source.loc(source.node),
+            "Return a single scalar.",
+        )
+
+
+def output_loc(output: Any) -> Any:
+    return next((v.loc for v in walk_vars(output) if v.loc), None)
+
+
+def _signature(source: Source, fn: Any) -> ast.arguments:
+    """The user's parameters, defaults kept where they are plain values."""
+    node = source.node
+    args = copy.deepcopy(node.args)
+    for arg in args.posonlyargs + args.args + args.kwonlyargs:
+        arg.annotation = None
+    defaults = list(fn.__defaults__ or ())
+    args.defaults = [_default(v) for v in defaults]
+    kwdefaults = fn.__kwdefaults__ or {}
+    args.kw_defaults = [
+        _default(kwdefaults[a.arg]) if a.arg in kwdefaults else None
+        for a in args.kwonlyargs
+    ]
+    if args.vararg:
+        args.vararg.annotation = None
+    if args.kwarg:
+        args.kwarg.annotation = None
+    return args
+
+
+def _default(value: Any) -> ast.expr:
+    try:
+        return literal(value)
+    except TypeError:
+        return ast.Constant(None)

@@ -1,0 +1,289 @@
+"""Which Python and NumPy objects are primitives, and how each one prints.
+
+A ``Prim`` is what an IR statement applies: its name, how to evaluate it on
+concrete values, how to render it back to Python, and whether values flow
+through it differentiably. Objects map to prims by identity, so ``np.add``,
+``operator.add`` and ``+`` are one prim, and ``np.abs`` is ``abs``.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import helpers
+
+Convert = Callable[..., ast.expr]
+Render = Callable[[tuple[Any, ...], dict[str, Any], Convert], ast.expr]
+
+
+@dataclass(frozen=True, eq=False)
+class Prim:
+    name: str
+    impl: Callable[..., Any]
+    render: Render
+    differentiable: bool = True
+    # Import lines the rendered call needs, e.g. "import numpy as np".
+    imports: tuple[str, ...] = ()
+    # A function in srcdiff.helpers whose source is copied into emitted files.
+    helper: Callable[..., Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<prim {self.name}>"
+
+
+NUMPY = "import numpy as np"
+
+
+def dotted(path: str) -> ast.expr:
+    """``"np.linalg.inv"`` -> the ast of that attribute chain."""
+    head, *rest = path.split(".")
+    node: ast.expr = ast.Name(head, ast.Load())
+    for attr in rest:
+        node = ast.Attribute(node, attr, ast.Load())
+    return node
+
+
+def _call(path: str) -> Render:
+    def render(
+        args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+    ) -> ast.expr:
+        keywords = [ast.keyword(k, conv(v)) for k, v in kwargs.items()]
+        return ast.Call(dotted(path), [conv(a) for a in args], keywords)
+
+    return render
+
+
+def _binop(op: ast.operator) -> Render:
+    def render(
+        args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+    ) -> ast.expr:
+        return ast.BinOp(conv(args[0]), op, conv(args[1]))
+
+    return render
+
+
+def _unary(op: ast.unaryop) -> Render:
+    def render(
+        args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+    ) -> ast.expr:
+        return ast.UnaryOp(op, conv(args[0]))
+
+    return render
+
+
+def _compare(op: ast.cmpop) -> Render:
+    def render(
+        args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+    ) -> ast.expr:
+        return ast.Compare(conv(args[0]), [op], [conv(args[1])])
+
+    return render
+
+
+def _getitem(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    return ast.Subscript(conv(args[0]), conv(args[1], index=True), ast.Load())
+
+
+def _transpose(
+    args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+) -> ast.expr:
+    if len(args) == 1 and not kwargs:
+        return ast.Attribute(conv(args[0]), "T", ast.Load())
+    return _call("np.transpose")(args, kwargs, conv)
+
+
+PRIMS: dict[Any, Prim] = {}
+
+
+def register(prim: Prim, *objects: Any) -> Prim:
+    for obj in objects:
+        PRIMS[obj] = prim
+    return prim
+
+
+def numpy_prim(name: str, *, differentiable: bool = True, path: str = "") -> Prim:
+    """A prim for ``np.<name>``, rendered as a call of ``np.<path or name>``."""
+    path = path or f"np.{name}"
+    fn = operator.attrgetter(path.removeprefix("np."))(np)
+    return register(
+        Prim(name, fn, _call(path), differentiable, (NUMPY,)),
+        fn,
+    )
+
+
+# ----- Operators -----
+ADD = register(Prim("add", operator.add, _binop(ast.Add())), operator.add, np.add)
+SUB = register(
+    Prim("subtract", operator.sub, _binop(ast.Sub())), operator.sub, np.subtract
+)
+MUL = register(
+    Prim("multiply", operator.mul, _binop(ast.Mult())), operator.mul, np.multiply
+)
+DIV = register(
+    Prim("divide", operator.truediv, _binop(ast.Div())), operator.truediv, np.divide
+)
+POW = register(Prim("power", operator.pow, _binop(ast.Pow())), operator.pow, np.power)
+MATMUL = register(
+    Prim("matmul", operator.matmul, _binop(ast.MatMult())), operator.matmul, np.matmul
+)
+NEG = register(
+    Prim("negative", operator.neg, _unary(ast.USub())), operator.neg, np.negative
+)
+GETITEM = register(Prim("getitem", operator.getitem, _getitem), operator.getitem)
+TRANSPOSE = register(
+    Prim("transpose", np.transpose, _transpose, imports=(NUMPY,)), np.transpose
+)
+
+_COMPARISONS = [
+    ("greater", operator.gt, np.greater, ast.Gt()),
+    ("less", operator.lt, np.less, ast.Lt()),
+    ("greater_equal", operator.ge, np.greater_equal, ast.GtE()),
+    ("less_equal", operator.le, np.less_equal, ast.LtE()),
+    ("equal", operator.eq, np.equal, ast.Eq()),
+    ("not_equal", operator.ne, np.not_equal, ast.NotEq()),
+]
+for _name, _op, _ufunc, _node in _COMPARISONS:
+    register(Prim(_name, _op, _compare(_node), differentiable=False), _op, _ufunc)
+AND = register(
+    Prim("and", operator.and_, _binop(ast.BitAnd()), differentiable=False),
+    operator.and_,
+    np.logical_and,
+)
+OR = register(
+    Prim("or", operator.or_, _binop(ast.BitOr()), differentiable=False),
+    operator.or_,
+    np.logical_or,
+)
+INVERT = register(
+    Prim("invert", operator.invert, _unary(ast.Invert()), differentiable=False),
+    operator.invert,
+    np.logical_not,
+)
+
+# ----- NumPy functions with adjoint rules -----
+for _name in [
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "square",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sinh",
+    "cosh",
+    "arctan",
+    "maximum",
+    "minimum",
+    "where",
+    "clip",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "reshape",
+    "dot",
+    "outer",
+    "expand_dims",
+    "squeeze",
+    "broadcast_to",
+    "swapaxes",
+    "stack",
+    "array",
+    "take",
+]:
+    numpy_prim(_name)
+ABS = numpy_prim("abs")
+register(ABS, np.absolute, abs)
+register(PRIMS[np.max], np.amax)
+register(PRIMS[np.min], np.amin)
+
+# ----- NumPy functions through which no gradient flows -----
+for _name in [
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "zeros_like",
+    "ones_like",
+    "zeros",
+    "ones",
+    "eye",
+    "arange",
+    "full",
+    "full_like",
+    "argmax",
+    "argmin",
+    "isnan",
+    "isfinite",
+    "shape",
+    "size",
+    "ndim",
+]:
+    numpy_prim(_name, differentiable=False)
+
+
+def _scipy_prims() -> None:
+    try:
+        from scipy import special
+    except ImportError:  # scipy is optional: only sources that use it need it
+        return
+    register(
+        Prim(
+            "logsumexp",
+            special.logsumexp,
+            _call("logsumexp"),
+            imports=("from scipy.special import logsumexp",),
+        ),
+        special.logsumexp,
+    )
+
+
+_scipy_prims()
+
+
+def helper_prim(fn: Callable[..., Any]) -> Prim:
+    """A prim that calls a helper function copied into the emitted file."""
+    return register(Prim(fn.__name__, fn, _call(fn.__name__), helper=fn), fn)
+
+
+for _helper in (
+    helpers.unbroadcast,
+    helpers.scatter_add,
+    helpers.matmul_left_grad,
+    helpers.matmul_right_grad,
+):
+    helper_prim(_helper)
+TO_FLOAT = Prim("float", float, _call("float"))
+
+# ndarray methods and attributes that mirror a NumPy function.
+METHODS: dict[str, Any] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "max": np.max,
+    "min": np.min,
+    "dot": np.dot,
+    "clip": np.clip,
+    "squeeze": np.squeeze,
+    "swapaxes": np.swapaxes,
+    "argmax": np.argmax,
+    "argmin": np.argmin,
+    "round": np.round,
+}
+# Methods whose shape argument may be spread: x.reshape(2, 3), x.transpose(1, 0).
+VARARG_METHODS: dict[str, Any] = {"reshape": np.reshape, "transpose": np.transpose}
+
+
+def lookup(obj: Any) -> Prim | None:
+    try:
+        return PRIMS.get(obj)
+    except TypeError:  # unhashable objects are never primitives
+        return None

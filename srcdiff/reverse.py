@@ -1,0 +1,145 @@
+"""Reverse mode: activity analysis, then one adjoint rule per active statement.
+
+Walks the forward statements backwards. For each statement on a path from a
+``wrt`` input to the output, it sums the adjoint contributions of the result,
+runs the primitive's rule through the tracer (so the rule's NumPy becomes
+ordinary IR appended after the forward sweep), and hands each contribution to
+the input it belongs to. Inputs outside that path never get adjoints.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import numpy as np
+
+from .builder import shape_of
+from .errors import UnsupportedPrimitive
+from .ir import Assign, Var, stmt_inputs, walk_vars
+from .primitives import ADD, PRIMS, TO_FLOAT
+from .rules import rule_for
+from .trace import Tracer
+
+
+def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
+    """Vars that depend on ``sources`` and that ``output`` depends on."""
+    forward = set(sources)
+    for stmt in stmts:
+        differentiable = isinstance(stmt, Assign) and stmt.prim.differentiable
+        if differentiable and any(v in forward for v in stmt_inputs(stmt)):
+            forward.add(stmt.var)
+    backward = set(walk_vars(output))
+    for stmt in reversed(stmts):
+        if isinstance(stmt, Assign) and stmt.var in backward:
+            backward.update(stmt_inputs(stmt))
+    return forward & backward
+
+
+def gradients(tracer: Tracer, output: Any, wrt: list[Any]) -> list[Any]:
+    """Append the adjoint sweep; return each ``wrt`` value's gradient structure."""
+    builder = tracer.builder
+    forward = list(builder.stmts)
+    leaves = [v for w in wrt for v in walk_vars(w)]
+    active = active_vars(forward, leaves, output)
+    adjoints: dict[Var, list[Any]] = {}
+    if isinstance(output, Var) and output in active:
+        adjoints[output] = [1.0]
+    for stmt in reversed(forward):
+        if not isinstance(stmt, Assign) or stmt.var not in active:
+            continue
+        contributions = adjoints.pop(stmt.var, None)
+        if not contributions:
+            continue
+        g = _accumulate(tracer, contributions, stmt.var)
+        for var, contribution in _apply_rule(tracer, stmt, g):
+            if var in active and contribution is not None:
+                adjoints.setdefault(var, []).append(contribution)
+    return [_structure(tracer, w, adjoints) for w in wrt]
+
+
+def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
+    rule = rule_for(stmt.prim)
+    if rule is None:
+        raise UnsupportedPrimitive(
+            f"srcdiff has no derivative for {stmt.prim.name} yet",
+            stmt.loc,
+            "Rewrite this step with supported functions (see README.md), or "
+            "keep it out of the path from the differentiated argument.",
+        )
+    try:
+        results = tracer.call_function(
+            rule,
+            (g, stmt.var, *stmt.args),
+            stmt.kwargs,
+            in_rule=True,
+            rule_loc=stmt.loc,
+        )
+    except NotImplementedError as exc:
+        raise UnsupportedPrimitive(
+            f"srcdiff cannot differentiate {stmt.prim.name} here: {exc}", stmt.loc
+        ) from None
+    if not isinstance(results, tuple):
+        results = (results,)
+    bound = inspect.signature(rule).bind(g, stmt.var, *stmt.args, **stmt.kwargs)
+    primals = list(bound.arguments.values())[2:]
+    pairs: list[tuple[Var, Any]] = []
+    for value, contribution in zip(primals, results, strict=False):
+        pairs.extend(_pair(value, contribution))
+    return pairs
+
+
+def _pair(value: Any, contribution: Any) -> list[tuple[Var, Any]]:
+    """Match a (possibly nested) input with its contribution, leaf by leaf."""
+    if isinstance(value, Var):
+        return [(value, contribution)]
+    if isinstance(value, (list, tuple)) and isinstance(contribution, (list, tuple)):
+        return [
+            p for v, c in zip(value, contribution, strict=True) for p in _pair(v, c)
+        ]
+    return []
+
+
+def _accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any:
+    total = functools.reduce(
+        lambda a, b: tracer.builder.bind(ADD, (a, b), loc=var.loc if var else None),
+        contributions,
+    )
+    if isinstance(total, Var) and var is not None:
+        _name_adjoint(total, var)
+    return total
+
+
+def _name_adjoint(adjoint: Var, primal: Var) -> None:
+    """A temporary that is the whole adjoint of a named value is called d<name>."""
+    if adjoint.kind == "temp" and primal.kind in ("user", "param", "leaf"):
+        adjoint.kind, adjoint.adjoint_of = "adjoint", primal
+
+
+def _structure(tracer: Tracer, value: Any, adjoints: dict[Var, list[Any]]) -> Any:
+    """The gradient of one input, in the input's own container structure."""
+    if isinstance(value, Var):
+        return _leaf_gradient(tracer, value, adjoints.get(value, []))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_structure(tracer, v, adjoints) for v in value)
+    if isinstance(value, dict):
+        return {k: _structure(tracer, v, adjoints) for k, v in value.items()}
+    return None
+
+
+def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
+    bind = tracer.builder.bind
+    if not contributions:
+        if leaf.known and isinstance(leaf.value, float):
+            return 0.0
+        return bind(PRIMS[np.zeros_like], (leaf,), loc=leaf.loc)
+    grad = _accumulate(tracer, contributions, leaf)
+    if leaf.known and shape_of(grad) != leaf.shape:
+        grad = bind(PRIMS[np.broadcast_to], (grad, leaf.shape), loc=leaf.loc)
+    python_float = leaf.known and isinstance(leaf.value, float)
+    if python_float and isinstance(grad, Var) and isinstance(grad.value, np.ndarray):
+        grad = bind(TO_FLOAT, (grad,), loc=leaf.loc)
+    if isinstance(grad, Var):
+        _name_adjoint(grad, leaf)
+    return grad

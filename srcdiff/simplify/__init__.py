@@ -1,0 +1,15 @@
+"""Clean-up passes over a whole program, run in a fixed order.
+
+Local identities (``x * 1``, scalar broadcasts, reductions that shapes make
+unnecessary) are applied as statements are built (``builder``, ``trace``);
+what needs the whole program lives here.
+"""
+
+from __future__ import annotations
+
+from ..ir import Program
+from .dce import eliminate_dead_code
+
+
+def run(program: Program) -> Program:
+    return eliminate_dead_code(program)

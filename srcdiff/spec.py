@@ -1,0 +1,81 @@
+"""What a derivative is specialised on: the cache key of ``grad``.
+
+A ``Spec`` is frozen and hashable. Per argument it records the type; for
+arrays the dtype and shape; for Python ints, bools, strings and None the
+value (the trace decides on them); for containers, the same for each item.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Spec:
+    wrt: tuple[str, ...]
+    value: bool = False
+    # One fact per parameter, or None for the shape-generic derivative.
+    facts: tuple[tuple[str, Any], ...] | None = None
+
+    def describe(self) -> str:
+        """``w: float64[3], X: float64[20, 3]``: for headers and messages."""
+        if self.facts is None:
+            return "any shapes and dtypes (no example given)"
+        return ", ".join(f"{name}: {_text(fact)}" for name, fact in self.facts)
+
+
+def fact(value: Any) -> Any:
+    """A hashable description of one argument value."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.name, value.shape)
+    if isinstance(value, np.generic):
+        return ("array", value.dtype.name, ())
+    if isinstance(value, float):
+        return ("float",)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(fact(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, fact(v)) for k, v in value.items()))
+    if isinstance(value, complex):
+        return ("complex",)
+    return ("static", type(value).__name__, value)
+
+
+def _text(f: Any) -> str:
+    kind = f[0]
+    if kind == "array":
+        return f"{f[1]}[{', '.join(map(str, f[2]))}]"
+    if kind in ("float", "complex"):
+        return kind
+    if kind in ("list", "tuple"):
+        inner = ", ".join(_text(v) for v in f[1])
+        return (
+            f"[{inner}]"
+            if kind == "list"
+            else f"({inner}{',' if len(f[1]) == 1 else ''})"
+        )
+    if kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {_text(v)}" for k, v in f[1]) + "}"
+    return repr(f[2])
+
+
+def bind_arguments(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Arguments by parameter name, defaults filled in."""
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def make_spec(
+    wrt: tuple[str, ...], value: bool, arguments: dict[str, Any] | None
+) -> Spec:
+    if arguments is None:
+        return Spec(wrt, value, None)
+    return Spec(wrt, value, tuple((name, fact(v)) for name, v in arguments.items()))

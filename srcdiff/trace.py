@@ -1,0 +1,790 @@
+"""Partial evaluation of a function's AST into straight-line SSA.
+
+Python-level work (control flow on Python values, containers, calls into
+other user functions) runs at trace time; every NumPy operation on a traced
+value becomes one ``Assign`` through ``Builder.bind``. Decisions that read a
+traced value follow the example and leave a ``Guard``. The same interpreter
+runs adjoint rules, whose parameters are bound to IR values.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import functools
+import importlib
+import operator
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import fence, helpers, rules
+from .builder import Builder, is_traced
+from .errors import Loc, NeedsExample, SrcdiffError, TraceError, UnsupportedPrimitive
+from .ir import Const, Var
+from .parse import Source, parse
+from .primitives import GETITEM, METHODS, PRIMS, TRANSPOSE, VARARG_METHODS, lookup
+
+_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+}
+_CMPOPS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Gt: operator.gt,
+    ast.Lt: operator.lt,
+    ast.GtE: operator.ge,
+    ast.LtE: operator.le,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: operator.contains(b, a),
+    ast.NotIn: lambda a, b: not operator.contains(b, a),
+}
+# Builtins that run at trace time on Python values (never on traced ones).
+_STATIC_BUILTINS = {
+    getattr(builtins, name)
+    for name in [
+        "range",
+        "len",
+        "zip",
+        "enumerate",
+        "list",
+        "tuple",
+        "dict",
+        "int",
+        "float",
+        "bool",
+        "str",
+        "min",
+        "max",
+        "sum",
+        "isinstance",
+        "reversed",
+        "sorted",
+        "any",
+        "all",
+        "round",
+        "map",
+        "filter",
+        "hasattr",
+    ]
+}
+_WHILE_LIMIT = 100_000
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+@dataclass
+class Closure:
+    """A ``def`` or ``lambda`` inside traced code, with its defining frame."""
+
+    node: ast.FunctionDef | ast.Lambda
+    frame: Frame
+    defaults: list[Any]
+
+
+@dataclass
+class BoundMethod:
+    """``x.sum`` on a traced value: the NumPy function with ``x`` first."""
+
+    fn: Any
+    self_: Any
+    varargs: bool
+
+
+@dataclass
+class Frame:
+    source: Source
+    env: dict[str, Any]
+    parent: Frame | None = None
+    # Inside an adjoint rule: statements take the location of the forward call.
+    in_rule: bool = False
+    rule_loc: Loc | None = None
+    consts: dict[int, Const] = field(default_factory=dict)
+
+    def loc(self, node: ast.AST) -> Loc:
+        if self.in_rule and self.rule_loc is not None:
+            return self.rule_loc
+        return self.source.loc(node)
+
+
+def canonical(obj: Any) -> Any:
+    """Map autograd's NumPy wrappers onto NumPy itself, by identity."""
+    if isinstance(obj, types.ModuleType) and obj.__name__.startswith("autograd."):
+        name = obj.__name__.removeprefix("autograd.")
+        if name.split(".")[0] in ("numpy", "scipy"):
+            return importlib.import_module(name)
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("autograd") and callable(getattr(obj, "fun", None)):
+        return obj.fun
+    return obj
+
+
+class Tracer:
+    """Runs function bodies, sending NumPy work on traced values to a Builder."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.static_reads: set[str] = set()
+        self.top_frame: Frame | None = None
+
+    # ----- Functions -----
+    def call_function(
+        self,
+        fn: types.FunctionType,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        in_rule: bool = False,
+        rule_loc: Loc | None = None,
+    ) -> Any:
+        source = parse(fn)
+        fence.check(source)
+        try:
+            import inspect
+
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TraceError(
+                f"calling {fn.__name__}: {exc}", rule_loc or source.loc(source.node)
+            ) from None
+        bound.apply_defaults()
+        if not in_rule:
+            for name, value in bound.arguments.items():
+                if isinstance(value, Var) and value.kind == "temp":
+                    value.hint, value.kind = name, "user"
+        frame = Frame(source, dict(bound.arguments), in_rule=in_rule, rule_loc=rule_loc)
+        return self._run(source.node, frame)
+
+    def run_top(self, source: Source, inputs: dict[str, Any]) -> Any:
+        frame = Frame(source, dict(inputs))
+        self.top_frame = frame
+        return self._run(source.node, frame)
+
+    def _run(self, node: ast.FunctionDef | ast.Lambda, frame: Frame) -> Any:
+        if isinstance(node, ast.Lambda):
+            return self.eval(node.body, frame)
+        try:
+            self.exec_block(node.body, frame)
+        except _Return as ret:
+            return ret.value
+        return None
+
+    def _call_closure(
+        self, closure: Closure, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        node = closure.node
+        params = [a.arg for a in node.args.posonlyargs + node.args.args]
+        env: dict[str, Any] = {}
+        if len(args) > len(params):
+            raise TraceError("too many arguments", closure.frame.loc(node))
+        env.update(zip(params, args, strict=False))
+        for key, value in kwargs.items():
+            env[key] = value
+        for name, default in zip(
+            reversed(params), reversed(closure.defaults), strict=False
+        ):
+            env.setdefault(name, default)
+        missing = [p for p in params if p not in env]
+        if missing:
+            raise TraceError(
+                f"missing argument {missing[0]!r}", closure.frame.loc(node)
+            )
+        parent = closure.frame
+        frame = Frame(
+            parent.source, env, parent, parent.in_rule, parent.rule_loc, parent.consts
+        )
+        return self._run(node, frame)
+
+    # ----- Statements -----
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> None:
+        for stmt in body:
+            self.exec(stmt, frame)
+
+    def exec(self, node: ast.stmt, frame: Frame) -> None:
+        method = getattr(self, f"exec_{type(node).__name__}", None)
+        if method is None:
+            raise SrcdiffError(
+                f"srcdiff does not support `{type(node).__name__}` statements",
+                frame.loc(node),
+            )
+        method(node, frame)
+
+    def exec_Expr(self, node: ast.Expr, frame: Frame) -> None:
+        self.eval(node.value, frame)
+
+    def exec_Pass(self, node: ast.Pass, frame: Frame) -> None:
+        pass
+
+    def exec_Assign(self, node: ast.Assign, frame: Frame) -> None:
+        value = self.eval(node.value, frame)
+        for target in node.targets:
+            self.assign(target, value, frame)
+
+    def exec_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
+        if node.value is not None:
+            self.assign(node.target, self.eval(node.value, frame), frame)
+
+    def exec_AugAssign(self, node: ast.AugAssign, frame: Frame) -> None:
+        current = self.eval(ast.Name(node.target.id, ast.Load()), frame)  # type: ignore[attr-defined]
+        value = self.eval(node.value, frame)
+        result = self.binop(node.op, current, value, frame.loc(node), frame.in_rule)
+        self.assign(node.target, result, frame)
+
+    def exec_If(self, node: ast.If, frame: Frame) -> None:
+        if self.truth(self.eval(node.test, frame), node.test, frame, "if"):
+            self.exec_block(node.body, frame)
+        else:
+            self.exec_block(node.orelse, frame)
+
+    def exec_For(self, node: ast.For, frame: Frame) -> None:
+        for item in self.iterate(self.eval(node.iter, frame), frame.loc(node.iter)):
+            self.assign(node.target, item, frame)
+            try:
+                self.exec_block(node.body, frame)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.exec_block(node.orelse, frame)
+
+    def exec_While(self, node: ast.While, frame: Frame) -> None:
+        for _ in range(_WHILE_LIMIT):
+            if not self.truth(self.eval(node.test, frame), node.test, frame, "while"):
+                self.exec_block(node.orelse, frame)
+                return
+            try:
+                self.exec_block(node.body, frame)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        raise TraceError(
+            f"this loop ran more than {_WHILE_LIMIT} times while tracing",
+            frame.loc(node),
+            "Check that the loop condition can become false for the example.",
+        )
+
+    def exec_Return(self, node: ast.Return, frame: Frame) -> None:
+        raise _Return(None if node.value is None else self.eval(node.value, frame))
+
+    def exec_Break(self, node: ast.Break, frame: Frame) -> None:
+        raise _Break
+
+    def exec_Continue(self, node: ast.Continue, frame: Frame) -> None:
+        raise _Continue
+
+    def exec_FunctionDef(self, node: ast.FunctionDef, frame: Frame) -> None:
+        if node.decorator_list:
+            raise SrcdiffError(
+                "srcdiff does not support decorators on nested functions",
+                frame.loc(node.decorator_list[0]),
+                "Define the decorated function at module level.",
+            )
+        defaults = [self.eval(d, frame) for d in node.args.defaults]
+        frame.env[node.name] = Closure(node, frame, defaults)
+
+    def exec_Raise(self, node: ast.Raise, frame: Frame) -> None:
+        exc = self.eval(node.exc, frame) if node.exc else None
+        raise TraceError(f"the function raised {exc!r} while tracing", frame.loc(node))
+
+    def exec_Assert(self, node: ast.Assert, frame: Frame) -> None:
+        test = self.eval(node.test, frame)
+        if not is_traced(test) and not test:
+            raise TraceError("an assertion failed while tracing", frame.loc(node))
+
+    def assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
+        if isinstance(target, ast.Name):
+            frame.env[target.id] = value
+            if isinstance(value, Var) and not frame.in_rule:
+                if value.kind == "temp":
+                    value.hint, value.kind = target.id, "user"
+                elif value.kind == "leaf":
+                    value.hint, value.kind = target.id, "param"
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            items = self.iterate(value, frame.loc(target))
+            if len(items) != len(target.elts):
+                raise TraceError(
+                    f"cannot unpack {len(items)} values into {len(target.elts)} names",
+                    frame.loc(target),
+                )
+            for elt, item in zip(target.elts, items, strict=True):
+                self.assign(elt, item, frame)
+            return
+        raise SrcdiffError("unsupported assignment target", frame.loc(target))
+
+    def iterate(self, value: Any, loc: Loc) -> list[Any]:
+        """The items a ``for`` loop or unpacking sees, at trace time."""
+        if isinstance(value, (Var, Const)):
+            shape = value.shape if isinstance(value, Var) else value.value.shape
+            if shape is None:
+                raise NeedsExample(
+                    "iterating over an array needs its length: pass an example",
+                    loc,
+                    "Pass --example (or call the gradient with real arguments), "
+                    "or loop over range(n) with n a Python int.",
+                )
+            if not shape:
+                raise TraceError("cannot iterate over a 0-d array", loc)
+            return [
+                self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(shape[0])
+            ]
+        try:
+            return list(value)
+        except TypeError:
+            raise TraceError(
+                f"cannot iterate over {type(value).__name__}", loc
+            ) from None
+
+    def truth(self, value: Any, node: ast.expr, frame: Frame, keyword: str) -> bool:
+        """Decide a branch; a decision on a traced value leaves a guard."""
+        if isinstance(value, Const):
+            return bool(value.value)
+        if not isinstance(value, Var):
+            try:
+                return bool(value)
+            except ValueError as exc:
+                raise TraceError(str(exc), frame.loc(node)) from None
+        loc = frame.loc(node)
+        if frame.in_rule and not value.known:
+            raise NeedsExample(
+                "the derivative of this call depends on shapes only an example gives",
+                loc,
+                "Pass --example (or call the gradient with real arguments).",
+            )
+        if not value.known:
+            raise NeedsExample(
+                f"this `{keyword}` depends on the value of an array, which only "
+                "an example gives",
+                loc,
+                "Pass --example MODULE:CALLABLE so srcdiff follows the example's path "
+                "(the emitted code then checks that later inputs take the same path).",
+            )
+        try:
+            decision = bool(value.value)
+        except ValueError:
+            raise TraceError(
+                f"the `{keyword}` condition is an array of shape {value.shape}, "
+                "not one value",
+                loc,
+                "Reduce it to one value, e.g. with np.all(...) or np.any(...).",
+            ) from None
+        text = f"{keyword} {ast.unparse(node)}"
+        self.builder.guard(value, decision, loc, text)
+        return decision
+
+    # ----- Expressions -----
+    def eval(self, node: ast.expr, frame: Frame) -> Any:
+        method = getattr(self, f"eval_{type(node).__name__}", None)
+        if method is None:
+            raise SrcdiffError(
+                f"srcdiff does not support `{type(node).__name__}` expressions",
+                frame.loc(node),
+            )
+        return method(node, frame)
+
+    def eval_Constant(self, node: ast.Constant, frame: Frame) -> Any:
+        return node.value
+
+    def eval_Name(self, node: ast.Name, frame: Frame) -> Any:
+        scope: Frame | None = frame
+        while scope is not None:
+            if node.id in scope.env:
+                value = scope.env[node.id]
+                if scope is self.top_frame and not is_traced(value):
+                    self.static_reads.add(node.id)
+                return value
+            scope = scope.parent
+        try:
+            value = canonical(frame.source.lookup(node.id))
+        except NameError:
+            raise TraceError(
+                f"name {node.id!r} is not defined", frame.loc(node)
+            ) from None
+        if isinstance(value, np.ndarray) and not frame.in_rule:
+            const = frame.consts.get(id(value))
+            if const is None:
+                const = frame.consts[id(value)] = Const(node.id, value)
+            return const
+        return value
+
+    def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
+        base = self.eval(node.value, frame)
+        loc = frame.loc(node)
+        if isinstance(base, (Var, Const)):
+            return self.array_attribute(base, node.attr, loc)
+        try:
+            return canonical(getattr(base, node.attr))
+        except AttributeError as exc:
+            raise TraceError(str(exc), loc) from None
+
+    def array_attribute(self, base: Var | Const, attr: str, loc: Loc) -> Any:
+        if attr == "T":
+            return self.builder.bind(TRANSPOSE, (base,), loc=loc)
+        facts = {"shape": np.shape, "ndim": np.ndim, "size": np.size}
+        if attr in facts:
+            return self.call_value(facts[attr], (base,), {}, loc, in_rule=True)
+        if attr == "dtype" and (isinstance(base, Const) or base.known):
+            return np.result_type(base.value)
+        if attr in METHODS:
+            return BoundMethod(METHODS[attr], base, False)
+        if attr in VARARG_METHODS:
+            return BoundMethod(VARARG_METHODS[attr], base, True)
+        raise UnsupportedPrimitive(
+            f"srcdiff does not support the array attribute `.{attr}`",
+            loc,
+            "Supported methods: "
+            + ", ".join(sorted({*METHODS, *VARARG_METHODS, "T"}))
+            + ".",
+        )
+
+    def eval_Subscript(self, node: ast.Subscript, frame: Frame) -> Any:
+        base = self.eval(node.value, frame)
+        index = self.eval(node.slice, frame)
+        loc = frame.loc(node)
+        if isinstance(base, (Var, Const)):
+            return self.builder.bind(GETITEM, (base, index), loc=loc)
+        if is_traced(index):
+            raise NeedsExample(
+                "indexing a Python container with an array value",
+                loc,
+                "Index Python lists and tuples with Python ints.",
+            )
+        try:
+            return base[index]
+        except (IndexError, KeyError, TypeError) as exc:
+            raise TraceError(f"indexing failed: {exc!r}", loc) from None
+
+    def eval_Slice(self, node: ast.Slice, frame: Frame) -> Any:
+        parts = [
+            None if p is None else self.eval(p, frame)
+            for p in (node.lower, node.upper, node.step)
+        ]
+        return slice(*parts)
+
+    def eval_Tuple(self, node: ast.Tuple, frame: Frame) -> Any:
+        return tuple(self._elements(node.elts, frame))
+
+    def eval_List(self, node: ast.List, frame: Frame) -> Any:
+        return self._elements(node.elts, frame)
+
+    def _elements(self, elts: list[ast.expr], frame: Frame) -> list[Any]:
+        out: list[Any] = []
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                out.extend(self.iterate(self.eval(elt.value, frame), frame.loc(elt)))
+            else:
+                out.append(self.eval(elt, frame))
+        return out
+
+    def eval_Dict(self, node: ast.Dict, frame: Frame) -> Any:
+        out: dict[Any, Any] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                out.update(self.eval(value, frame))
+            else:
+                out[self.eval(key, frame)] = self.eval(value, frame)
+        return out
+
+    def eval_BinOp(self, node: ast.BinOp, frame: Frame) -> Any:
+        left = self.eval(node.left, frame)
+        right = self.eval(node.right, frame)
+        return self.binop(node.op, left, right, frame.loc(node), frame.in_rule)
+
+    def binop(
+        self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
+    ) -> Any:
+        return self.call_value(_BINOPS[type(op)], (left, right), {}, loc, in_rule)
+
+    def eval_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Any:
+        operand = self.eval(node.operand, frame)
+        loc = frame.loc(node)
+        if isinstance(node.op, ast.Not):
+            return not self.truth(operand, node.operand, frame, "not")
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        fn = operator.neg if isinstance(node.op, ast.USub) else operator.invert
+        return self.call_value(fn, (operand,), {}, loc, frame.in_rule)
+
+    def eval_Compare(self, node: ast.Compare, frame: Frame) -> Any:
+        left = self.eval(node.left, frame)
+        result: Any = True
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(comparator, frame)
+            value = self.call_value(
+                _CMPOPS[type(op)], (left, right), {}, frame.loc(node), frame.in_rule
+            )
+            if len(node.ops) == 1:
+                return value
+            if not self.truth(value, node, frame, "comparison"):
+                return False
+            left = right
+        return result
+
+    def eval_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Any:
+        is_and = isinstance(node.op, ast.And)
+        value: Any = None
+        for operand in node.values:
+            value = self.eval(operand, frame)
+            if self.truth(value, operand, frame, "and" if is_and else "or") != is_and:
+                return value
+        return value
+
+    def eval_IfExp(self, node: ast.IfExp, frame: Frame) -> Any:
+        if self.truth(self.eval(node.test, frame), node.test, frame, "if"):
+            return self.eval(node.body, frame)
+        return self.eval(node.orelse, frame)
+
+    def eval_Lambda(self, node: ast.Lambda, frame: Frame) -> Any:
+        return Closure(node, frame, [self.eval(d, frame) for d in node.args.defaults])
+
+    def eval_JoinedStr(self, node: ast.JoinedStr, frame: Frame) -> Any:
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                spec = self.eval(value.format_spec, frame) if value.format_spec else ""
+                parts.append(format(self.eval(value.value, frame), spec))
+            else:
+                parts.append(self.eval(value, frame))
+        return "".join(parts)
+
+    def _comprehension(
+        self,
+        generators: list[ast.comprehension],
+        frame: Frame,
+        emit: Callable[[Frame], None],
+    ) -> None:
+        inner = Frame(
+            frame.source, {}, frame, frame.in_rule, frame.rule_loc, frame.consts
+        )
+
+        def loop(index: int) -> None:
+            if index == len(generators):
+                emit(inner)
+                return
+            gen = generators[index]
+            for item in self.iterate(self.eval(gen.iter, inner), inner.loc(gen.iter)):
+                self.assign(gen.target, item, inner)
+                if all(
+                    self.truth(self.eval(c, inner), c, inner, "if") for c in gen.ifs
+                ):
+                    loop(index + 1)
+
+        loop(0)
+
+    def eval_ListComp(self, node: ast.ListComp, frame: Frame) -> Any:
+        out: list[Any] = []
+        self._comprehension(
+            node.generators, frame, lambda f: out.append(self.eval(node.elt, f))
+        )
+        return out
+
+    eval_GeneratorExp = eval_ListComp
+
+    def eval_DictComp(self, node: ast.DictComp, frame: Frame) -> Any:
+        out: dict[Any, Any] = {}
+
+        def emit(f: Frame) -> None:
+            out[self.eval(node.key, f)] = self.eval(node.value, f)
+
+        self._comprehension(node.generators, frame, emit)
+        return out
+
+    def eval_Call(self, node: ast.Call, frame: Frame) -> Any:
+        fn = self.eval(node.func, frame)
+        args = self._elements(node.args, frame)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                kwargs.update(self.eval(kw.value, frame))
+            else:
+                kwargs[kw.arg] = self.eval(kw.value, frame)
+        return self.call_value(fn, tuple(args), kwargs, frame.loc(node), frame.in_rule)
+
+    # ----- Calls -----
+    def call_value(
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        loc: Loc,
+        in_rule: bool = False,
+    ) -> Any:
+        if isinstance(fn, BoundMethod):
+            if fn.varargs and len(args) > 1:
+                args = (args,)
+            return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
+        if isinstance(fn, Closure):
+            return self._call_closure(fn, args, kwargs)
+        traced = is_traced(args) or is_traced(kwargs)
+        hook = _HOOKS.get(_hook_key(fn))
+        if hook is not None and traced:
+            return hook(self, args, kwargs, loc)
+        prim = lookup(fn)
+        if prim is not None:
+            return self.builder.bind(prim, args, kwargs, loc)
+        if _is_user_function(fn):
+            return self.call_function(
+                fn, args, kwargs, in_rule, loc if in_rule else None
+            )
+        if not traced:
+            return self._static_call(fn, args, kwargs, loc)
+        if fn is builtins.sum:
+            return functools.reduce(
+                lambda a, b: self.binop(ast.Add(), a, b, loc, in_rule),
+                list(args[0]),
+                args[1] if len(args) > 1 else 0,
+            )
+        if fn is builtins.len:
+            shape = self.call_value(np.shape, args, {}, loc, in_rule=True)
+            if is_traced(shape):
+                raise NeedsExample(
+                    "len() of an array needs its shape", loc, "Pass --example."
+                )
+            return shape[0]
+        if fn is builtins.float:
+            return args[0]
+        if fn in _STATIC_BUILTINS and fn not in (
+            builtins.min,
+            builtins.max,
+            builtins.int,
+            builtins.bool,
+            builtins.round,
+        ):
+            return self._static_call(fn, args, kwargs, loc)
+        if isinstance(fn, (types.BuiltinMethodType, types.MethodType)) and isinstance(
+            getattr(fn, "__self__", None), (list, dict)
+        ):
+            return fn(*args, **kwargs)
+        raise _unsupported(fn, loc)
+
+    def _static_call(
+        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        if fn is builtins.print:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                return fn(*args, **kwargs)
+        except SrcdiffError:
+            raise
+        except Exception as exc:
+            name = getattr(fn, "__name__", repr(fn))
+            raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
+
+
+def _hook_key(fn: Any) -> Any:
+    try:
+        hash(fn)
+    except TypeError:
+        return None
+    return fn
+
+
+def _is_user_function(fn: Any) -> bool:
+    if not isinstance(fn, types.FunctionType):
+        return False
+    module = fn.__module__ or ""
+    return module.split(".")[0] not in ("numpy", "scipy", "autograd")
+
+
+def _unsupported(fn: Any, loc: Loc) -> UnsupportedPrimitive:
+    name = getattr(fn, "__name__", type(fn).__name__)
+    module = getattr(fn, "__module__", "") or ""
+    known = sorted({p.name for p in PRIMS.values()})
+    close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
+    hint = (
+        "Supported functions that look similar: " + ", ".join(close) + "."
+        if close
+        else (
+            "See the supported primitives in README.md, or write the operation "
+            "with supported NumPy functions."
+        )
+    )
+    where = f"{module}.{name}" if module else name
+    if module.split(".")[0] == "math":
+        hint = f"Use np.{name} instead of math.{name} on arrays."
+    return UnsupportedPrimitive(
+        f"srcdiff cannot differentiate through {where}", loc, hint
+    )
+
+
+# ----- Trace-time hooks: functions rules call that decide on known facts -----
+def _known(
+    tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    return all(not isinstance(a, Var) or a.known for a in args)
+
+
+def _unbroadcast(
+    tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> Any:
+    grad, like = args
+    if not isinstance(like, (Var, Const)) and np.ndim(like) == 0:
+        target: tuple[int, ...] | None = ()
+    else:
+        target = like.shape if isinstance(like, Var) else like.value.shape
+    shape = grad.shape if isinstance(grad, Var) else np.shape(grad)
+    if target is None or shape is None:
+        return tracer.builder.bind(PRIMS[helpers.unbroadcast], (grad, like), loc=loc)
+    if shape == target:
+        return grad
+    lead = len(shape) - len(target)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1
+    )
+    keep = any(a >= lead for a in axes)
+    axis = axes[0] if len(axes) == 1 else axes
+    kwargs = {"axis": axis, "keepdims": True} if keep else {"axis": axis}
+    out = tracer.builder.bind(PRIMS[np.sum], (grad,), kwargs, loc)
+    if keep and lead:
+        out = tracer.builder.bind(PRIMS[np.reshape], (out, target), loc=loc)
+    return out
+
+
+def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
+    def hook(
+        tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        (value,) = args
+        if isinstance(value, Const) or (isinstance(value, Var) and value.known):
+            return fn(value.value)
+        return tracer.builder.bind(PRIMS[fn], args, loc=loc)
+
+    return hook
+
+
+_HOOKS: dict[Any, Callable[..., Any]] = {
+    rules.known: _known,
+    helpers.unbroadcast: _unbroadcast,
+    np.shape: _fact(np.shape),
+    np.ndim: _fact(np.ndim),
+    np.size: _fact(np.size),
+}

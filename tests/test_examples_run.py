@@ -1,0 +1,52 @@
+"""Each example runs on its own inputs and has a finite numerical gradient."""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from srcdiff.numeric import leaves, map_leaves, max_relative_error, numerical_grad
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+
+
+def load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"examples.{path.stem}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_examples_are_found():
+    assert [path.stem for path in EXAMPLES] == [
+        "logistic",
+        "loglinear",
+        "mlp",
+        "taylor_sine",
+    ]
+
+
+@pytest.fixture(params=EXAMPLES, ids=lambda path: path.stem)
+def example(request: pytest.FixtureRequest) -> ModuleType:
+    return load(request.param)
+
+
+def test_loss_is_a_finite_scalar(example):
+    value = example.loss(*example.example())
+    assert np.ndim(value) == 0
+    assert np.isfinite(value)
+
+
+def test_example_inputs_are_reproducible(example):
+    assert max_relative_error(example.example(), example.example()) == 0.0
+
+
+def test_numerical_gradient_is_finite(example):
+    args = example.example()
+    g = numerical_grad(example.loss, args, 0)
+    assert map_leaves(np.shape, g) == map_leaves(np.shape, args[0])
+    assert all(np.all(np.isfinite(leaf)) for leaf in leaves(g))
