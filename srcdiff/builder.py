@@ -13,12 +13,21 @@ from typing import Any
 
 import numpy as np
 
+from . import helpers
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Var, walk_vars
 from .primitives import ADD, DIV, MUL, NEG, POW, PRIMS, SUB, Prim
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
+# Linear in their first argument: ``f(-x)`` is ``-f(x)``.
+_LINEAR = tuple(
+    PRIMS[f]
+    for f in (
+        np.sum, np.mean, np.broadcast_to, np.expand_dims, np.reshape, np.squeeze,
+        np.transpose, np.swapaxes,
+    )
+)
 # Operations that only rearrange elements: a scalar fill stays a scalar fill.
 _SHAPE_ONLY = tuple(
     PRIMS[f]
@@ -68,10 +77,22 @@ def is_scalar_const(value: Any, target: float | None = None) -> bool:
     return target is None or bool(value == target)
 
 
-def shape_of(value: Any) -> tuple[int, ...] | None:
+def token(value: Any) -> Any:
+    """What is known of a shape: the shape, or a token equal for equal shapes."""
     if isinstance(value, Var):
-        return value.shape
-    return np.shape(concrete(value))
+        if value.known:
+            return value.shape
+        return value.sym if value.sym is not None else value
+    if isinstance(value, (Const, np.ndarray)):
+        return np.shape(concrete(value))
+    if isinstance(value, (bool, int, float, complex, np.number)):
+        return ()
+    return object()
+
+
+def shape_of(value: Any) -> tuple[int, ...] | None:
+    shape = token(value)
+    return shape if isinstance(shape, tuple) else None
 
 
 class Builder:
@@ -80,8 +101,9 @@ class Builder:
     def __init__(self) -> None:
         self.stmts: list[Assign | Guard] = []
         self.defs: dict[Var, Assign] = {}
-        # The location of the statement being built, for those simplify adds.
+        # The statement being built, for the statements simplify adds.
         self._loc: Loc | None = None
+        self._kwargs: dict[str, Any] = {}
 
     def guard(self, cond: Any, expect: bool, loc: Loc | None, text: str) -> None:
         self.stmts.append(Guard(cond, expect, loc, text))
@@ -103,7 +125,7 @@ class Builder:
             value = self._evaluate(prim, args, kwargs, loc)
             if not isinstance(value, np.ndarray):
                 return value
-        self._loc = loc
+        self._loc, self._kwargs = loc, kwargs
         if prim in _ELEMENTWISE:
             scalars = tuple(self._unbroadcast_scalar(a, args) for a in args)
             args = scalars if is_traced(scalars) else args
@@ -117,6 +139,8 @@ class Builder:
             if fill is not None:
                 return self._derived(_BROADCAST_TO, (fill, np.shape(value)))
         var = Var(prim.name, value, loc)
+        if value is UNKNOWN:
+            var.sym = self._shape_source(prim, args) or _symbolic_shape(prim, args, kwargs)
         stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
         self.stmts.append(stmt)
         self.defs[var] = stmt
@@ -148,6 +172,12 @@ class Builder:
                 or self._combine_fills(prim, x, y)
                 or self._pull_negation(prim, x, y)
             )
+        if prim in _LINEAR and args and isinstance(args[0], Var):
+            inner = self._negated(args[0])
+            if inner is not None and isinstance(inner, Var):
+                kwargs = self._kwargs
+                moved = self.bind(prim, (inner, *args[1:]), kwargs, self._loc)
+                return (self._derived(NEG, (moved,)),)
         if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
             return (args[0],)
         if prim is _BROADCAST_TO:
@@ -162,6 +192,9 @@ class Builder:
             for a, b in ((x, y), (y, x)):
                 if is_scalar_const(b, 1) and _keeps_shape(a):
                     return (a,)
+                divisor = _reciprocal_int(b)
+                if divisor is not None and isinstance(a, Var):
+                    return (self._derived(DIV, (a, divisor)),)
         if prim is ADD:
             for a, b in ((x, y), (y, x)):
                 if is_scalar_const(b, 0) and _keeps_shape(a):
@@ -226,6 +259,16 @@ class Builder:
                 return stmt.args[0]
         return None
 
+    def _shape_source(self, prim: Prim, args: tuple[Any, ...]) -> Any:
+        """``broadcast_to(x, np.shape(v))`` and the like are shaped like ``v``."""
+        shape = args[1] if prim in (_BROADCAST_TO, PRIMS[np.reshape]) else None
+        if prim.helper is helpers.scatter_add:
+            shape = args[1]
+        stmt = self.defs.get(shape) if isinstance(shape, Var) else None
+        if stmt is not None and stmt.prim is PRIMS[np.shape]:
+            return token(stmt.args[0])
+        return None
+
     def _scalar_fill(self, value: Any) -> Any:
         """``c`` when ``value`` is ``np.broadcast_to(c, shape)`` of a scalar ``c``."""
         if not isinstance(value, Var) or value not in self.defs:
@@ -242,9 +285,53 @@ class Builder:
         if fill is None or not isinstance(arg, Var):
             return arg
         others = [a for a in args if a is not arg]
-        if others and all(shape_of(o) == arg.shape for o in others):
+        if others and all(token(o) == token(arg) for o in others):
             return fill
         return arg
+
+
+def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Without an example, which shapes are still known to be equal (or scalar)."""
+    if prim.name in _SAME_SHAPE:
+        return token(args[0])
+    if prim.name in _BROADCASTING:
+        shapes = [token(a) for a in args if token(a) != ()]
+        if not shapes:
+            return ()
+        return shapes[0] if all(s == shapes[0] for s in shapes) else None
+    if prim.name in ("size", "ndim"):
+        return ()
+    if prim.name in _REDUCTIONS and len(args) == 1 and not kwargs.get("keepdims"):
+        return () if kwargs.get("axis") is None else None
+    if prim.name in _SHAPE_OF_ARG:
+        return token(args[_SHAPE_OF_ARG[prim.name]])
+    return None
+
+
+_SAME_SHAPE = set(
+    "exp log log1p expm1 sqrt square sin cos tan tanh sinh cosh arctan abs "
+    "negative sign floor ceil round isnan isfinite invert float".split()
+)
+_BROADCASTING = set(
+    "add subtract multiply divide power maximum minimum where greater less "
+    "greater_equal less_equal equal not_equal and or".split()
+)
+_REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
+# Results shaped like one argument: its position.
+_SHAPE_OF_ARG = {
+    "unbroadcast": 1,
+    "matmul_left_grad": 1,
+    "matmul_right_grad": 2,
+    "zeros_like": 0,
+}
+
+
+def _reciprocal_int(value: Any) -> int | None:
+    """``q`` when ``value`` is exactly ``1 / q`` for a whole ``q > 1``: ``x / q`` reads better."""
+    if not is_scalar_const(value) or isinstance(value, complex) or not 0 < value < 1:
+        return None
+    q = round(1 / value)
+    return q if q < 1_000_000 and 1 / q == value else None
 
 
 def _keeps_shape(value: Any) -> bool:

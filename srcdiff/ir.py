@@ -44,6 +44,9 @@ class Var:
     path: tuple[Any, ...] = ()
     # Adjoints of named values: the value this is the adjoint of.
     adjoint_of: Var | None = None
+    # Without an example: () for a known scalar, or a token shared by Vars
+    # known to have the same shape (None: a shape of its own).
+    sym: Any = None
 
     @property
     def known(self) -> bool:

@@ -50,6 +50,8 @@ def derive(
     tracer = Tracer(Builder())
     output = tracer.run_top(source, inputs)
     _check_scalar(source, output)
+    if isinstance(output, Var) and output.kind == "temp":
+        output.hint, output.kind = source.name, "user"
     backward_start = len(tracer.builder.stmts)
     grads = gradients(tracer, output, [inputs[name] for name in spec.wrt])
     result: Any = grads[0] if len(grads) == 1 else tuple(grads)

@@ -132,9 +132,16 @@ POW = register(Prim("power", operator.pow, _binop(ast.Pow())), operator.pow, np.
 MATMUL = register(
     Prim("matmul", operator.matmul, _binop(ast.MatMult())), operator.matmul, np.matmul
 )
-NEG = register(
-    Prim("negative", operator.neg, _unary(ast.USub())), operator.neg, np.negative
-)
+def _negative(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    """``-(a * b)`` prints as ``-a * b``: the same number, fewer parentheses."""
+    operand = conv(args[0])
+    if isinstance(operand, ast.BinOp) and isinstance(operand.op, (ast.Mult, ast.Div)):
+        left = ast.UnaryOp(ast.USub(), operand.left)
+        return ast.BinOp(left, operand.op, operand.right)
+    return ast.UnaryOp(ast.USub(), operand)
+
+
+NEG = register(Prim("negative", operator.neg, _negative), operator.neg, np.negative)
 GETITEM = register(Prim("getitem", operator.getitem, _getitem), operator.getitem)
 TRANSPOSE = register(
     Prim("transpose", np.transpose, _transpose, imports=(NUMPY,)), np.transpose
