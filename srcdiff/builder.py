@@ -24,8 +24,14 @@ _ELEMENTWISE = (ADD, SUB, MUL, DIV)
 _LINEAR = tuple(
     PRIMS[f]
     for f in (
-        np.sum, np.mean, np.broadcast_to, np.expand_dims, np.reshape, np.squeeze,
-        np.transpose, np.swapaxes,
+        np.sum,
+        np.mean,
+        np.broadcast_to,
+        np.expand_dims,
+        np.reshape,
+        np.squeeze,
+        np.transpose,
+        np.swapaxes,
     )
 )
 # Operations that only rearrange elements: a scalar fill stays a scalar fill.
@@ -140,7 +146,9 @@ class Builder:
                 return self._derived(_BROADCAST_TO, (fill, np.shape(value)))
         var = Var(prim.name, value, loc)
         if value is UNKNOWN:
-            var.sym = self._shape_source(prim, args) or _symbolic_shape(prim, args, kwargs)
+            var.sym = self._shape_source(prim, args) or _symbolic_shape(
+                prim, args, kwargs
+            )
         stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
         self.stmts.append(stmt)
         self.defs[var] = stmt
@@ -309,12 +317,51 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 
 
 _SAME_SHAPE = set(
-    "exp log log1p expm1 sqrt square sin cos tan tanh sinh cosh arctan abs "
-    "negative sign floor ceil round isnan isfinite invert float".split()
+    [
+        "exp",
+        "log",
+        "log1p",
+        "expm1",
+        "sqrt",
+        "square",
+        "sin",
+        "cos",
+        "tan",
+        "tanh",
+        "sinh",
+        "cosh",
+        "arctan",
+        "abs",
+        "negative",
+        "sign",
+        "floor",
+        "ceil",
+        "round",
+        "isnan",
+        "isfinite",
+        "invert",
+        "float",
+    ]
 )
 _BROADCASTING = set(
-    "add subtract multiply divide power maximum minimum where greater less "
-    "greater_equal less_equal equal not_equal and or".split()
+    [
+        "add",
+        "subtract",
+        "multiply",
+        "divide",
+        "power",
+        "maximum",
+        "minimum",
+        "where",
+        "greater",
+        "less",
+        "greater_equal",
+        "less_equal",
+        "equal",
+        "not_equal",
+        "and",
+        "or",
+    ]
 )
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
@@ -327,7 +374,7 @@ _SHAPE_OF_ARG = {
 
 
 def _reciprocal_int(value: Any) -> int | None:
-    """``q`` when ``value`` is exactly ``1 / q`` for a whole ``q > 1``: ``x / q`` reads better."""
+    """``q`` when ``value`` is exactly ``1 / q``; ``x / q`` reads better."""
     if not is_scalar_const(value) or isinstance(value, complex) or not 0 < value < 1:
         return None
     q = round(1 / value)

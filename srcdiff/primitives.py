@@ -9,6 +9,7 @@ through it differentiably. Objects map to prims by identity, so ``np.add``,
 from __future__ import annotations
 
 import ast
+import importlib
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ def dotted(path: str) -> ast.expr:
     return node
 
 
-def _call(path: str) -> Render:
+def call(path: str) -> Render:
     def render(
         args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
     ) -> ast.expr:
@@ -95,7 +96,7 @@ def _transpose(
 ) -> ast.expr:
     if len(args) == 1 and not kwargs:
         return ast.Attribute(conv(args[0]), "T", ast.Load())
-    return _call("np.transpose")(args, kwargs, conv)
+    return call("np.transpose")(args, kwargs, conv)
 
 
 PRIMS: dict[Any, Prim] = {}
@@ -112,7 +113,7 @@ def numpy_prim(name: str, *, differentiable: bool = True, path: str = "") -> Pri
     path = path or f"np.{name}"
     fn = operator.attrgetter(path.removeprefix("np."))(np)
     return register(
-        Prim(name, fn, _call(path), differentiable, (NUMPY,)),
+        Prim(name, fn, call(path), differentiable, (NUMPY,)),
         fn,
     )
 
@@ -132,6 +133,8 @@ POW = register(Prim("power", operator.pow, _binop(ast.Pow())), operator.pow, np.
 MATMUL = register(
     Prim("matmul", operator.matmul, _binop(ast.MatMult())), operator.matmul, np.matmul
 )
+
+
 def _negative(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
     """``-(a * b)`` prints as ``-a * b``: the same number, fewer parentheses."""
     operand = conv(args[0])
@@ -238,28 +241,9 @@ for _name in [
     numpy_prim(_name, differentiable=False)
 
 
-def _scipy_prims() -> None:
-    try:
-        from scipy import special
-    except ImportError:  # scipy is optional: only sources that use it need it
-        return
-    register(
-        Prim(
-            "logsumexp",
-            special.logsumexp,
-            _call("logsumexp"),
-            imports=("from scipy.special import logsumexp",),
-        ),
-        special.logsumexp,
-    )
-
-
-_scipy_prims()
-
-
 def helper_prim(fn: Callable[..., Any]) -> Prim:
     """A prim that calls a helper function copied into the emitted file."""
-    return register(Prim(fn.__name__, fn, _call(fn.__name__), helper=fn), fn)
+    return register(Prim(fn.__name__, fn, call(fn.__name__), helper=fn), fn)
 
 
 for _helper in (
@@ -269,7 +253,7 @@ for _helper in (
     helpers.matmul_right_grad,
 ):
     helper_prim(_helper)
-TO_FLOAT = Prim("float", float, _call("float"))
+TO_FLOAT = Prim("float", float, call("float"))
 
 # ndarray methods and attributes that mirror a NumPy function.
 METHODS: dict[str, Any] = {
@@ -291,6 +275,12 @@ VARARG_METHODS: dict[str, Any] = {"reshape": np.reshape, "transpose": np.transpo
 
 def lookup(obj: Any) -> Prim | None:
     try:
-        return PRIMS.get(obj)
+        prim = PRIMS.get(obj)
     except TypeError:  # unhashable objects are never primitives
         return None
+    if prim is None and (getattr(obj, "__module__", None) or "").startswith("scipy"):
+        # SciPy is optional and slow to import: its prims and rules load the
+        # first time a traced function calls into it.
+        importlib.import_module("srcdiff.rules.scipy_special")
+        prim = PRIMS.get(obj)
+    return prim

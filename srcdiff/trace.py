@@ -17,13 +17,13 @@ import importlib
 import operator
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import fence, helpers, rules
-from .builder import Builder, is_traced
+from .builder import Builder, is_traced, shape_of, token
 from .errors import Loc, NeedsExample, SrcdiffError, TraceError, UnsupportedPrimitive
 from .ir import Const, Var
 from .parse import Source, parse
@@ -127,7 +127,6 @@ class Frame:
     # Inside an adjoint rule: statements take the location of the forward call.
     in_rule: bool = False
     rule_loc: Loc | None = None
-    consts: dict[int, Const] = field(default_factory=dict)
 
     def loc(self, node: ast.AST) -> Loc:
         if self.in_rule and self.rule_loc is not None:
@@ -154,6 +153,7 @@ class Tracer:
         self.builder = builder
         self.static_reads: set[str] = set()
         self.top_frame: Frame | None = None
+        self.consts: dict[int, Const] = {}
 
     # ----- Functions -----
     def call_function(
@@ -217,9 +217,7 @@ class Tracer:
                 f"missing argument {missing[0]!r}", closure.frame.loc(node)
             )
         parent = closure.frame
-        frame = Frame(
-            parent.source, env, parent, parent.in_rule, parent.rule_loc, parent.consts
-        )
+        frame = Frame(parent.source, env, parent, parent.in_rule, parent.rule_loc)
         return self._run(node, frame)
 
     # ----- Statements -----
@@ -252,10 +250,38 @@ class Tracer:
             self.assign(node.target, self.eval(node.value, frame), frame)
 
     def exec_AugAssign(self, node: ast.AugAssign, frame: Frame) -> None:
-        current = self.eval(ast.Name(node.target.id, ast.Load()), frame)  # type: ignore[attr-defined]
+        name = node.target.id  # type: ignore[attr-defined]
+        current = self.eval(ast.Name(name, ast.Load()), frame)
+        self._check_not_shared(name, current, node, frame)
         value = self.eval(node.value, frame)
         result = self.binop(node.op, current, value, frame.loc(node), frame.in_rule)
         self.assign(node.target, result, frame)
+
+    def _check_not_shared(
+        self, name: str, current: Any, node: ast.AugAssign, frame: Frame
+    ) -> None:
+        """Refuse ``y += ...`` on an array another name also holds.
+
+        srcdiff reads it as ``y = y + ...``, but NumPy changes the array in
+        place, so every other name bound to it would change too.
+        """
+        if not isinstance(current, Var) or (
+            current.known and not isinstance(current.value, np.ndarray)
+        ):
+            return
+        scope: Frame | None = frame
+        while scope is not None:
+            for other, value in scope.env.items():
+                shared = current in walk_vars(value)
+                if shared and not (scope is frame and other == name):
+                    raise UnsupportedSyntax(
+                        f"`{name} {ast.unparse(node)[len(name) + 1 :].split()[0]}` "
+                        f"changes an array that `{other}` also refers to",
+                        frame.loc(node),
+                        f"Write `{name} = {name} {_OP_TEXT[type(node.op)]} ...`, "
+                        f"which makes a new array and leaves `{other}` unchanged.",
+                    )
+            scope = scope.parent
 
     def exec_If(self, node: ast.If, frame: Frame) -> None:
         if self.truth(self.eval(node.test, frame), node.test, frame, "if"):
@@ -429,11 +455,21 @@ class Tracer:
                 f"name {node.id!r} is not defined", frame.loc(node)
             ) from None
         if isinstance(value, np.ndarray) and not frame.in_rule:
-            const = frame.consts.get(id(value))
-            if const is None:
-                const = frame.consts[id(value)] = Const(node.id, value)
-            return const
+            return self.const(node.id, value)
         return value
+
+    def const(self, name: str, value: np.ndarray[Any, Any]) -> Const:
+        """One Const per array; distinct arrays that share a name get numbered,
+        because the emitted module binds each constant as a global."""
+        const = self.consts.get(id(value))
+        if const is None:
+            taken = {c.name for c in self.consts.values()}
+            unique, n = name, 1
+            while unique in taken:
+                n += 1
+                unique = f"{name}_{n}"
+            const = self.consts[id(value)] = Const(unique, value)
+        return const
 
     def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
         base = self.eval(node.value, frame)
@@ -581,9 +617,7 @@ class Tracer:
         frame: Frame,
         emit: Callable[[Frame], None],
     ) -> None:
-        inner = Frame(
-            frame.source, {}, frame, frame.in_rule, frame.rule_loc, frame.consts
-        )
+        inner = Frame(frame.source, {}, frame, frame.in_rule, frame.rule_loc)
 
         def loop(index: int) -> None:
             if index == len(generators):
@@ -662,6 +696,8 @@ class Tracer:
                 list(args[0]),
                 args[1] if len(args) > 1 else 0,
             )
+        if fn is builtins.len and not isinstance(args[0], (Var, Const)):
+            return len(args[0])  # a Python container of traced values
         if fn is builtins.len:
             shape = self.call_value(np.shape, args, {}, loc, in_rule=True)
             if is_traced(shape):
@@ -747,15 +783,11 @@ def _unbroadcast(
     tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
 ) -> Any:
     grad, like = args
-    if not isinstance(like, (Var, Const)) and np.ndim(like) == 0:
-        target: tuple[int, ...] | None = ()
-    else:
-        target = like.shape if isinstance(like, Var) else like.value.shape
-    shape = grad.shape if isinstance(grad, Var) else np.shape(grad)
+    if token(grad) == token(like):
+        return grad
+    target, shape = shape_of(like), shape_of(grad)
     if target is None or shape is None:
         return tracer.builder.bind(PRIMS[helpers.unbroadcast], (grad, like), loc=loc)
-    if shape == target:
-        return grad
     lead = len(shape) - len(target)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1
@@ -774,8 +806,9 @@ def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
         tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
     ) -> Any:
         (value,) = args
-        if isinstance(value, Const) or (isinstance(value, Var) and value.known):
-            return fn(value.value)
+        shape = shape_of(value)
+        if shape is not None:
+            return fn(np.empty(shape))
         return tracer.builder.bind(PRIMS[fn], args, loc=loc)
 
     return hook

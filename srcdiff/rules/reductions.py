@@ -1,13 +1,8 @@
-"""Adjoints of reductions: sum, mean, max, min, logsumexp (axis, keepdims)."""
+"""Adjoints of reductions: sum, mean, max, min (axis, keepdims)."""
 
 import numpy as np
 
 from . import adjoint
-
-try:
-    from scipy.special import logsumexp
-except ImportError:  # scipy is optional; only sources that use it need it
-    logsumexp = None
 
 
 def restore_axes(g, axis, keepdims):
@@ -33,15 +28,3 @@ def max_(g, ans, a, axis=None, keepdims=False):
     winners = a == restore_axes(ans, axis, keepdims)
     share = winners / np.sum(winners, axis=axis, keepdims=True)
     return restore_axes(g, axis, keepdims) * share
-
-
-def logsumexp_(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-    if b is not None or return_sign:
-        raise NotImplementedError("logsumexp with b= or return_sign=True")
-    return restore_axes(g, axis, keepdims) * np.exp(
-        a - restore_axes(ans, axis, keepdims)
-    )
-
-
-if logsumexp is not None:
-    adjoint(logsumexp, note="without b= or return_sign=")(logsumexp_)
