@@ -141,7 +141,7 @@ class Builder:
         value = UNKNOWN
         if all_known(args) and all_known(kwargs):
             value = self._evaluate(prim, args, kwargs, loc)
-            fill = self._scalar_fill(args[0]) if prim in _SHAPE_ONLY else None
+            fill = self.scalar_fill(args[0]) if prim in _SHAPE_ONLY else None
             if fill is not None:
                 return self._derived(_BROADCAST_TO, (fill, np.shape(value)))
         var = Var(prim.name, value, loc)
@@ -217,7 +217,7 @@ class Builder:
 
     def _combine_fills(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
         """``broadcast_to(a, s) * c``, ``c`` a scalar, is ``broadcast_to(a * c, s)``."""
-        fx, fy = self._scalar_fill(x), self._scalar_fill(y)
+        fx, fy = self.scalar_fill(x), self.scalar_fill(y)
         if fx is not None and shape_of(y) == ():
             shape = x.shape
             inner = self._derived(prim, (fx, y))
@@ -277,7 +277,7 @@ class Builder:
             return token(stmt.args[0])
         return None
 
-    def _scalar_fill(self, value: Any) -> Any:
+    def scalar_fill(self, value: Any) -> Any:
         """``c`` when ``value`` is ``np.broadcast_to(c, shape)`` of a scalar ``c``."""
         if not isinstance(value, Var) or value not in self.defs:
             return None
@@ -289,7 +289,7 @@ class Builder:
 
     def _unbroadcast_scalar(self, arg: Any, args: tuple[Any, ...]) -> Any:
         """``broadcast_to(c, s) * y`` with ``y`` of shape ``s`` is just ``c * y``."""
-        fill = self._scalar_fill(arg)
+        fill = self.scalar_fill(arg)
         if fill is None or not isinstance(arg, Var):
             return arg
         others = [a for a in args if a is not arg]

@@ -8,6 +8,7 @@ imported only on this path; ``grad`` never needs it.
 from __future__ import annotations
 
 import ast
+import copy
 import textwrap
 from typing import Any
 
@@ -24,7 +25,7 @@ MAX_CONSTANT_SIZE = 1000
 def source_text(emitted: Emitted, header: list[str]) -> str:
     import black
 
-    module = _with_constants(emitted)
+    module = module_with_constants(emitted)
     func = module.body[-1]
     assert isinstance(func, ast.FunctionDef)
     if emitted.backward_at is not None:
@@ -41,8 +42,9 @@ def source_text(emitted: Emitted, header: list[str]) -> str:
     return black.format_str(text, mode=black.Mode())
 
 
-def _with_constants(emitted: Emitted) -> ast.Module:
-    body = list(emitted.module.body)
+def module_with_constants(emitted: Emitted) -> ast.Module:
+    """The emitted module with its array constants bound at module level."""
+    body = copy.deepcopy(emitted.module.body)
     assigns: list[ast.stmt] = []
     for name, value in sorted(emitted.constants.items()):
         assigns.append(
@@ -59,7 +61,7 @@ def _array_literal(name: str, value: np.ndarray[Any, Any]) -> ast.expr:
             "too large to write into the emitted file",
             hint=f"Pass {name} to the function as an argument instead.",
         )
-    args: list[ast.expr] = [ast.Constant(value.tolist())]
+    args: list[ast.expr] = [ast.parse(repr(value.tolist()), mode="eval").body]
     dtype = (
         [ast.keyword("dtype", literal(value.dtype))]
         if value.dtype != np.float64

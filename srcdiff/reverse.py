@@ -128,15 +128,30 @@ def _structure(tracer: Tracer, value: Any, adjoints: dict[Var, list[Any]]) -> An
     return None
 
 
+def _writable(tracer: Tracer, grad: Any) -> Any:
+    """Gradients are returned as arrays of their own, never read-only broadcasts."""
+    builder = tracer.builder
+    stmt = builder.defs.get(grad) if isinstance(grad, Var) else None
+    if stmt is None or stmt.prim is not PRIMS[np.broadcast_to] or not grad.known:
+        return grad
+    fill = builder.scalar_fill(grad)
+    if fill is not None:
+        return builder.bind(PRIMS[np.full], (grad.shape, fill), loc=stmt.loc)
+    return builder.bind(PRIMS[np.array], (grad,), loc=stmt.loc)
+
+
 def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
     bind = tracer.builder.bind
     if not contributions:
         if leaf.known and isinstance(leaf.value, float):
             return 0.0
-        return bind(PRIMS[np.zeros_like], (leaf,), loc=leaf.loc)
+        zeros = bind(PRIMS[np.zeros_like], (leaf,), loc=leaf.loc)
+        _name_adjoint(zeros, leaf)
+        return zeros
     grad = _accumulate(tracer, contributions, leaf)
     if leaf.known and shape_of(grad) != leaf.shape:
         grad = bind(PRIMS[np.broadcast_to], (grad, leaf.shape), loc=leaf.loc)
+    grad = _writable(tracer, grad)
     python_float = leaf.known and isinstance(leaf.value, float)
     if python_float and isinstance(grad, Var) and isinstance(grad.value, np.ndarray):
         grad = bind(TO_FLOAT, (grad,), loc=leaf.loc)
