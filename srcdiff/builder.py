@@ -300,9 +300,9 @@ class Builder:
 
 def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Without an example, which shapes are still known to be equal (or scalar)."""
-    if prim.name in _SAME_SHAPE:
+    if prim.shape == "same":
         return token(args[0])
-    if prim.name in _BROADCASTING:
+    if prim.shape == "broadcast":
         shapes = [token(a) for a in args if token(a) != ()]
         if not shapes:
             return ()
@@ -316,61 +316,9 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
     return None
 
 
-_SAME_SHAPE = set(
-    [
-        "exp",
-        "log",
-        "log1p",
-        "expm1",
-        "sqrt",
-        "square",
-        "sin",
-        "cos",
-        "tan",
-        "tanh",
-        "sinh",
-        "cosh",
-        "arctan",
-        "abs",
-        "negative",
-        "sign",
-        "floor",
-        "ceil",
-        "round",
-        "isnan",
-        "isfinite",
-        "invert",
-        "float",
-    ]
-)
-_BROADCASTING = set(
-    [
-        "add",
-        "subtract",
-        "multiply",
-        "divide",
-        "power",
-        "maximum",
-        "minimum",
-        "where",
-        "greater",
-        "less",
-        "greater_equal",
-        "less_equal",
-        "equal",
-        "not_equal",
-        "and",
-        "or",
-    ]
-)
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
-_SHAPE_OF_ARG = {
-    "unbroadcast": 1,
-    "matmul_left_grad": 1,
-    "matmul_right_grad": 2,
-    "zeros_like": 0,
-}
+_SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
 
 
 def _reciprocal_int(value: Any) -> int | None:

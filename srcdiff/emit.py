@@ -40,7 +40,6 @@ class Emitted:
     constants: dict[str, np.ndarray[Any, Any]]
     # Index in the function body where the adjoint sweep starts (for a blank line).
     backward_at: int | None = None
-    imports: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +82,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
     module_body = [*_preamble(ctx, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
-    return Emitted(module, fn_name, ctx.constants, backward_at, _imports(ctx.prims))
+    return Emitted(module, fn_name, ctx.constants, backward_at)
 
 
 def _choose_inline(

@@ -33,6 +33,9 @@ class Prim:
     imports: tuple[str, ...] = ()
     # A function in srcdiff.helpers whose source is copied into emitted files.
     helper: Callable[..., Any] | None = None
+    # What the result's shape is, for tracing without an example: "same" as
+    # the first argument, "broadcast" of the arguments, or "" (anything).
+    shape: str = ""
 
     def __repr__(self) -> str:
         return f"<prim {self.name}>"
@@ -108,28 +111,44 @@ def register(prim: Prim, *objects: Any) -> Prim:
     return prim
 
 
-def numpy_prim(name: str, *, differentiable: bool = True, path: str = "") -> Prim:
+def numpy_prim(
+    name: str, *, differentiable: bool = True, path: str = "", shape: str = ""
+) -> Prim:
     """A prim for ``np.<name>``, rendered as a call of ``np.<path or name>``."""
     path = path or f"np.{name}"
     fn = operator.attrgetter(path.removeprefix("np."))(np)
     return register(
-        Prim(name, fn, call(path), differentiable, (NUMPY,)),
+        Prim(name, fn, call(path), differentiable, (NUMPY,), shape=shape),
         fn,
     )
 
 
 # ----- Operators -----
-ADD = register(Prim("add", operator.add, _binop(ast.Add())), operator.add, np.add)
+ADD = register(
+    Prim("add", operator.add, _binop(ast.Add()), shape="broadcast"),
+    operator.add,
+    np.add,
+)
 SUB = register(
-    Prim("subtract", operator.sub, _binop(ast.Sub())), operator.sub, np.subtract
+    Prim("subtract", operator.sub, _binop(ast.Sub()), shape="broadcast"),
+    operator.sub,
+    np.subtract,
 )
 MUL = register(
-    Prim("multiply", operator.mul, _binop(ast.Mult())), operator.mul, np.multiply
+    Prim("multiply", operator.mul, _binop(ast.Mult()), shape="broadcast"),
+    operator.mul,
+    np.multiply,
 )
 DIV = register(
-    Prim("divide", operator.truediv, _binop(ast.Div())), operator.truediv, np.divide
+    Prim("divide", operator.truediv, _binop(ast.Div()), shape="broadcast"),
+    operator.truediv,
+    np.divide,
 )
-POW = register(Prim("power", operator.pow, _binop(ast.Pow())), operator.pow, np.power)
+POW = register(
+    Prim("power", operator.pow, _binop(ast.Pow()), shape="broadcast"),
+    operator.pow,
+    np.power,
+)
 MATMUL = register(
     Prim("matmul", operator.matmul, _binop(ast.MatMult())), operator.matmul, np.matmul
 )
@@ -144,7 +163,9 @@ def _negative(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> a
     return ast.UnaryOp(ast.USub(), operand)
 
 
-NEG = register(Prim("negative", operator.neg, _negative), operator.neg, np.negative)
+NEG = register(
+    Prim("negative", operator.neg, _negative, shape="same"), operator.neg, np.negative
+)
 GETITEM = register(Prim("getitem", operator.getitem, _getitem), operator.getitem)
 TRANSPOSE = register(
     Prim("transpose", np.transpose, _transpose, imports=(NUMPY,)), np.transpose
@@ -159,25 +180,25 @@ _COMPARISONS = [
     ("not_equal", operator.ne, np.not_equal, ast.NotEq()),
 ]
 for _name, _op, _ufunc, _node in _COMPARISONS:
-    register(Prim(_name, _op, _compare(_node), differentiable=False), _op, _ufunc)
+    register(Prim(_name, _op, _compare(_node), False, shape="broadcast"), _op, _ufunc)
 AND = register(
-    Prim("and", operator.and_, _binop(ast.BitAnd()), differentiable=False),
+    Prim("and", operator.and_, _binop(ast.BitAnd()), False, shape="broadcast"),
     operator.and_,
     np.logical_and,
 )
 OR = register(
-    Prim("or", operator.or_, _binop(ast.BitOr()), differentiable=False),
+    Prim("or", operator.or_, _binop(ast.BitOr()), False, shape="broadcast"),
     operator.or_,
     np.logical_or,
 )
 INVERT = register(
-    Prim("invert", operator.invert, _unary(ast.Invert()), differentiable=False),
+    Prim("invert", operator.invert, _unary(ast.Invert()), False, shape="same"),
     operator.invert,
     np.logical_not,
 )
 
 # ----- NumPy functions with adjoint rules -----
-for _name in [
+ELEMENTWISE = [
     "exp",
     "log",
     "log1p",
@@ -191,9 +212,13 @@ for _name in [
     "sinh",
     "cosh",
     "arctan",
-    "maximum",
-    "minimum",
-    "where",
+    "abs",
+]
+for _name in ELEMENTWISE:
+    numpy_prim(_name, shape="same")
+for _name in ["maximum", "minimum", "where"]:
+    numpy_prim(_name, shape="broadcast")
+for _name in [
     "clip",
     "sum",
     "mean",
@@ -211,29 +236,23 @@ for _name in [
     "take",
 ]:
     numpy_prim(_name)
-ABS = numpy_prim("abs")
-register(ABS, np.absolute, abs)
+register(PRIMS[np.abs], np.absolute, abs)
 register(PRIMS[np.max], np.amax)
 register(PRIMS[np.min], np.amin)
 
 # ----- NumPy functions through which no gradient flows -----
+for _name in ["sign", "floor", "ceil", "round", "isnan", "isfinite"]:
+    numpy_prim(_name, differentiable=False, shape="same")
+for _name in ["zeros_like", "ones_like", "full_like"]:
+    numpy_prim(_name, differentiable=False, shape="same")
 for _name in [
-    "sign",
-    "floor",
-    "ceil",
-    "round",
-    "zeros_like",
-    "ones_like",
     "zeros",
     "ones",
     "eye",
     "arange",
     "full",
-    "full_like",
     "argmax",
     "argmin",
-    "isnan",
-    "isfinite",
     "shape",
     "size",
     "ndim",
@@ -253,7 +272,7 @@ for _helper in (
     helpers.matmul_right_grad,
 ):
     helper_prim(_helper)
-TO_FLOAT = Prim("float", float, call("float"))
+TO_FLOAT = Prim("float", float, call("float"), shape="same")
 
 # ndarray methods and attributes that mirror a NumPy function.
 METHODS: dict[str, Any] = {
