@@ -17,28 +17,28 @@ def loss_grad(x):
     """Gradient of loss with respect to x."""
     if not np.abs(x) > 0.001:
         raise PathChanged(
-            "examples/taylor_sine.py:9",
+            "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
     x_pow_two = x**2
     term = -(x * x_pow_two) / 6
     if not np.abs(term) > 0.001:
         raise PathChanged(
-            "examples/taylor_sine.py:9",
+            "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
     x_pow_two_2 = x**2
     term_2 = -(term * x_pow_two_2) / 20
     if not np.abs(term_2) > 0.001:
         raise PathChanged(
-            "examples/taylor_sine.py:9",
+            "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
     x_pow_two_3 = x**2
     term_3 = -(term_2 * x_pow_two_3) / 42
     if np.abs(term_3) > 0.001:
         raise PathChanged(
-            "examples/taylor_sine.py:9",
+            "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was False when traced",
         )
 

@@ -111,8 +111,10 @@ class Builder:
         self._loc: Loc | None = None
         self._kwargs: dict[str, Any] = {}
 
-    def guard(self, cond: Any, expect: bool, loc: Loc | None, text: str) -> None:
-        self.stmts.append(Guard(cond, expect, loc, text))
+    def guard(
+        self, cond: Any, expect: bool, loc: Loc | None, text: str, message: str = ""
+    ) -> None:
+        self.stmts.append(Guard(cond, expect, loc, text, message))
 
     def bind(
         self,

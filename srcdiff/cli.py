@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import inspect
 import os
 import shlex
 import sys
@@ -21,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from .api import GradFunction, render
-from .errors import SrcdiffError
+from .errors import NoSource, SrcdiffError
 from .numeric import leaves, map_leaves, max_relative_error, numerical_grad
+from .parse import parse
 from .pipeline import derive
 from .spec import bind_arguments, make_spec
 
@@ -97,13 +99,10 @@ def load(target: str) -> Any:
             f"{target!r} is not of the form FILE.py:FUNCTION or module:FUNCTION\n"
             "For example: srcdiff emit examples/logistic.py:loss"
         )
-    if module_part.endswith(".py") or os.sep in module_part:
+    if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
         module = _load_file(Path(module_part))
     else:
-        try:
-            module = importlib.import_module(module_part)
-        except ImportError as exc:
-            raise UsageError(f"cannot import {module_part!r}: {exc}") from None
+        module = _import(module_part)
     try:
         obj = module
         for part in attr.split("."):
@@ -111,6 +110,38 @@ def load(target: str) -> Any:
     except AttributeError:
         raise UsageError(f"{module_part} has no attribute {attr!r}") from None
     return obj
+
+
+def _import(name: str) -> Any:
+    """Import ``name`` with the working directory on the path, as ``python -m`` does."""
+    cwd = os.getcwd()
+    added = "" not in sys.path and cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            f"cannot import {name!r}: {exc}\n"
+            "Check the spelling, or name a file: srcdiff emit path/to/file.py:FUNCTION"
+        ) from None
+    except Exception as exc:
+        raise UsageError(
+            f"importing {name} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    finally:
+        if added:
+            sys.path.remove(cwd)
+
+
+def _function(target: str) -> Any:
+    """The target of ``emit`` or ``check``, checked to be a Python function."""
+    fn = load(target)
+    try:
+        parse(fn)
+    except NoSource as exc:
+        raise UsageError(f"{target}: {exc.message}\n{exc.hint}") from None
+    return fn
 
 
 def _load_file(path: Path) -> Any:
@@ -139,17 +170,35 @@ def _load_file(path: Path) -> Any:
     return module
 
 
-def _example_args(option: str | None) -> tuple[Any, ...] | None:
+def _example_args(option: str | None, fn: Any) -> tuple[Any, ...] | None:
+    """Call ``--example``'s callable; its result must fit ``fn``'s parameters."""
     if option is None:
         return None
-    result = load(option)()
-    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    make = load(option)
+    if not callable(make):
+        raise UsageError(f"--example {option} is not callable")
+    try:
+        result = make()
+    except Exception as exc:
+        raise UsageError(
+            f"--example {option} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    example = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    try:
+        bind_arguments(fn, example, {})
+    except TypeError as exc:
+        raise UsageError(
+            f"--example {option} returned {len(example)} argument"
+            f"{'s' if len(example) != 1 else ''}, which do not fit "
+            f"{fn.__name__}{inspect.signature(fn)}: {exc}"
+        ) from None
+    return example
 
 
 def _emit(args: argparse.Namespace) -> int:
-    fn = load(args.target)
+    fn = _function(args.target)
     grad = GradFunction(fn, args.wrt, value=args.value)
-    example = _example_args(args.example)
+    example = _example_args(args.example, fn)
     arguments = None if example is None else bind_arguments(fn, example, {})
     derivative = derive(fn, make_spec(grad.wrt, args.value, arguments), arguments)
     command = "srcdiff emit " + shlex.join(_command_words(args))
@@ -175,24 +224,43 @@ def _command_words(args: argparse.Namespace) -> list[str]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    directory = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    """Write through a temporary file in the same directory, then rename it:
+    readers see the old file or the new one, and a failure leaves neither
+    a partial file nor the temporary one."""
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
     try:
-        with os.fdopen(fd, "w") as handle:
+        mode = path.stat().st_mode & 0o777 if path.exists() else _new_file_mode()
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
         raise
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file (mkstemp's is owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _check(args: argparse.Namespace) -> int:
-    fn = load(args.target)
-    example = _example_args(args.example)
+    fn = _function(args.target)
+    example = _example_args(args.example, fn)
     if example is None:
         raise UsageError("check needs --example MOD:CALLABLE to know where to compare")
     grad = GradFunction(fn, args.wrt, value=False)
-    params = list(bind_arguments(fn, example, {}))
     rng = np.random.default_rng(args.seed)
     points = [("example", example)]
     points += [
@@ -205,9 +273,10 @@ def _check(args: argparse.Namespace) -> int:
         results = result if len(grad.wrt) > 1 else (result,)
         errors = []
         for name, got in zip(grad.wrt, results, strict=True):
-            expected = numerical_grad(fn, point, params.index(name))
-            error = max_relative_error(got, expected)
-            worst[name] = max(worst[name], error)
+            error = _error(fn, point, name, got)
+            # nan (a nan or inf gradient) must win, so no max() here.
+            if not error <= worst[name]:
+                worst[name] = error
             errors.append(f"{name} {error:.1e}")
         print(f"{label:<12} {'  '.join(errors)}")
     verdict = all(e <= args.tol for e in worst.values())
@@ -217,6 +286,24 @@ def _check(args: argparse.Namespace) -> int:
         f"({'ok' if verdict else 'FAILED'}, tol {args.tol:g})"
     )
     return 0 if verdict else 1
+
+
+def _error(fn: Any, point: tuple[Any, ...], name: str, got: Any) -> float:
+    """Max relative error of ``got`` against central differences in ``name``."""
+    signature = inspect.signature(fn)
+    bound = signature.bind(*point)
+    bound.apply_defaults()
+    names = list(bound.arguments)
+
+    def at(*values: Any) -> Any:
+        moved = inspect.BoundArguments(signature, dict(zip(names, values, strict=True)))
+        return fn(*moved.args, **moved.kwargs)
+
+    expected = numerical_grad(at, list(bound.arguments.values()), names.index(name))
+    try:
+        return max_relative_error(got, expected)
+    except ValueError:  # a gradient of the wrong shape or structure
+        return float("inf")
 
 
 def _perturb(example: tuple[Any, ...], rng: np.random.Generator) -> tuple[Any, ...]:

@@ -181,10 +181,9 @@ def literal(value: Any) -> ast.expr:
 def _guard(stmt: Guard, ctx: _Context) -> ast.stmt:
     cond = _conv(stmt.cond, ctx)
     test = ast.UnaryOp(ast.Not(), cond) if stmt.expect else cond
-    where = f"{stmt.loc.file}:{stmt.loc.line}" if stmt.loc else "?"
-    return ast.If(
-        test, [_raise(where, f"{stmt.text} was {stmt.expect} when traced")], []
-    )
+    where = str(stmt.loc) if stmt.loc else "?"
+    what = stmt.message or f"{stmt.text} was {stmt.expect} when traced"
+    return ast.If(test, [_raise(where, what)], [])
 
 
 def _raise(where: str, what: str) -> ast.stmt:

@@ -1,29 +1,81 @@
 """Reject syntax srcdiff cannot differentiate, before any other work.
 
-A construct that is skipped instead of rejected would give a wrong gradient,
-so everything outside the supported subset raises ``UnsupportedSyntax`` at its
-own line and column, with what to write instead.
+The fence is an allowlist: every statement and expression the tracer does not
+handle raises ``UnsupportedSyntax``, so nothing is skipped silently (a skipped
+construct would mean a wrong gradient). Of several problems, the first in the
+source is reported, at its own line and column, with what to write instead.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from .errors import UnsupportedSyntax
 from .parse import Source
+
+# What trace.Tracer has an exec_ or eval_ method for (a test keeps them equal).
+STATEMENTS: frozenset[type[ast.stmt]] = frozenset(
+    {
+        ast.Expr,
+        ast.Pass,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.If,
+        ast.For,
+        ast.While,
+        ast.Return,
+        ast.Break,
+        ast.Continue,
+        ast.FunctionDef,
+        ast.Raise,
+        ast.Assert,
+    }
+)
+# Starred and FormattedValue are handled inside the tracer's sequence, call and
+# f-string code rather than by methods of their own.
+EXPRESSIONS: frozenset[type[ast.expr]] = frozenset(
+    {
+        ast.Constant,
+        ast.Name,
+        ast.Attribute,
+        ast.Subscript,
+        ast.Slice,
+        ast.Tuple,
+        ast.List,
+        ast.Dict,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Compare,
+        ast.BoolOp,
+        ast.IfExp,
+        ast.Lambda,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        ast.ListComp,
+        ast.GeneratorExp,
+        ast.DictComp,
+        ast.Call,
+        ast.Starred,
+    }
+)
 
 _HINTS: dict[type[ast.AST], tuple[str, str]] = {
     ast.Try: (
         "`try` blocks",
         "Move error handling out of the differentiated function.",
     ),
-    ast.With: ("`with` blocks", "Open files or contexts outside the function."),
+    ast.With: (
+        "`with` blocks",
+        "Call the function inside the `with` block instead of the other way round.",
+    ),
     ast.AsyncWith: ("`async with`", "Differentiate a plain synchronous function."),
     ast.AsyncFunctionDef: ("async functions", "Use a plain `def`."),
     ast.AsyncFor: ("`async for`", "Use a plain `for` loop."),
     ast.Await: ("`await`", "Differentiate a plain synchronous function."),
     ast.Yield: ("generators (`yield`)", "Return the value instead of yielding it."),
-    ast.YieldFrom: ("generators (`yield from`)", "Return the value instead."),
+    ast.YieldFrom: ("generators (`yield from`)", "Return the values instead."),
     ast.Global: ("`global`", "Pass the value in as an argument."),
     ast.Nonlocal: ("`nonlocal`", "Return the value instead of rebinding it."),
     ast.ClassDef: ("class definitions", "Define the class outside the function."),
@@ -31,58 +83,142 @@ _HINTS: dict[type[ast.AST], tuple[str, str]] = {
     ast.ImportFrom: ("imports inside the function", "Import at module level."),
     ast.Delete: ("`del`", "Leave the name bound, or rebind it."),
     ast.Match: ("`match` statements", "Use `if`/`elif`."),
-    ast.NamedExpr: ("the walrus operator `:=`", "Assign on a line of its own."),
+    ast.NamedExpr: (
+        "the walrus operator `:=`",
+        "Assign on a line of its own, then use the name.",
+    ),
     ast.Set: ("set literals", "Use a tuple or list (set order is not fixed)."),
     ast.SetComp: ("set comprehensions", "Use a list comprehension."),
 }
 if hasattr(ast, "TryStar"):
-    _HINTS[ast.TryStar] = _HINTS[ast.Try]
+    _HINTS[ast.TryStar] = ("`try`/`except*` blocks", _HINTS[ast.Try][1])
+if hasattr(ast, "TypeAlias"):
+    _HINTS[ast.TypeAlias] = ("`type` aliases", "Define the alias at module level.")
 
+_GENERIC_HINT = "Write it with assignments, if/for/while, calls and comprehensions."
 _TARGET_HINT = (
-    "Write a functional update instead, e.g. `x = np.where(mask, 0, x)` or "
-    "build a new array with np.concatenate / np.stack."
+    "Build a new value instead: for arrays e.g. `x = np.where(mask, 0, x)` or "
+    "np.concatenate / np.stack; for lists and dicts, a literal or comprehension."
 )
+# Fields that Python evaluates (or ignores) without the tracer's help.
+_UNTRACED_FIELDS = frozenset({"annotation", "returns", "type_comment"})
 
 
 def check(source: Source) -> None:
     """Raise ``UnsupportedSyntax`` at the first unsupported construct."""
-    for node in ast.walk(source.node):
-        entry = _HINTS.get(type(node))
-        if entry:
-            what, hint = entry
-            raise UnsupportedSyntax(
-                f"srcdiff does not support {what}", source.loc(node), hint
-            )
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(
-            node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.comprehension)
-        ):
-            targets = [node.target]
-        for target in targets:
-            _check_target(source, target)
+    problems = sorted(
+        _problems(source), key=lambda p: (p[0].lineno, p[0].col_offset, p[1])
+    )
+    if problems:
+        node, message, hint = problems[0]
+        raise UnsupportedSyntax(message, source.loc(node), hint)
 
 
-def _check_target(source: Source, target: ast.expr) -> None:
+_Problem = tuple[ast.expr | ast.stmt | ast.arg, str, str]
+
+
+def _problems(source: Source) -> Iterator[_Problem]:
+    for node in _walk(source.node, source.node):
+        if isinstance(node, (ast.stmt, ast.expr)):
+            yield from _node_problems(node)
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)) and node is not source.node:
+            yield from _nested_function_problems(node)
+        yield from _assignment_problems(node)
+
+
+def _walk(node: ast.AST, top: ast.AST) -> Iterator[ast.AST]:
+    """Every node the tracer will evaluate: not annotations, and not the
+    outer function's parameter defaults (Python evaluated those already)."""
+    yield node
+    for field, value in ast.iter_fields(node):
+        if field in _UNTRACED_FIELDS or (node is top and field == "args"):
+            continue
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, ast.AST):
+                yield from _walk(child, top)
+
+
+def _node_problems(node: ast.stmt | ast.expr) -> Iterator[_Problem]:
+    allowed = STATEMENTS if isinstance(node, ast.stmt) else EXPRESSIONS
+    if type(node) in allowed:
+        return
+    kind = "statements" if isinstance(node, ast.stmt) else "expressions"
+    what, hint = _HINTS.get(
+        type(node), (f"`{type(node).__name__}` {kind}", _GENERIC_HINT)
+    )
+    yield node, f"srcdiff does not support {what}", hint
+
+
+def _nested_function_problems(
+    node: ast.FunctionDef | ast.Lambda,
+) -> Iterator[_Problem]:
+    """Inner functions run in the tracer: plain parameters and defaults only."""
+    where = "lambdas" if isinstance(node, ast.Lambda) else "nested functions"
+    if isinstance(node, ast.FunctionDef) and node.decorator_list:
+        yield node.decorator_list[0], (
+            "srcdiff does not support decorators on nested functions"
+        ), "Define the decorated function at module level."
+    args = node.args
+    for arg, stars in [(args.vararg, "*"), (args.kwarg, "**")]:
+        if arg is not None:
+            yield arg, (
+                f"srcdiff does not support `{stars}{arg.arg}` parameters in {where}"
+            ), "Name each parameter, or pass a tuple or dict as one argument."
+    if args.kwonlyargs:
+        first = args.kwonlyargs[0]
+        yield first, (
+            f"srcdiff does not support keyword-only parameters in {where}"
+        ), f"Make `{first.arg}` an ordinary parameter, before the `*`."
+
+
+def _assignment_problems(node: ast.AST) -> Iterator[_Problem]:
+    """Only names (and tuples or lists of names) can be assigned to."""
+    if isinstance(node, ast.Assign):
+        masked = _masked_update(node)
+        targets = [] if masked else node.targets
+        if masked:
+            yield masked
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.comprehension)):
+        targets = [node.target]
+    else:
+        targets = []
+    for target in targets:
+        yield from _target_problems(target)
+
+
+def _masked_update(node: ast.Assign) -> _Problem | None:
+    """``x[x < 0] = 0.0``: the common case gets its exact rewrite as the hint."""
+    target, *more = node.targets
+    if more or not isinstance(target, ast.Subscript):
+        return None
+    array, mask = target.value, target.slice
+    if not isinstance(array, ast.Name) or not isinstance(mask, ast.Compare):
+        return None
+    name, value = array.id, ast.unparse(node.value)
+    return (
+        target,
+        (f"srcdiff does not yet support assigning into `{ast.unparse(target)}`"),
+        (
+            f"Write `{name} = np.where({ast.unparse(mask)}, {value}, {name})`, "
+            "which makes a new array."
+        ),
+    )
+
+
+def _target_problems(target: ast.expr) -> Iterator[_Problem]:
     if isinstance(target, (ast.Tuple, ast.List)):
         for elt in target.elts:
-            _check_target(source, elt)
+            yield from _target_problems(elt)
     elif isinstance(target, ast.Subscript):
-        raise UnsupportedSyntax(
-            "srcdiff does not yet support assignment into an array element",
-            source.loc(target),
-            _TARGET_HINT,
-        )
+        yield target, (
+            f"srcdiff does not yet support assigning into `{ast.unparse(target)}`"
+        ), _TARGET_HINT
     elif isinstance(target, ast.Attribute):
-        raise UnsupportedSyntax(
-            "srcdiff does not support assigning to an attribute",
-            source.loc(target),
-            "Bind the value to a local name instead.",
-        )
+        yield target, (
+            "srcdiff does not support assigning to an attribute"
+        ), "Bind the value to a local name instead."
     elif isinstance(target, ast.Starred):
-        raise UnsupportedSyntax(
-            "srcdiff does not support starred assignment targets",
-            source.loc(target),
-            "Unpack by index instead, e.g. `first, rest = xs[0], xs[1:]`.",
+        yield target, "srcdiff does not support starred assignment targets", (
+            "Unpack by index instead, e.g. `first, rest = xs[0], xs[1:]`."
         )

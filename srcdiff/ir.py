@@ -89,6 +89,8 @@ class Guard:
     expect: bool
     loc: Loc | None
     text: str
+    # What the error says when the guard fails, if not "<text> was <expect>".
+    message: str = ""
 
 
 Stmt = Assign | Guard

@@ -11,22 +11,29 @@ import ast
 import builtins
 import functools
 import inspect
+import linecache
 import os
 import textwrap
 import types
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import Loc, NoSource
 
 
 @dataclass(frozen=True)
 class Source:
-    """A parsed function: its def (or lambda) node and where it came from."""
+    """A parsed function: its def (or lambda) node and where it came from.
+
+    ``path`` is the file as Python knows it; ``file`` is how users see it,
+    worked out when asked, so a cached Source follows the working directory.
+    """
 
     fn: types.FunctionType
     node: ast.FunctionDef | ast.Lambda
-    file: str
+    path: str
     lines: tuple[str, ...]
     first_line: int
     indent: int
@@ -35,12 +42,19 @@ class Source:
     def name(self) -> str:
         return self.fn.__name__ if self.fn.__name__ != "<lambda>" else "f"
 
+    @property
+    def file(self) -> str:
+        return display_path(self.path)
+
     def loc(self, node: ast.AST) -> Loc:
         line = getattr(node, "lineno", 1)
-        col = getattr(node, "col_offset", 0)
+        offset = getattr(node, "col_offset", 0)
         index = line - 1
         text = self.lines[index] if 0 <= index < len(self.lines) else ""
-        return Loc(self.file, line + self.first_line - 1, col + self.indent, text)
+        # ast counts columns in UTF-8 bytes of the dedented line; carets count
+        # characters of the original one.
+        col = self.indent + char_column(text[self.indent :], offset)
+        return Loc(self.file, line + self.first_line - 1, col, text)
 
     def lookup(self, name: str) -> Any:
         """Resolve a free name: closure cell, then globals, then builtins."""
@@ -60,6 +74,8 @@ class Source:
 
 def display_path(path: str) -> str:
     """A file path as users see it: relative to the working directory if inside."""
+    if path.startswith("<"):
+        return path
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -67,29 +83,117 @@ def display_path(path: str) -> str:
     return rel if not rel.startswith("..") else path
 
 
-@functools.lru_cache(maxsize=512)
-def parse(fn: types.FunctionType) -> Source:
+def char_column(text: str, offset: int) -> int:
+    """The character index in ``text`` of the UTF-8 byte ``offset`` that ast gives."""
+    return len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+
+
+def parse(fn: Any) -> Source:
     """Parse ``fn``'s source; decorators are stripped, lambdas located."""
+    original = fn
     fn = inspect.unwrap(fn)
-    if not isinstance(fn, types.FunctionType):
+    if not isinstance(fn, types.FunctionType) or _library(fn):
+        if _library(original) == "autograd":
+            # autograd.numpy.tanh wraps np.tanh: name what it wraps.
+            original = getattr(original, "fun", original)
+        what = _describe(original, _library(original))
         raise NoSource(
-            f"{fn!r} is not a Python function, so it has no source to read",
-            hint="Pass a function written in Python with `def` or `lambda`; "
-            "to differentiate a NumPy function such as np.tanh, wrap it: "
-            "`def f(x): return np.sum(np.tanh(x))`.",
+            f"{what}, not a function of yours: srcdiff differentiates Python "
+            "functions written with NumPy",
+            caller_loc(),
+            _wrap_hint(original),
         )
+    return _parse(fn)
+
+
+_LIBRARIES = {"numpy": "NumPy", "scipy": "SciPy", "autograd": "autograd"}
+_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var"}
+
+
+def _library(fn: Any) -> str:
+    """``NumPy`` (or SciPy, autograd) when ``fn`` is that library's own code."""
+    module = getattr(fn, "__module__", None)
+    package = module.split(".")[0] if isinstance(module, str) else ""
+    return _LIBRARIES.get(package, "")
+
+
+def _describe(obj: Any, library: str) -> str:
+    """``numpy.tanh is a NumPy ufunc``, ``builtins.len is a built-in function``."""
+    if isinstance(obj, np.ufunc):
+        return f"numpy.{obj.__name__} is a NumPy ufunc"
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    module = getattr(obj, "__module__", None)
+    what = f"{module}.{name}" if module and name else name
+    if isinstance(obj, types.BuiltinFunctionType):
+        return f"{what} is a built-in function"
+    if isinstance(obj, type):
+        return f"{what} is a class"
+    if isinstance(obj, types.ModuleType):
+        return f"{obj.__name__} is a module"
+    if library:
+        return f"{what} is part of {library}"
+    kind = type(obj)
+    return f"this is a {kind.__module__}.{kind.__qualname__} object"
+
+
+def _wrap_hint(obj: Any) -> str:
+    hint = "Pass a function written in Python with `def` or `lambda`."
+    name = getattr(obj, "__name__", None)
+    if isinstance(name, str) and getattr(np, name, None) is obj:
+        call = f"np.{name}(x)" if name in _REDUCTIONS else f"np.sum(np.{name}(x))"
+        hint += f" To differentiate np.{name}, wrap it: `def f(x): return {call}`."
+    return hint
+
+
+def caller_loc() -> Loc | None:
+    """Where the user's code called into srcdiff: the first frame outside it.
+
+    Frames of srcdiff itself and of frozen modules (``runpy`` under
+    ``python -m``) are skipped.
+    """
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = inspect.currentframe()
+    while frame is not None and (
+        frame.f_code.co_filename.startswith("<frozen ")
+        or os.path.abspath(frame.f_code.co_filename).startswith(package)
+    ):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    info = inspect.getframeinfo(frame, context=0)
+    text = linecache.getline(info.filename, info.lineno).rstrip("\n")
+    positions = getattr(info, "positions", None)  # Python 3.11 and later
+    offset = positions.col_offset if positions and positions.col_offset else None
+    col = char_column(text, offset) if offset is not None else _indent(text)
+    return Loc(display_path(info.filename), info.lineno, col, text)
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(fn: types.FunctionType) -> Source:
+    code = fn.__code__
+    if fn.__name__ == "<lambda>":
+        found = _parse_lambda(fn)
+        if found is not None:
+            return found
     try:
         lines, first_line = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
+    except (OSError, TypeError):
         raise NoSource(
-            f"the source of {fn.__qualname__} is not available ({exc})",
-            hint="Define the function in a .py file (or a notebook cell) so "
-            "srcdiff can read it; functions made with exec() have no source.",
+            f"the source of {fn.__qualname__} is not available: it was defined "
+            f"in {code.co_filename}, not in a file srcdiff can read",
+            caller_loc(),
+            "Define the function in a .py file or a notebook cell; functions "
+            "made by exec() or compile() have no source.",
         ) from None
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     indent = len(lines[0]) - len(lines[0].lstrip()) if dedented != text else 0
-    file = display_path(inspect.getsourcefile(fn) or "<unknown>")
+    path = inspect.getsourcefile(fn) or code.co_filename
+    file = display_path(path)
     first_line = max(first_line, 1)
     tree = _parse_text(dedented, fn, file, first_line)
     node = _find_node(tree, fn)
@@ -100,10 +204,45 @@ def parse(fn: types.FunctionType) -> Source:
             hint="Give the function its own `def`, or put the lambda on a line "
             "of its own.",
         )
-    if isinstance(node, ast.FunctionDef):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         node.decorator_list = []
     original = tuple(line.rstrip("\n") for line in lines)
-    return Source(fn, node, file, original, first_line, indent)
+    return Source(fn, node, path, original, first_line, indent)
+
+
+def _parse_lambda(fn: types.FunctionType) -> Source | None:
+    """A lambda found in its whole file, wherever it sits in an expression
+    (a dict value, a call spanning lines), by line and parameters, and on
+    Python 3.11+ by the position of its body when a line holds several."""
+    code = fn.__code__
+    path = inspect.getsourcefile(fn) or code.co_filename
+    lines = linecache.getlines(path, fn.__globals__)
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    found = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Lambda)
+        and n.lineno == code.co_firstlineno
+        and _params(n) == code.co_varnames[: code.co_argcount]
+    ]
+    if len(found) > 1 and hasattr(code, "co_positions"):
+        spans = set(code.co_positions())
+        found = [n for n in found if _span(n.body) in spans]
+    if len(found) != 1:
+        return None
+    text = tuple(line.rstrip("\n") for line in lines)
+    return Source(fn, found[0], path, text, 1, 0)
+
+
+def _span(node: ast.expr) -> tuple[int | None, ...]:
+    return (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset)
+
+
+def _params(node: ast.Lambda | ast.FunctionDef) -> tuple[str, ...]:
+    return tuple(a.arg for a in node.args.posonlyargs + node.args.args)
 
 
 def _parse_text(text: str, fn: types.FunctionType, file: str, line: int) -> ast.Module:
@@ -131,10 +270,14 @@ def _find_node(tree: ast.Module, fn: types.FunctionType) -> Any:
         candidates = [
             n
             for n in ast.walk(tree)
-            if isinstance(n, ast.Lambda) and tuple(a.arg for a in n.args.args) == params
+            if isinstance(n, ast.Lambda) and _params(n) == params
         ]
         return candidates[0] if len(candidates) == 1 else None
     for n in ast.walk(tree):
-        if isinstance(n, ast.FunctionDef) and n.name == fn.__name__:
+        # An async def is found too, so that the fence can say what is wrong.
+        if (
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.name == fn.__name__
+        ):
             return n
     return None

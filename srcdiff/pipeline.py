@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import operator
 import types
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from . import fence, simplify
-from .builder import Builder
+from .builder import Builder, shape_of
 from .emit import Emitted, emit, literal
 from .errors import InvalidWrt, NonScalarOutput
 from .ir import UNKNOWN, Program, Var, walk_vars
 from .parse import Source, parse
+from .primitives import PRIMS
 from .reverse import gradients
 from .spec import Spec
 from .trace import Tracer
@@ -50,6 +52,7 @@ def derive(
     tracer = Tracer(Builder())
     output = tracer.run_top(source, inputs)
     _check_scalar(source, output)
+    _guard_scalar(source, tracer, output)
     if isinstance(output, Var) and output.kind == "temp":
         output.hint, output.kind = source.name, "user"
     backward_start = len(tracer.builder.stmts)
@@ -132,8 +135,8 @@ def _defaults(fn: Any) -> dict[str, Any]:
 def _check_wrt(
     source: Source, wrt: tuple[str, ...], params: list[str], inputs: dict[str, Any]
 ) -> None:
-    loc = source.loc(source.node)
     for name in wrt:
+        loc = source.loc(_param_node(source, name))
         if name not in params:
             raise InvalidWrt(
                 f"wrt={name!r} is not a parameter of {source.name}",
@@ -158,6 +161,15 @@ def _check_wrt(
                 )
 
 
+def _param_node(source: Source, name: str) -> ast.AST:
+    """The parameter's own node, so that a caret points at it."""
+    args = source.node.args
+    for arg in args.posonlyargs + args.args + args.kwonlyargs:
+        if arg.arg == name:
+            return arg
+    return source.node
+
+
 def _check_scalar(source: Source, output: Any) -> None:
     if isinstance(output, Var) and output.known and np.shape(output.value) != ():
         raise NonScalarOutput(
@@ -167,13 +179,35 @@ def _check_scalar(source: Source, output: Any) -> None:
             "Reduce the result to a scalar, e.g. return np.sum(...) or np.mean(...), "
             "or differentiate one element of it.",
         )
-    if not isinstance(output, Var) and list(walk_vars(output)):
+    if isinstance(output, Var) and output.known and np.iscomplexobj(output.value):
         raise NonScalarOutput(
-            f"{source.name} returns a {type(output).__name__}; "
-            "a gradient needs one number",
-            output_loc(output) or source.loc(source.node),
-            "Return a single scalar.",
+            f"{source.name} returns a complex number; a gradient needs a real one",
+            output.loc,
+            "Return a real value, e.g. np.abs(z) ** 2 or np.real(z).",
         )
+    number = isinstance(output, (int, float, np.floating, np.integer))
+    if not isinstance(output, Var) and not (number and not isinstance(output, bool)):
+        raise NonScalarOutput(
+            f"{source.name} returns {_describe(output)}; a gradient needs one number",
+            output_loc(output) or source.loc(source.node),
+            "Return a single scalar, e.g. np.sum(...) of the arrays.",
+        )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__}"
+    return "None" if value is None else f"a {type(value).__name__} value"
+
+
+def _guard_scalar(source: Source, tracer: Tracer, output: Any) -> None:
+    """Without an example, the emitted code checks that the output is a scalar."""
+    if not isinstance(output, Var) or output.known or shape_of(output) == ():
+        return
+    ndim = tracer.builder.bind(PRIMS[np.ndim], (output,), loc=output.loc)
+    scalar = tracer.builder.bind(PRIMS[operator.eq], (ndim, 0), loc=output.loc)
+    what = f"{source.name} returned an array, but a gradient needs one number"
+    tracer.builder.guard(scalar, True, output.loc, what, message=what)
 
 
 def output_loc(output: Any) -> Any:
