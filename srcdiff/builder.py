@@ -16,7 +16,7 @@ import numpy as np
 from . import helpers
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Var, walk_vars
-from .primitives import ADD, DIV, MUL, NEG, POW, PRIMS, SUB, Prim
+from .primitives import ADD, DIV, GETITEM, MUL, NEG, POW, PRIMS, SUB, TUPLE_ITEM, Prim
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
@@ -111,6 +111,15 @@ class Builder:
         self._loc: Loc | None = None
         self._kwargs: dict[str, Any] = {}
 
+    def arity(self, value: Any) -> int:
+        """How many results a tuple-valued Var holds (0 for an ordinary value)."""
+        if not isinstance(value, Var):
+            return 0
+        if value.known:
+            return len(value.value) if isinstance(value.value, (tuple, list)) else 0
+        stmt = self.defs.get(value)
+        return stmt.prim.arity if stmt else 0
+
     def guard(
         self, cond: Any, expect: bool, loc: Loc | None, text: str, message: str = ""
     ) -> None:
@@ -134,6 +143,8 @@ class Builder:
             if not isinstance(value, np.ndarray):
                 return value
         self._loc, self._kwargs = loc, kwargs
+        if prim is GETITEM and self.arity(args[0]) and isinstance(args[1], int):
+            prim = TUPLE_ITEM
         if prim in _ELEMENTWISE:
             scalars = tuple(self._unbroadcast_scalar(a, args) for a in args)
             args = scalars if is_traced(scalars) else args

@@ -23,7 +23,7 @@ import numpy as np
 from . import helpers
 from .ir import Assign, Const, Guard, Program, Var, stmt_inputs, walk_vars
 from .names import Namer, temp_hint
-from .primitives import NUMPY, Prim, dotted
+from .primitives import NUMPY, TUPLE_ITEM, Prim, dotted
 
 # Floats whose repr is longer than this print as a ratio when one is exact.
 _SHORT_FLOAT = 8
@@ -57,7 +57,8 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         uses.update(stmt_inputs(stmt))
     outputs = set(walk_vars(program.output))
     uses.update(walk_vars(program.output))
-    inline = _choose_inline(program, uses, outputs)
+    unpacked = _unpackable(program, uses)
+    inline = _choose_inline(program, uses, outputs, unpacked)
 
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     reserved = {"np", fn_name, GUARD_CLASS, *program.params, *_helper_names()}
@@ -74,7 +75,10 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
             backward_at = len(body)
         if isinstance(stmt, Guard):
             body.append(_guard(stmt, ctx))
-        elif stmt.var not in inline:
+        elif stmt.var in unpacked:
+            target = _unpack_target(unpacked[stmt.var], ctx)
+            body.append(ast.Assign([target], _render(stmt, ctx)))
+        elif stmt.var not in inline and not _is_unpacked_item(stmt, unpacked):
             value = _render(stmt, ctx)
             name = namer.name(stmt.var, temp_hint(value))
             body.append(ast.Assign([ast.Name(name, ast.Store())], value))
@@ -85,13 +89,45 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     return Emitted(module, fn_name, ctx.constants, backward_at)
 
 
+def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:
+    """Tuple results read only item by item: ``w, v = np.linalg.eigh(A)``."""
+    items: dict[Var, dict[int, Var]] = {}
+    for stmt in program.stmts:
+        if isinstance(stmt, Assign) and stmt.prim is TUPLE_ITEM:
+            whole, index = stmt.args
+            items.setdefault(whole, {})[index] = stmt.var
+    out: dict[Var, list[Var | None]] = {}
+    for whole, by_index in items.items():
+        arity = len(whole.value) if whole.known else max(by_index) + 1
+        if uses[whole] == len(by_index):
+            out[whole] = [by_index.get(i) for i in range(arity)]
+    return out
+
+
+def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
+    names = [
+        ast.Name("_" if v is None else ctx.namer.name(v, ""), ast.Store())
+        for v in items
+    ]
+    return ast.Tuple(names, ast.Store())
+
+
+def _is_unpacked_item(stmt: Assign, unpacked: dict[Var, list[Var | None]]) -> bool:
+    return stmt.prim is TUPLE_ITEM and stmt.args[0] in unpacked
+
+
 def _choose_inline(
-    program: Program, uses: Counter[Var], outputs: set[Var]
+    program: Program,
+    uses: Counter[Var],
+    outputs: set[Var],
+    unpacked: dict[Var, list[Var | None]],
 ) -> dict[Var, Assign]:
     weight: dict[Var, int] = {}
     inline: dict[Var, Assign] = {}
     for stmt in program.stmts:
-        if not isinstance(stmt, Assign):
+        if not isinstance(stmt, Assign) or stmt.var in unpacked:
+            continue
+        if _is_unpacked_item(stmt, unpacked):
             continue
         weight[stmt.var] = 1 + sum(
             weight.get(v, 0) for v in stmt_inputs(stmt) if v in inline

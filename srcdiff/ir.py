@@ -54,11 +54,15 @@ class Var:
 
     @property
     def shape(self) -> tuple[int, ...] | None:
-        return np.shape(self.value) if self.known else None
+        if not self.known or isinstance(self.value, (tuple, list)):
+            return None
+        return np.shape(self.value)
 
     @property
     def dtype(self) -> np.dtype[Any] | None:
-        return np.result_type(self.value) if self.known else None
+        if not self.known or isinstance(self.value, (tuple, list)):
+            return None
+        return np.result_type(self.value)
 
     def __repr__(self) -> str:
         return f"%{self.hint}"

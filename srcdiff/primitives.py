@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import operator
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ class Prim:
     # What the result's shape is, for tracing without an example: "same" as
     # the first argument, "broadcast" of the arguments, or "" (anything).
     shape: str = ""
+    # Primitives that return a tuple of arrays (np.linalg.eigh): how many.
+    arity: int = 0
 
     def __repr__(self) -> str:
         return f"<prim {self.name}>"
@@ -167,6 +170,8 @@ NEG = register(
     Prim("negative", operator.neg, _negative, shape="same"), operator.neg, np.negative
 )
 GETITEM = register(Prim("getitem", operator.getitem, _getitem), operator.getitem)
+# One result of a primitive that returns several (``w, v = np.linalg.eigh(A)``).
+TUPLE_ITEM = Prim("tuple_item", operator.getitem, _getitem)
 TRANSPOSE = register(
     Prim("transpose", np.transpose, _transpose, imports=(NUMPY,)), np.transpose
 )
@@ -292,14 +297,20 @@ METHODS: dict[str, Any] = {
 VARARG_METHODS: dict[str, Any] = {"reshape": np.reshape, "transpose": np.transpose}
 
 
+def method(name: str, fn: Any, *, varargs: bool = False) -> None:
+    """Make ``x.name(...)`` on a traced array mean ``fn(x, ...)``."""
+    (VARARG_METHODS if varargs else METHODS)[name] = fn
+
+
 def lookup(obj: Any) -> Prim | None:
     try:
         prim = PRIMS.get(obj)
     except TypeError:  # unhashable objects are never primitives
         return None
-    if prim is None and (getattr(obj, "__module__", None) or "").startswith("scipy"):
+    if prim is None and "scipy" in sys.modules:
         # SciPy is optional and slow to import: its prims and rules load the
-        # first time a traced function calls into it.
-        importlib.import_module("srcdiff.rules.scipy_special")
+        # first time a traced function calls something srcdiff does not know
+        # while SciPy is imported.
+        importlib.import_module("srcdiff.rules").load_scipy()
         prim = PRIMS.get(obj)
     return prim

@@ -18,7 +18,7 @@ import numpy as np
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
 from .ir import Assign, Var, stmt_inputs, walk_vars
-from .primitives import ADD, PRIMS, TO_FLOAT
+from .primitives import ADD, GETITEM, PRIMS, TO_FLOAT, TUPLE_ITEM
 from .rules import rule_for
 from .trace import Tracer
 
@@ -60,6 +60,12 @@ def gradients(tracer: Tracer, output: Any, wrt: list[Any]) -> list[Any]:
 
 
 def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
+    if stmt.prim is TUPLE_ITEM:
+        # The adjoint of one result of a tuple: that slot, the others None.
+        whole, index = stmt.args
+        slots = [None] * tracer.builder.arity(whole)
+        slots[index] = g
+        return [(whole, tuple(slots))]
     rule = rule_for(stmt.prim)
     if rule is None:
         raise UnsupportedPrimitive(
@@ -86,26 +92,44 @@ def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
     primals = list(bound.arguments.values())[2:]
     pairs: list[tuple[Var, Any]] = []
     for value, contribution in zip(primals, results, strict=False):
-        pairs.extend(_pair(value, contribution))
+        if contribution is not None:
+            pairs.extend(_pair(tracer, value, contribution))
     return pairs
 
 
-def _pair(value: Any, contribution: Any) -> list[tuple[Var, Any]]:
-    """Match a (possibly nested) input with its contribution, leaf by leaf."""
+def _pair(tracer: Tracer, value: Any, contribution: Any) -> list[tuple[Var, Any]]:
+    """Match a (possibly nested) input with its contribution, leaf by leaf.
+
+    A list of arrays passed where NumPy wants one array (``np.sum([x, y])``)
+    gets its contribution split along the first axis.
+    """
     if isinstance(value, Var):
         return [(value, contribution)]
-    if isinstance(value, (list, tuple)) and isinstance(contribution, (list, tuple)):
-        return [
-            p for v, c in zip(value, contribution, strict=True) for p in _pair(v, c)
+    if not isinstance(value, (list, tuple)) or not list(walk_vars(value)):
+        return []
+    if not isinstance(contribution, (list, tuple)):
+        loc = next(walk_vars(value)).loc
+        bind = tracer.builder.bind
+        contribution = [
+            bind(GETITEM, (contribution, i), loc=loc) for i in range(len(value))
         ]
-    return []
+    return [
+        p for v, c in zip(value, contribution, strict=True) for p in _pair(tracer, v, c)
+    ]
 
 
 def _accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any:
-    total = functools.reduce(
-        lambda a, b: tracer.builder.bind(ADD, (a, b), loc=var.loc if var else None),
-        contributions,
-    )
+    loc = var.loc if var else None
+
+    def add(a: Any, b: Any) -> Any:
+        if isinstance(a, tuple):  # adjoints of tuple-valued results, slot by slot
+            return tuple(
+                x if y is None else y if x is None else add(x, y)
+                for x, y in zip(a, b, strict=True)
+            )
+        return tracer.builder.bind(ADD, (a, b), loc=loc)
+
+    total = functools.reduce(add, contributions)
     if isinstance(total, Var) and var is not None:
         _name_adjoint(total, var)
     return total

@@ -10,6 +10,7 @@ as ``a.ndim``; ``known(...)`` tells a rule whether those facts exist.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -49,9 +50,21 @@ def rule_for(prim: Prim) -> Callable[..., Any] | None:
     return RULES.get(prim)
 
 
+def _families(scipy: bool) -> list[str]:
+    """The rule modules in this package: SciPy's are named ``scipy_*``."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__))
+    return [n for n in names if n.startswith("scipy_") == scipy]
+
+
+def load_scipy() -> None:
+    """Register SciPy's prims and rules; loaded only once SciPy is in use."""
+    for family in _families(scipy=True):
+        importlib.import_module(f"{__name__}.{family}")
+
+
 def _load() -> None:
-    """Import the rule modules; each registers its rules as it loads."""
-    for family in ("arithmetic", "elementwise", "reductions", "shape", "linalg"):
+    """Import the rule modules; each registers its prims and rules as it loads."""
+    for family in _families(scipy=False):
         importlib.import_module(f"{__name__}.{family}")
 
 
