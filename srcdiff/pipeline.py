@@ -179,12 +179,6 @@ def _check_scalar(source: Source, output: Any) -> None:
             "Reduce the result to a scalar, e.g. return np.sum(...) or np.mean(...), "
             "or differentiate one element of it.",
         )
-    if isinstance(output, Var) and output.known and np.iscomplexobj(output.value):
-        raise NonScalarOutput(
-            f"{source.name} returns a complex number; a gradient needs a real one",
-            output.loc,
-            "Return a real value, e.g. np.abs(z) ** 2 or np.real(z).",
-        )
     number = isinstance(output, (int, float, np.floating, np.integer))
     if not isinstance(output, Var) and not (number and not isinstance(output, bool)):
         raise NonScalarOutput(

@@ -27,14 +27,22 @@ def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
     """Vars that depend on ``sources`` and that ``output`` depends on."""
     forward = set(sources)
     for stmt in stmts:
-        differentiable = isinstance(stmt, Assign) and stmt.prim.differentiable
-        if differentiable and any(v in forward for v in stmt_inputs(stmt)):
+        if not isinstance(stmt, Assign) or not stmt.prim.differentiable:
+            continue
+        reached = any(v in forward for v in stmt_inputs(stmt))
+        if reached and _can_carry_gradient(stmt.var):
             forward.add(stmt.var)
     backward = set(walk_vars(output))
     for stmt in reversed(stmts):
         if isinstance(stmt, Assign) and stmt.var in backward:
             backward.update(stmt_inputs(stmt))
     return forward & backward
+
+
+def _can_carry_gradient(var: Var) -> bool:
+    """Integer and boolean results (``x.astype(int)``, masks) have no gradient."""
+    dtype = var.dtype
+    return dtype is None or np.issubdtype(dtype, np.inexact)
 
 
 def gradients(tracer: Tracer, output: Any, wrt: list[Any]) -> list[Any]:
@@ -74,6 +82,15 @@ def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
             "Rewrite this step with supported functions (see README.md), or "
             "keep it out of the path from the differentiated argument.",
         )
+    try:
+        inspect.signature(rule).bind(g, stmt.var, *stmt.args, **stmt.kwargs)
+    except TypeError as exc:
+        raise UnsupportedPrimitive(
+            f"srcdiff cannot differentiate {stmt.prim.name} called this way: {exc}",
+            stmt.loc,
+            "Drop keywords such as dtype= or out=, or compute that part outside the "
+            "differentiated function.",
+        ) from None
     try:
         results = tracer.call_function(
             rule,
@@ -164,6 +181,15 @@ def _writable(tracer: Tracer, grad: Any) -> Any:
     return builder.bind(PRIMS[np.array], (grad,), loc=stmt.loc)
 
 
+def _real_for_real(tracer: Tracer, leaf: Var, grad: Any) -> Any:
+    """A real input gets the real part of a complex adjoint (autograd's convention)."""
+    if not (leaf.known and isinstance(grad, Var) and grad.known):
+        return grad
+    if np.iscomplexobj(leaf.value) or not np.iscomplexobj(grad.value):
+        return grad
+    return tracer.builder.bind(PRIMS[np.real], (grad,), loc=leaf.loc)
+
+
 def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
     bind = tracer.builder.bind
     if not contributions:
@@ -176,6 +202,7 @@ def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
     if leaf.known and shape_of(grad) != leaf.shape:
         grad = bind(PRIMS[np.broadcast_to], (grad, leaf.shape), loc=leaf.loc)
     grad = _writable(tracer, grad)
+    grad = _real_for_real(tracer, leaf, grad)
     python_float = leaf.known and isinstance(leaf.value, float)
     if python_float and isinstance(grad, Var) and isinstance(grad.value, np.ndarray):
         grad = bind(TO_FLOAT, (grad,), loc=leaf.loc)

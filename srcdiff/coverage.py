@@ -1,0 +1,140 @@
+"""The coverage table, docs/coverage.md, generated from the rule registry.
+
+``python -m srcdiff.coverage`` rewrites the file; a test fails when it is
+stale, so the table always says what the registry holds.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+import sys
+import types
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from . import rules
+from .primitives import METHODS, PRIMS, VARARG_METHODS, Prim
+
+_OPERATORS = {
+    operator.add: "`+`",
+    operator.sub: "`-`",
+    operator.mul: "`*`",
+    operator.truediv: "`/`",
+    operator.pow: "`**`",
+    operator.matmul: "`@`",
+    operator.neg: "unary `-`",
+    operator.getitem: "`x[...]`",
+    operator.gt: "`>`",
+    operator.lt: "`<`",
+    operator.ge: "`>=`",
+    operator.le: "`<=`",
+    operator.eq: "`==`",
+    operator.ne: "`!=`",
+    operator.and_: "`&`",
+    operator.or_: "`|`",
+    operator.invert: "`~`",
+}
+_SEARCHED = ["numpy", "numpy.linalg", "numpy.fft", "scipy.special", "scipy.linalg"]
+_SHORT = {"numpy": "np"}
+
+
+def public_name(obj: Any) -> str:
+    """How users write ``obj``: ``np.linalg.inv``, ``scipy.special.expit``, ``+``."""
+    if obj in _OPERATORS:
+        return _OPERATORS[obj]
+    if (
+        isinstance(obj, types.BuiltinFunctionType)
+        and getattr(builtins, obj.__name__, None) is obj
+    ):
+        return f"`{obj.__name__}()`"
+    if isinstance(obj, types.MethodType):  # scipy.stats.norm.pdf
+        return f"`scipy.stats.{obj.__self__.name}.{obj.__name__}`"
+    name = obj.__name__
+    for module_name in _SEARCHED:
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, name, None) is obj:
+            head, _, rest = module_name.partition(".")
+            prefix = ".".join(filter(None, [_SHORT.get(head, head), rest]))
+            return f"`{prefix}.{name}`"
+    module = getattr(obj, "__module__", None) or "?"
+    return f"`{module}.{name}`"
+
+
+def _entries() -> dict[Prim, list[str]]:
+    names: dict[Prim, list[str]] = defaultdict(list)
+    for obj, prim in PRIMS.items():
+        if prim.helper is None:
+            names[prim].append(public_name(obj))
+    return {prim: sorted(set(ns), key=_sort_key) for prim, ns in names.items()}
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    return (0 if name.startswith("`np.") else 1, name)
+
+
+def _family(prim: Prim) -> str:
+    """A rule module's ``FAMILY``, or else the module's own name."""
+    rule = rules.rule_for(prim)
+    if rule is None:
+        return ""
+    module = sys.modules[rule.__module__]
+    return getattr(module, "FAMILY", rule.__module__.rsplit(".", 1)[-1])
+
+
+def render() -> str:
+    rules.load_scipy()
+    entries = _entries()
+    with_rule = {p: n for p, n in entries.items() if rules.rule_for(p)}
+    zero = {
+        p: n
+        for p, n in entries.items()
+        if not rules.rule_for(p) and not p.differentiable
+    }
+    families: dict[str, int] = defaultdict(int)
+    for prim in with_rule:
+        families[_family(prim)] += 1
+    per_family = ", ".join(f"{fam} {n}" for fam, n in sorted(families.items()))
+    lines = [
+        "# What srcdiff can differentiate",
+        "",
+        "Generated from the rule registry by `python -m srcdiff.coverage`; "
+        "a test fails when this file is stale.",
+        "",
+        f"**{len(with_rule)} functions with adjoint rules** ({per_family}); "
+        f"**{len(zero)} traced with zero gradient**.",
+        "",
+        "| function | family | notes |",
+        "| --- | --- | --- |",
+    ]
+    rows = sorted(with_rule.items(), key=lambda item: (_family(item[0]), item[1][0]))
+    for prim, names in rows:
+        lines.append(
+            f"| {', '.join(names)} | {_family(prim)} | {rules.NOTES.get(prim, '')} |"
+        )
+    lines += ["", "## Traced with zero gradient", "", "| function |", "| --- |"]
+    lines += [f"| {', '.join(names)} |" for names in sorted(zero.values())]
+    methods = sorted({*METHODS, *VARARG_METHODS, "T"})
+    lines += [
+        "",
+        "## ndarray methods and attributes",
+        "",
+        "Each means the NumPy function of the same name: "
+        + ", ".join(f"`x.{m}`" for m in methods)
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+PATH = Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
+
+
+def main() -> None:
+    PATH.write_text(render())
+    print(f"wrote {PATH}")
+
+
+if __name__ == "__main__":
+    main()

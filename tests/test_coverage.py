@@ -1,0 +1,21 @@
+"""docs/coverage.md is generated from the registry and must not go stale."""
+
+from __future__ import annotations
+
+from srcdiff import coverage, rules
+from srcdiff.primitives import PRIMS
+
+
+def test_coverage_table_is_current(update_golden: bool) -> None:
+    text = coverage.render()
+    if update_golden:
+        coverage.PATH.write_text(text)
+    assert coverage.PATH.read_text() == text, "run: python -m srcdiff.coverage"
+
+
+def test_every_rule_appears_in_the_table() -> None:
+    rules.load_scipy()
+    text = coverage.render()
+    for obj, prim in PRIMS.items():
+        if rules.rule_for(prim) is not None:
+            assert coverage.public_name(obj) in text
