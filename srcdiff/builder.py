@@ -16,7 +16,19 @@ import numpy as np
 from . import helpers
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Var, walk_vars
-from .primitives import ADD, DIV, GETITEM, MUL, NEG, POW, PRIMS, SUB, TUPLE_ITEM, Prim
+from .primitives import (
+    ADD,
+    DIV,
+    GETITEM,
+    MUL,
+    NEG,
+    POW,
+    PRIMS,
+    SUB,
+    TRANSPOSE,
+    TUPLE_ITEM,
+    Prim,
+)
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
@@ -206,6 +218,8 @@ class Builder:
                 return (self._derived(NEG, (moved,)),)
         if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
             return (args[0],)
+        if prim is TRANSPOSE and len(args) == 1 and _ndim(args[0]) in (0, 1):
+            return (args[0],)
         if prim is _BROADCAST_TO:
             x, shape = args[0], args[1]
             if not is_traced(shape) and shape_of(x) == tuple(np.atleast_1d(shape)):
@@ -311,7 +325,10 @@ class Builder:
         if fill is None or not isinstance(arg, Var):
             return arg
         others = [a for a in args if a is not arg]
-        if others and all(token(o) == token(arg) for o in others):
+        # The other operand must carry the shape: two fills would lose it.
+        if others and all(
+            token(o) == token(arg) and self.scalar_fill(o) is None for o in others
+        ):
             return fill
         return arg
 
@@ -337,6 +354,11 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
+
+
+def _ndim(value: Any) -> int | None:
+    shape = shape_of(value)
+    return None if shape is None else len(shape)
 
 
 def _reciprocal_int(value: Any) -> int | None:

@@ -61,7 +61,15 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     inline = _choose_inline(program, uses, outputs, unpacked)
 
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
-    reserved = {"np", fn_name, GUARD_CLASS, *program.params, *_helper_names()}
+    constants = {a.name for s in program.stmts for a in _consts(s)}
+    reserved = {
+        "np",
+        fn_name,
+        GUARD_CLASS,
+        *program.params,
+        *_helper_names(),
+        *constants,
+    }
     namer = Namer(reserved)
     namer.name_params(params)
     ctx = _Context(program, namer, inline)
@@ -87,6 +95,26 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     module_body = [*_preamble(ctx, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
     return Emitted(module, fn_name, ctx.constants, backward_at)
+
+
+def _consts(stmt: Assign | Guard) -> list[Const]:
+    """The array constants a statement reads (named globals in the module)."""
+    found: list[Const] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, Const):
+            found.append(value)
+        elif isinstance(value, (tuple, list)):
+            for v in value:
+                visit(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+
+    if isinstance(stmt, Assign):
+        visit(stmt.args)
+        visit(stmt.kwargs)
+    return found
 
 
 def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:
@@ -210,7 +238,14 @@ def literal(value: Any) -> ast.expr:
     if value is Ellipsis:
         return ast.Constant(Ellipsis)
     if isinstance(value, np.ndarray):
-        return ast.Call(dotted("np.array"), [ast.Constant(value.tolist())], [])
+        return ast.Call(dotted("np.array"), [literal(value.tolist())], [])
+    if isinstance(value, (tuple, list)):
+        elts = [literal(v) for v in value]
+        return (
+            ast.Tuple(elts, ast.Load())
+            if isinstance(value, tuple)
+            else ast.List(elts, ast.Load())
+        )
     raise TypeError(f"cannot write {value!r} as Python source")
 
 
@@ -229,12 +264,21 @@ def _raise(where: str, what: str) -> ast.stmt:
 
 
 def _static_guards(program: Program) -> list[ast.stmt]:
+    """``if n != 3: raise PathChanged(...)`` for each Python value traced on.
+
+    Values that cannot be written as literals (functions, objects) are listed
+    in the header's specialisation instead.
+    """
     out: list[ast.stmt] = []
     for name, value in program.statics.items():
+        try:
+            expected = literal(value)
+        except TypeError:
+            continue
         op: ast.cmpop = (
             ast.IsNot() if value is None or isinstance(value, bool) else ast.NotEq()
         )
-        test = ast.Compare(ast.Name(name, ast.Load()), [op], [literal(value)])
+        test = ast.Compare(ast.Name(name, ast.Load()), [op], [expected])
         what = f"specialised for {name}={value!r}"
         out.append(ast.If(test, [_raise(f"argument {name}", what)], []))
     return out

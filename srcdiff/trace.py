@@ -24,8 +24,15 @@ import numpy as np
 
 from . import fence, helpers, rules
 from .builder import Builder, is_traced, shape_of, token
-from .errors import Loc, NeedsExample, SrcdiffError, TraceError, UnsupportedPrimitive
-from .ir import Const, Var
+from .errors import (
+    Loc,
+    NeedsExample,
+    SrcdiffError,
+    TraceError,
+    UnsupportedPrimitive,
+    UnsupportedSyntax,
+)
+from .ir import Const, Var, walk_vars
 from .parse import Source, parse
 from .primitives import GETITEM, METHODS, PRIMS, TRANSPOSE, VARARG_METHODS, lookup
 
@@ -84,6 +91,17 @@ _STATIC_BUILTINS = {
         "filter",
         "hasattr",
     ]
+}
+# Builtins that iterate over some of their arguments, and which: an array in
+# those places stands for the list of its rows.
+_ITERATED_ARGS: dict[Any, slice] = {
+    builtins.zip: slice(None),
+    builtins.map: slice(1, None),
+    builtins.enumerate: slice(1),
+    builtins.reversed: slice(1),
+    builtins.list: slice(1),
+    builtins.tuple: slice(1),
+    builtins.sum: slice(1),
 }
 _WHILE_LIMIT = 100_000
 
@@ -274,12 +292,13 @@ class Tracer:
             for other, value in scope.env.items():
                 shared = current in walk_vars(value)
                 if shared and not (scope is frame and other == name):
+                    update = ast.BinOp(ast.Name(name), node.op, ast.Name("..."))
                     raise UnsupportedSyntax(
-                        f"`{name} {ast.unparse(node)[len(name) + 1 :].split()[0]}` "
-                        f"changes an array that `{other}` also refers to",
+                        f"`{ast.unparse(node)}` changes in place an array that "
+                        f"`{other}` also holds",
                         frame.loc(node),
-                        f"Write `{name} = {name} {_OP_TEXT[type(node.op)]} ...`, "
-                        f"which makes a new array and leaves `{other}` unchanged.",
+                        f"Write `{name} = {ast.unparse(update)}`, which makes a new "
+                        f"array and leaves `{other}` as it is.",
                     )
             scope = scope.parent
 
@@ -368,6 +387,11 @@ class Tracer:
 
     def iterate(self, value: Any, loc: Loc) -> list[Any]:
         """The items a ``for`` loop or unpacking sees, at trace time."""
+        arity = self.builder.arity(value)
+        if arity:  # the results of np.linalg.eigh and the like
+            return [
+                self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(arity)
+            ]
         if isinstance(value, (Var, Const)):
             shape = value.shape if isinstance(value, Var) else value.value.shape
             if shape is None:
@@ -574,15 +598,25 @@ class Tracer:
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator, frame)
-            value = self.call_value(
-                _CMPOPS[type(op)], (left, right), {}, frame.loc(node), frame.in_rule
-            )
+            value = self.compare(op, left, right, frame.loc(node), frame.in_rule)
             if len(node.ops) == 1:
                 return value
             if not self.truth(value, node, frame, "comparison"):
                 return False
             left = right
         return result
+
+    def compare(
+        self, op: ast.cmpop, left: Any, right: Any, loc: Loc, in_rule: bool
+    ) -> Any:
+        """Identity and membership in Python containers are decided at trace
+        time: no traced value is None, and the containers are known."""
+        fn = _CMPOPS[type(op)]
+        if isinstance(op, (ast.Is, ast.IsNot)) or (
+            isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, (Var, Const))
+        ):
+            return fn(left, right)
+        return self.call_value(fn, (left, right), {}, loc, in_rule)
 
     def eval_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Any:
         is_and = isinstance(node.op, ast.And)
@@ -677,6 +711,19 @@ class Tracer:
             return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
+        iterated = _ITERATED_ARGS.get(_hook_key(fn))
+        if iterated is not None:
+            rows = range(len(args))[iterated]
+            args = tuple(
+                self.iterate(a, loc) if i in rows and isinstance(a, (Var, Const)) else a
+                for i, a in enumerate(args)
+            )
+        if fn is builtins.map:
+            # Eager, so that each call goes through the tracer.
+            return [
+                self.call_value(args[0], items, {}, loc, in_rule)
+                for items in zip(*args[1:], strict=False)
+            ]
         traced = is_traced(args) or is_traced(kwargs)
         hook = _HOOKS.get(_hook_key(fn))
         if hook is not None and traced:
@@ -733,6 +780,13 @@ class Tracer:
             raise
         except Exception as exc:
             name = getattr(fn, "__name__", repr(fn))
+            if is_traced(args) or is_traced(kwargs):
+                raise NeedsExample(
+                    f"{name}() needs plain Python values here, not an array",
+                    loc,
+                    "If the value is a Python int or bool argument, pass an example "
+                    "(or call the gradient with real arguments) so its value is known.",
+                ) from None
             raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
 
 

@@ -1,0 +1,268 @@
+"""The in-process API: grad, value_and_grad, print_source, caching and guards."""
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srcdiff
+import srcdiff.api
+from srcdiff.numeric import max_relative_error, numerical_grad
+
+TOL = 1e-6
+ROOT = Path(__file__).parent.parent
+RNG = np.random.default_rng(3)
+X = RNG.normal(size=(4, 3))
+W = RNG.normal(size=3)
+
+
+def loss(w, X, n=1):
+    z = np.tanh(X @ w)
+    for _ in range(n):
+        z = z * z + 0.5
+    return np.sum(z)
+
+
+def two_args(x, y):
+    return np.sum(np.sin(x) * y**2)
+
+
+def signed(x):
+    if np.sum(x) > 0:
+        return np.sum(x**3)
+    return np.sum(np.exp(x))
+
+
+@pytest.fixture
+def traces(monkeypatch):
+    """How many times srcdiff.api traced a function, by monkeypatching derive."""
+    calls = []
+    real = srcdiff.api.derive
+
+    def counting(fn, spec, arguments):
+        calls.append(spec)
+        return real(fn, spec, arguments)
+
+    monkeypatch.setattr(srcdiff.api, "derive", counting)
+    return calls
+
+
+# ----- The four ways to ask for a gradient -----
+def test_grad_of_a_function():
+    g = srcdiff.grad(loss)
+    assert max_relative_error(g(W, X), numerical_grad(loss, (W, X), 0)) < TOL
+
+
+def test_grad_as_a_bare_decorator():
+    @srcdiff.grad
+    def f(x, y):
+        return np.sum(np.sin(x) * y**2)
+
+    assert max_relative_error(f(W, W + 1), np.cos(W) * (W + 1) ** 2) < TOL
+
+
+def test_grad_as_a_decorator_with_wrt():
+    @srcdiff.grad(wrt="y")
+    def f(x, y):
+        return np.sum(np.sin(x) * y**2)
+
+    assert max_relative_error(f(W, W + 1), 2 * np.sin(W) * (W + 1)) < TOL
+
+
+def test_value_and_grad():
+    value, g = srcdiff.value_and_grad(two_args, wrt=("x", "y"))(W, W + 1)
+    assert value == pytest.approx(two_args(W, W + 1), rel=1e-12)
+    expected = tuple(numerical_grad(two_args, (W, W + 1), i) for i in (0, 1))
+    assert max_relative_error(g, expected) < TOL
+
+
+def test_value_and_grad_as_a_decorator():
+    @srcdiff.value_and_grad(wrt=1)
+    def f(x, y):
+        return np.sum(x * np.exp(y))
+
+    value, g = f(W, W)
+    assert value == pytest.approx(np.sum(W * np.exp(W)), rel=1e-12)
+    assert max_relative_error(g, W * np.exp(W)) < TOL
+
+
+def test_keyword_arguments_and_defaults():
+    g = srcdiff.grad(loss)
+    expected = numerical_grad(loss, (W, X, 2), 0)
+    assert max_relative_error(g(W, X=X, n=2), expected) < TOL
+    assert max_relative_error(g(w=W, X=X, n=2), expected) < TOL
+
+
+def test_name_and_repr():
+    g = srcdiff.grad(loss, wrt=("w", "X"))
+    assert g.__name__ == "loss_grad"
+    assert "w, X" in g.__doc__
+    assert "loss" in repr(g)
+    assert srcdiff.value_and_grad(loss).__name__ == "loss_value_and_grad"
+
+
+# ----- One trace per specialisation -----
+def test_same_specialisation_traces_once(traces):
+    g = srcdiff.grad(loss)
+    for scale in (1.0, 2.0, -0.5):
+        got = g(scale * W, X)
+        assert max_relative_error(got, numerical_grad(loss, (scale * W, X), 0)) < TOL
+    assert len(traces) == 1
+    assert len(g._paths) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (W[:2], X[:, :2]),  # other shapes
+        (W.astype(np.float32), X.astype(np.float32)),  # other dtypes
+        (W, X[None]),  # other ndim
+        (W, X, 3),  # other static int
+    ],
+    ids=["shape", "dtype", "ndim", "static-int"],
+)
+def test_new_specialisation_traces_again(traces, args):
+    g = srcdiff.grad(loss)
+    g(W, X)
+    got = g(*args)
+    assert len(traces) == 2
+    assert len(g._paths) == 2
+    assert traces[0] != traces[1]
+    g(*args)
+    assert len(traces) == 2
+    assert got.dtype == args[0].dtype
+    assert max_relative_error(got, numerical_grad(loss, args, 0)) < TOL
+
+
+def test_guard_failure_respecialises(traces):
+    g = srcdiff.grad(signed)
+    pos, neg = X + 3, X - 3
+    assert max_relative_error(g(pos), 3 * pos**2) < TOL
+    assert max_relative_error(g(neg), np.exp(neg)) < TOL
+    assert len(traces) == 2
+    # Both paths share one specialisation key and are kept side by side.
+    (paths,) = g._paths.values()
+    assert len(paths) == 2
+    assert max_relative_error(g(pos), 3 * pos**2) < TOL
+    assert max_relative_error(g(neg), np.exp(neg)) < TOL
+    assert len(traces) == 2
+
+
+def test_compiled_path_raises_path_changed_on_the_other_branch():
+    g = srcdiff.grad(signed)
+    g(X + 3)
+    ((_, compiled),) = next(iter(g._paths.values()))
+    with pytest.raises(srcdiff.PathChanged, match=r"test_api\.py:\d+"):
+        compiled(X - 3)
+
+
+# ----- Source text -----
+def test_source_before_a_call_is_shape_generic():
+    g = srcdiff.grad(two_args)
+    text = g.source
+    assert "any shapes and dtypes" in text
+    assert "def two_args_grad(x, y):" in text
+    ast.parse(text)
+
+
+def test_source_after_calls_is_the_latest_specialisation():
+    g = srcdiff.grad(loss)
+    g(W, X)
+    assert "w: float64[3], X: float64[4, 3], n: 1" in g.source
+    g(W[:2], X[:, :2], 2)
+    text = g.source
+    assert "w: float64[2], X: float64[4, 2], n: 2" in text
+    namespace = {}
+    exec(compile(text, "<source>", "exec"), namespace)
+    expected = numerical_grad(loss, (W[:2], X[:, :2], 2), 0)
+    got = namespace["loss_grad"](W[:2], X[:, :2], 2)
+    assert max_relative_error(got, expected) < TOL
+
+
+def test_print_source(capsys):
+    g = srcdiff.grad(loss)
+    srcdiff.print_source(g)
+    assert capsys.readouterr().out == g.source
+    srcdiff.print_source(g, W[:2], X[:, :2])
+    printed = capsys.readouterr().out
+    assert "w: float64[2], X: float64[4, 2], n: 1" in printed
+    # Printing a specialisation does not make it the latest one.
+    assert "any shapes and dtypes" in g.source
+
+
+def test_notebook_display_is_python_fenced_source():
+    g = srcdiff.grad(loss)
+    g(W, X)
+    shown = g._repr_markdown_()
+    assert shown.startswith("```python\n# Generated by srcdiff")
+    assert shown.endswith("\n```")
+    assert shown[len("```python\n") : -len("```")] == g.source
+
+
+# ----- black stays out of the in-process path -----
+def run_python(code):
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_import_does_not_import_black():
+    run_python("import srcdiff, sys; assert 'black' not in sys.modules")
+
+
+def test_first_call_compiles_without_black():
+    out = run_python("""
+        import sys
+        sys.modules["black"] = None  # any import of black now fails
+        import numpy as np
+        import srcdiff
+        from examples.mlp import example, loss
+        g = srcdiff.grad(loss)
+        dW1 = g(*example())[0][0]
+        assert [m for m in sys.modules if m.startswith("black")] == ["black"]
+        print(dW1.shape)
+        """)
+    assert out.strip() == "(5, 8)"
+
+
+def test_calling_a_gradient_does_not_import_black():
+    run_python("""
+        import sys
+        import srcdiff
+        from examples.logistic import example, loss
+        srcdiff.grad(loss)(*example())
+        srcdiff.value_and_grad(loss)(*example())
+        assert "black" not in sys.modules
+        """)
+
+
+def test_report_timings():
+    """Print (not assert) the import time and the first call on examples/mlp.py."""
+    out = run_python("""
+        import time
+        start = time.perf_counter()
+        import srcdiff
+        imported = time.perf_counter()
+        from examples.mlp import example, loss
+        args = example()
+        g = srcdiff.grad(loss)
+        begin = time.perf_counter()
+        g(*args)
+        first = time.perf_counter()
+        g(*args)
+        second = time.perf_counter()
+        print(f"import srcdiff: {1e3 * (imported - start):.1f} ms")
+        print(f"mlp first call: {1e3 * (first - begin):.1f} ms")
+        print(f"mlp cached call: {1e3 * (second - first):.3f} ms")
+        """)
+    print(out)
