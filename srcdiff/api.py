@@ -9,11 +9,12 @@ it traces again on those inputs and keeps both versions.
 from __future__ import annotations
 
 import ast
+import inspect
 import linecache
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import InvalidWrt, PathChanged
+from .errors import InvalidWrt, PathChanged, TraceError
 from .format import header_lines, source_text
 from .parse import parse
 from .pipeline import Derivative, derive
@@ -81,7 +82,7 @@ class GradFunction:
         self._latest: Derivative | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        arguments = bind_arguments(self.fn, args, kwargs)
+        arguments = self._arguments(args, kwargs)
         spec = make_spec(self.wrt, self.value, arguments)
         paths = self._paths.setdefault(spec, [])
         for derivative, compiled in paths:
@@ -104,8 +105,21 @@ class GradFunction:
             if self._latest is not None:
                 return self._latest
             return derive(self.fn, make_spec(self.wrt, self.value, None), None)
-        arguments = bind_arguments(self.fn, args, kwargs)
+        arguments = self._arguments(args, kwargs)
         return derive(self.fn, make_spec(self.wrt, self.value, arguments), arguments)
+
+    def _arguments(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            return bind_arguments(self.fn, args, kwargs)
+        except TypeError as exc:
+            source = parse(self.fn)
+            raise TraceError(
+                f"{self.__name__} takes the arguments of {source.name}: {exc}",
+                source.loc(source.node),
+                f"Call it as {source.name}{inspect.signature(self.fn)} is called.",
+            ) from None
 
     @property
     def source(self) -> str:

@@ -376,12 +376,6 @@ def test_a_helper_called_with_the_wrong_arity():
     assert LOCATION.match(str(exc))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="api.GradFunction.__call__ lets inspect's TypeError escape from "
-    "spec.bind_arguments; it should be a located TraceError",
-)
 @pytest.mark.parametrize("args", [(X,), (X, 2.0, 3.0)], ids=["too-few", "too-many"])
 def test_calling_the_gradient_with_the_wrong_arity(args):
     exc = raised(srcdiff.TraceError, lambda: srcdiff.grad(scaled)(*args))
