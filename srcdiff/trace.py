@@ -246,7 +246,7 @@ class Tracer:
     def exec(self, node: ast.stmt, frame: Frame) -> None:
         method = getattr(self, f"exec_{type(node).__name__}", None)
         if method is None:
-            raise SrcdiffError(
+            raise UnsupportedSyntax(
                 f"srcdiff does not support `{type(node).__name__}` statements",
                 frame.loc(node),
             )
@@ -347,7 +347,7 @@ class Tracer:
 
     def exec_FunctionDef(self, node: ast.FunctionDef, frame: Frame) -> None:
         if node.decorator_list:
-            raise SrcdiffError(
+            raise UnsupportedSyntax(
                 "srcdiff does not support decorators on nested functions",
                 frame.loc(node.decorator_list[0]),
                 "Define the decorated function at module level.",
@@ -383,7 +383,7 @@ class Tracer:
             for elt, item in zip(target.elts, items, strict=True):
                 self.assign(elt, item, frame)
             return
-        raise SrcdiffError("unsupported assignment target", frame.loc(target))
+        raise UnsupportedSyntax("unsupported assignment target", frame.loc(target))
 
     def iterate(self, value: Any, loc: Loc) -> list[Any]:
         """The items a ``for`` loop or unpacking sees, at trace time."""
@@ -398,7 +398,8 @@ class Tracer:
                 raise NeedsExample(
                     "iterating over an array needs its length: pass an example",
                     loc,
-                    "Pass --example (or call the gradient with real arguments), "
+                    "Pass --example MODULE:CALLABLE to srcdiff emit (grad() traces "
+                    "with the real arguments), "
                     "or loop over range(n) with n a Python int.",
                 )
             if not shape:
@@ -427,7 +428,8 @@ class Tracer:
             raise NeedsExample(
                 "the derivative of this call depends on shapes only an example gives",
                 loc,
-                "Pass --example (or call the gradient with real arguments).",
+                "Pass --example MODULE:CALLABLE to srcdiff emit; grad() traces "
+                "with the real arguments.",
             )
         if not value.known:
             raise NeedsExample(
@@ -454,7 +456,7 @@ class Tracer:
     def eval(self, node: ast.expr, frame: Frame) -> Any:
         method = getattr(self, f"eval_{type(node).__name__}", None)
         if method is None:
-            raise SrcdiffError(
+            raise UnsupportedSyntax(
                 f"srcdiff does not support `{type(node).__name__}` expressions",
                 frame.loc(node),
             )
@@ -749,7 +751,9 @@ class Tracer:
             shape = self.call_value(np.shape, args, {}, loc, in_rule=True)
             if is_traced(shape):
                 raise NeedsExample(
-                    "len() of an array needs its shape", loc, "Pass --example."
+                    "len() of an array needs its shape",
+                    loc,
+                    "Pass --example MODULE:CALLABLE to srcdiff emit.",
                 )
             return shape[0]
         if fn is builtins.float:
@@ -805,10 +809,21 @@ def _is_user_function(fn: Any) -> bool:
     return module.split(".")[0] not in ("numpy", "scipy", "autograd")
 
 
-def _unsupported(fn: Any, loc: Loc) -> UnsupportedPrimitive:
+def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
     name = getattr(fn, "__name__", type(fn).__name__)
     module = getattr(fn, "__module__", "") or ""
-    known = sorted({p.name for p in PRIMS.values()})
+    if fn in _DECIDING_BUILTINS:
+        return NeedsExample(
+            f"{name}() of an array value would fix that value at trace time",
+            loc,
+            "Keep it an array (e.g. np.floor(x) instead of int(x), np.maximum(a, b) "
+            "instead of max(a, b)), or compute it outside the differentiated function.",
+        )
+    if not callable(fn):
+        return TraceError(f"a {type(fn).__name__} value is not callable", loc)
+    known = sorted(
+        {p.name for p in PRIMS.values() if p.name.isidentifier()} - _OPERATOR_NAMES
+    )
     close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
     hint = (
         "Supported functions that look similar: " + ", ".join(close) + "."
@@ -824,6 +839,37 @@ def _unsupported(fn: Any, loc: Loc) -> UnsupportedPrimitive:
     return UnsupportedPrimitive(
         f"srcdiff cannot differentiate through {where}", loc, hint
     )
+
+
+_DECIDING_BUILTINS = {
+    builtins.int,
+    builtins.bool,
+    builtins.round,
+    builtins.min,
+    builtins.max,
+}
+# Prims written as operators: never suggested as functions to call.
+_OPERATOR_NAMES = {
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "negative",
+    "matmul",
+    "getitem",
+    "tuple_item",
+    "and",
+    "or",
+    "invert",
+    "greater",
+    "less",
+    "greater_equal",
+    "less_equal",
+    "equal",
+    "not_equal",
+    "float",
+}
 
 
 # ----- Trace-time hooks: functions rules call that decide on known facts -----
