@@ -813,7 +813,7 @@ def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
     name = getattr(fn, "__name__", type(fn).__name__)
     module = getattr(fn, "__module__", "") or ""
     if fn in _DECIDING_BUILTINS:
-        return NeedsExample(
+        return UnsupportedPrimitive(
             f"{name}() of an array value would fix that value at trace time",
             loc,
             "Keep it an array (e.g. np.floor(x) instead of int(x), np.maximum(a, b) "
