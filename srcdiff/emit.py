@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import helpers
+from .errors import Loc
 from .ir import Assign, Const, Guard, Program, Var, stmt_inputs, walk_vars
 from .names import Namer, temp_hint
 from .primitives import NUMPY, TUPLE_ITEM, Prim, dotted
@@ -38,6 +39,7 @@ class Emitted:
     module: ast.Module
     name: str
     constants: dict[str, np.ndarray[Any, Any]]
+    constant_locs: dict[str, Loc | None]
     # Index in the function body where the adjoint sweep starts (for a blank line).
     backward_at: int | None = None
 
@@ -49,6 +51,7 @@ class _Context:
     inline: dict[Var, Assign]
     prims: list[Prim] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
+    constant_locs: dict[str, Loc | None] = field(default_factory=dict)
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
@@ -94,7 +97,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
     module_body = [*_preamble(ctx, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
-    return Emitted(module, fn_name, ctx.constants, backward_at)
+    return Emitted(module, fn_name, ctx.constants, ctx.constant_locs, backward_at)
 
 
 def _consts(stmt: Assign | Guard) -> list[Const]:
@@ -186,6 +189,7 @@ def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:
         return ast.Name(ctx.namer.name(value), ast.Load())
     if isinstance(value, Const):
         ctx.constants[value.name] = value.value
+        ctx.constant_locs[value.name] = value.loc
         return ast.Name(value.name, ast.Load())
     if isinstance(value, tuple):
         if not index and _has_slice(value):

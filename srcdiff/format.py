@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .emit import Emitted, literal
-from .errors import SrcdiffError
+from .errors import Loc, SrcdiffError
 
 _MARK = "__srcdiff_adjoint_sweep__"
 # Array constants larger than this are not written into emitted files.
@@ -47,19 +47,19 @@ def module_with_constants(emitted: Emitted) -> ast.Module:
     body = copy.deepcopy(emitted.module.body)
     assigns: list[ast.stmt] = []
     for name, value in sorted(emitted.constants.items()):
-        assigns.append(
-            ast.Assign([ast.Name(name, ast.Store())], _array_literal(name, value))
-        )
+        array = _array_literal(name, value, emitted.constant_locs.get(name))
+        assigns.append(ast.Assign([ast.Name(name, ast.Store())], array))
     insert_at = len(body) - 1
     return ast.Module(body[:insert_at] + assigns + body[insert_at:], [])
 
 
-def _array_literal(name: str, value: np.ndarray[Any, Any]) -> ast.expr:
+def _array_literal(name: str, value: np.ndarray[Any, Any], loc: Loc | None) -> ast.expr:
     if value.size > MAX_CONSTANT_SIZE:
         raise SrcdiffError(
             f"the function reads the global array {name!r} ({value.size} elements), "
             "too large to write into the emitted file",
-            hint=f"Pass {name} to the function as an argument instead.",
+            loc,
+            f"Pass {name} to the function as an argument instead.",
         )
     args: list[ast.expr] = [ast.parse(repr(value.tolist()), mode="eval").body]
     dtype = (

@@ -74,6 +74,8 @@ class Const:
 
     name: str
     value: np.ndarray[Any, Any]
+    # Where the function first reads it, for errors about it.
+    loc: Loc | None = None
 
 
 @dataclass(eq=False)

@@ -481,10 +481,10 @@ class Tracer:
                 f"name {node.id!r} is not defined", frame.loc(node)
             ) from None
         if isinstance(value, np.ndarray) and not frame.in_rule:
-            return self.const(node.id, value)
+            return self.const(node.id, value, frame.loc(node))
         return value
 
-    def const(self, name: str, value: np.ndarray[Any, Any]) -> Const:
+    def const(self, name: str, value: np.ndarray[Any, Any], loc: Loc) -> Const:
         """One Const per array; distinct arrays that share a name get numbered,
         because the emitted module binds each constant as a global."""
         const = self.consts.get(id(value))
@@ -494,7 +494,7 @@ class Tracer:
             while unique in taken:
                 n += 1
                 unique = f"{name}_{n}"
-            const = self.consts[id(value)] = Const(unique, value)
+            const = self.consts[id(value)] = Const(unique, value, loc)
         return const
 
     def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
