@@ -23,6 +23,7 @@ import numpy as np
 
 from .api import GradFunction, render
 from .errors import NoSource, SrcdiffError
+from .ir import dump
 from .numeric import leaves, map_leaves, max_relative_error, numerical_grad
 from .parse import parse
 from .pipeline import derive
@@ -58,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         "--value",
         action="store_true",
         help="emit <f>_value_and_grad returning (value, grad)",
+    )
+    emit.add_argument(
+        "--dump",
+        action="store_true",
+        help="also print the traced and reversed IR to stderr, one statement a line",
     )
     emit.set_defaults(run=_emit)
     check = sub.add_parser("check", help="compare the gradient with finite differences")
@@ -201,6 +207,8 @@ def _emit(args: argparse.Namespace) -> int:
     example = _example_args(args.example, fn)
     arguments = None if example is None else bind_arguments(fn, example, {})
     derivative = derive(fn, make_spec(grad.wrt, args.value, arguments), arguments)
+    if args.dump:
+        print(dump(derivative.program), file=sys.stderr)
     command = "srcdiff emit " + shlex.join(_command_words(args))
     text = render(derivative, command)
     if args.output:

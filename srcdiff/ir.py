@@ -143,14 +143,38 @@ def stmt_inputs(stmt: Stmt) -> Iterator[Var]:
 
 
 def dump(program: Program) -> str:
-    """A compact text form for tests and ``--dump``: one statement a line."""
+    """A compact text form for tests and ``--dump``: one statement a line.
+
+    Values print as ``%hint``, numbered (``%t.2``) where hints repeat.
+    """
+    labels: dict[Var, str] = {}
+    counts: dict[str, int] = {}
+
+    def show(value: Any) -> str:
+        if isinstance(value, Var):
+            if value not in labels:
+                counts[value.hint] = counts.get(value.hint, 0) + 1
+                n = counts[value.hint]
+                labels[value] = f"%{value.hint}" + (f".{n}" if n > 1 else "")
+            return labels[value]
+        if isinstance(value, Const):
+            return f"${value.name}"
+        if isinstance(value, (tuple, list)):
+            inner = ", ".join(show(v) for v in value)
+            return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+        return repr(value)
+
+    for var in walk_vars(program.inputs):
+        show(var)
     lines = []
-    for stmt in program.stmts:
+    for index, stmt in enumerate(program.stmts):
+        if index == program.backward_start:
+            lines.append("# adjoint sweep")
         if isinstance(stmt, Guard):
-            lines.append(f"guard {stmt.cond!r} is {stmt.expect}")
-        else:
-            args = ", ".join(repr(a) for a in stmt.args)
-            kwargs = "".join(f", {k}={v!r}" for k, v in stmt.kwargs.items())
-            lines.append(f"{stmt.var!r} = {stmt.prim.name}({args}{kwargs})")
-    lines.append(f"return {program.output!r}")
+            lines.append(f"guard {show(stmt.cond)} is {stmt.expect}")
+            continue
+        args = ", ".join(show(a) for a in stmt.args)
+        kwargs = "".join(f", {k}={show(v)}" for k, v in stmt.kwargs.items())
+        lines.append(f"{show(stmt.var)} = {stmt.prim.name}({args}{kwargs})")
+    lines.append(f"return {show(program.output)}")
     return "\n".join(lines)
