@@ -86,6 +86,8 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
             backward_at = len(body)
         if isinstance(stmt, Guard):
             body.append(_guard(stmt, ctx))
+        elif stmt.prim.statements is not None:
+            body.extend(_statements(stmt, ctx, uses))
         elif stmt.var in unpacked:
             target = _unpack_target(unpacked[stmt.var], ctx)
             body.append(ast.Assign([target], _render(stmt, ctx)))
@@ -98,6 +100,28 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     module_body = [*_preamble(ctx, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
     return Emitted(module, fn_name, ctx.constants, ctx.constant_locs, backward_at)
+
+
+def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stmt]:
+    """A statement-shaped primitive (``A[i] = v``), updating in place when the
+    old array is read nowhere else and belongs to the function."""
+    assert stmt.prim.statements is not None
+    if stmt.prim not in ctx.prims:
+        ctx.prims.append(stmt.prim)
+    array = stmt.args[0]
+    in_place = (
+        isinstance(array, Var)
+        and uses[array] == 1
+        and array.kind not in ("param", "leaf")
+        and array in ctx.namer.names
+    )
+    if in_place:
+        ctx.namer.names[stmt.var] = ctx.namer.names[array]
+    name = ctx.namer.name(stmt.var, "updated")
+    statements = stmt.prim.statements(
+        name, stmt.args, stmt.kwargs, lambda v, index=False: _conv(v, ctx, index)
+    )
+    return statements[1:] if in_place else statements
 
 
 def _consts(stmt: Assign | Guard) -> list[Const]:
@@ -155,8 +179,15 @@ def _choose_inline(
 ) -> dict[Var, Assign]:
     weight: dict[Var, int] = {}
     inline: dict[Var, Assign] = {}
+    updated = {
+        s.args[0]
+        for s in program.stmts
+        if isinstance(s, Assign) and s.prim.statements is not None
+    }
     for stmt in program.stmts:
         if not isinstance(stmt, Assign) or stmt.var in unpacked:
+            continue
+        if stmt.var in updated or stmt.prim.statements is not None:
             continue
         if _is_unpacked_item(stmt, unpacked):
             continue
@@ -224,6 +255,8 @@ def literal(value: Any) -> ast.expr:
         return dotted(f"np.{value.name}")
     if isinstance(value, type) and issubclass(value, np.generic):
         return dotted(f"np.{value.__name__}")
+    if value in (float, int, bool, complex):
+        return ast.Name(value.__name__, ast.Load())
     if isinstance(value, float) and not math.isfinite(value):
         node = dotted("np.nan" if math.isnan(value) else "np.inf")
         return ast.UnaryOp(ast.USub(), node) if value < 0 else node

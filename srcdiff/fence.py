@@ -97,8 +97,8 @@ if hasattr(ast, "TypeAlias"):
 
 _GENERIC_HINT = "Write it with assignments, if/for/while, calls and comprehensions."
 _TARGET_HINT = (
-    "Build a new value instead: for arrays e.g. `x = np.where(mask, 0, x)` or "
-    "np.concatenate / np.stack; for lists and dicts, a literal or comprehension."
+    "Assign into an array on a line of its own, `A[i] = v`, with `A` a local "
+    "name; or build a new value, e.g. `x = np.where(mask, 0, x)`."
 )
 # Fields that Python evaluates (or ignores) without the tracer's help.
 _UNTRACED_FIELDS = frozenset({"annotation", "returns", "type_comment"})
@@ -173,37 +173,19 @@ def _nested_function_problems(
 
 
 def _assignment_problems(node: ast.AST) -> Iterator[_Problem]:
-    """Only names (and tuples or lists of names) can be assigned to."""
-    if isinstance(node, ast.Assign):
-        masked = _masked_update(node)
-        targets = [] if masked else node.targets
-        if masked:
-            yield masked
-    elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.comprehension)):
-        targets = [node.target]
-    else:
-        targets = []
-    for target in targets:
-        yield from _target_problems(target)
+    """Names, tuples or lists of names, and ``A[...]`` on a local array."""
+    if isinstance(node, (ast.Assign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not _item_of_a_name(target):
+                yield from _target_problems(target)
+    elif isinstance(node, (ast.AnnAssign, ast.For, ast.comprehension)):
+        yield from _target_problems(node.target)
 
 
-def _masked_update(node: ast.Assign) -> _Problem | None:
-    """``x[x < 0] = 0.0``: the common case gets its exact rewrite as the hint."""
-    target, *more = node.targets
-    if more or not isinstance(target, ast.Subscript):
-        return None
-    array, mask = target.value, target.slice
-    if not isinstance(array, ast.Name) or not isinstance(mask, ast.Compare):
-        return None
-    name, value = array.id, ast.unparse(node.value)
-    return (
-        target,
-        (f"srcdiff does not yet support assigning into `{ast.unparse(target)}`"),
-        (
-            f"Write `{name} = np.where({ast.unparse(mask)}, {value}, {name})`, "
-            "which makes a new array."
-        ),
-    )
+def _item_of_a_name(target: ast.expr) -> bool:
+    """``A[i, j] = x``: traced as an updated copy of ``A``."""
+    return isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
 
 
 def _target_problems(target: ast.expr) -> Iterator[_Problem]:
@@ -212,7 +194,7 @@ def _target_problems(target: ast.expr) -> Iterator[_Problem]:
             yield from _target_problems(elt)
     elif isinstance(target, ast.Subscript):
         yield target, (
-            f"srcdiff does not yet support assigning into `{ast.unparse(target)}`"
+            f"srcdiff does not support assigning into `{ast.unparse(target)}` here"
         ), _TARGET_HINT
     elif isinstance(target, ast.Attribute):
         yield target, (

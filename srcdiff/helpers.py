@@ -27,6 +27,13 @@ def scatter_add(grad, shape, index):
     return out
 
 
+def index_update(array, index, value):
+    """A copy of `array` with `array[index] = value` (what NumPy does in place)."""
+    out = np.array(array, copy=True)
+    out[index] = value
+    return out
+
+
 def matmul_left_grad(grad, a, b):
     """Adjoint of `a` in `a @ b`, for any number of dimensions."""
     a, b = np.asarray(a), np.asarray(b)

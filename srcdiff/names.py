@@ -10,6 +10,7 @@ same program always gets the same names.
 from __future__ import annotations
 
 import ast
+import builtins
 import keyword
 import re
 from collections import Counter
@@ -28,6 +29,8 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         base = _identifier(base)
+        if base in _BUILTINS:  # `sum = ...` would hide the builtin from readers
+            base = _INSTEAD_OF_BUILTIN.get(base, base + "_")
         if base not in self.taken:
             self.taken.add(base)
             return base
@@ -66,6 +69,13 @@ class Namer:
         return self.names[var]
 
 
+_BUILTINS = frozenset(dir(builtins))
+_INSTEAD_OF_BUILTIN = {
+    "sum": "total",
+    "max": "largest",
+    "min": "smallest",
+    "abs": "magnitude",
+}
 _OPS = {
     ast.Add: "plus",
     ast.Sub: "minus",

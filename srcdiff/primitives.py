@@ -39,6 +39,9 @@ class Prim:
     shape: str = ""
     # Primitives that return a tuple of arrays (np.linalg.eigh): how many.
     arity: int = 0
+    # Primitives written as statements rather than one expression:
+    # statements(target name, args, kwargs, conv) -> the statements.
+    statements: Callable[..., list[ast.stmt]] | None = None
 
     def __repr__(self) -> str:
         return f"<prim {self.name}>"
@@ -170,6 +173,46 @@ NEG = register(
     Prim("negative", operator.neg, _negative, shape="same"), operator.neg, np.negative
 )
 GETITEM = register(Prim("getitem", operator.getitem, _getitem), operator.getitem)
+
+
+def _index_update(
+    target: str, args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+) -> list[ast.stmt]:
+    """``A_2 = A.copy()`` then ``A_2[i] = v``; emit drops the copy when A is dead."""
+    array, index, value = args
+    copy = ast.Call(ast.Attribute(conv(array), "copy", ast.Load()), [], [])
+    item = ast.Subscript(
+        ast.Name(target, ast.Load()), conv(index, index=True), ast.Store()
+    )
+    return [
+        ast.Assign([ast.Name(target, ast.Store())], copy),
+        ast.Assign([item], conv(value)),
+    ]
+
+
+def _astype(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    keywords = [ast.keyword(k, conv(v)) for k, v in kwargs.items()]
+    method = ast.Attribute(conv(args[0]), "astype", ast.Load())
+    return ast.Call(method, [conv(a) for a in args[1:]], keywords)
+
+
+def _cast(a: Any, dtype: Any) -> Any:
+    return np.asarray(a).astype(dtype)
+
+
+# ``x.astype(float)``: a method NumPy has no function for.
+ASTYPE = register(Prim("astype", _cast, _astype, shape="same"), _cast)
+
+# ``A[i] = v`` in user code: a functional update of A.
+INDEX_UPDATE = register(
+    Prim(
+        "index_update",
+        helpers.index_update,
+        call("index_update"),
+        statements=_index_update,
+    ),
+    helpers.index_update,
+)
 # One result of a primitive that returns several (``w, v = np.linalg.eigh(A)``).
 TUPLE_ITEM = Prim("tuple_item", operator.getitem, _getitem)
 TRANSPOSE = register(
@@ -300,6 +343,9 @@ VARARG_METHODS: dict[str, Any] = {"reshape": np.reshape, "transpose": np.transpo
 def method(name: str, fn: Any, *, varargs: bool = False) -> None:
     """Make ``x.name(...)`` on a traced array mean ``fn(x, ...)``."""
     (VARARG_METHODS if varargs else METHODS)[name] = fn
+
+
+method("astype", _cast)
 
 
 def lookup(obj: Any) -> Prim | None:

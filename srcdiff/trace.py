@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import difflib
 import functools
 import importlib
 import operator
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,15 @@ from .errors import (
 )
 from .ir import Const, Var, walk_vars
 from .parse import Source, parse
-from .primitives import GETITEM, METHODS, PRIMS, TRANSPOSE, VARARG_METHODS, lookup
+from .primitives import (
+    GETITEM,
+    INDEX_UPDATE,
+    METHODS,
+    PRIMS,
+    TRANSPOSE,
+    VARARG_METHODS,
+    lookup,
+)
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -145,6 +154,9 @@ class Frame:
     # Inside an adjoint rule: statements take the location of the forward call.
     in_rule: bool = False
     rule_loc: Loc | None = None
+    # Names bound to an array this function made itself (np.zeros, a + b,
+    # x.copy()), so that ``A[i] = v`` cannot change anyone else's array.
+    owned: dict[str, Any] = field(default_factory=dict)
 
     def loc(self, node: ast.AST) -> Loc:
         if self.in_rule and self.rule_loc is not None:
@@ -262,26 +274,50 @@ class Tracer:
         value = self.eval(node.value, frame)
         for target in node.targets:
             self.assign(target, value, frame)
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if len(names) == 1 == len(node.targets) and self._creates_array(
+            node.value, frame
+        ):
+            frame.owned[names[0]] = value
+
+    def _creates_array(self, node: ast.expr, frame: Frame) -> bool:
+        """Whether NumPy makes a new array for this expression (not a view)."""
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare)):
+            return True
+        if not isinstance(node, ast.Call):
+            return False
+        fn = self.eval(node.func, frame)
+        if isinstance(fn, BoundMethod):
+            fn = fn.fn
+        prim = lookup(fn)
+        return prim is not None and prim.name not in _VIEWS
 
     def exec_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
         if node.value is not None:
             self.assign(node.target, self.eval(node.value, frame), frame)
 
     def exec_AugAssign(self, node: ast.AugAssign, frame: Frame) -> None:
-        name = node.target.id  # type: ignore[attr-defined]
-        current = self.eval(ast.Name(name, ast.Load()), frame)
-        self._check_not_shared(name, current, node, frame)
+        current = self.eval(_load(node.target), frame)
+        name = node.target.id if isinstance(node.target, ast.Name) else None
+        owned = name is not None and frame.owned.get(name) is current
+        if name is not None and not owned:
+            update = ast.BinOp(ast.Name(name), node.op, ast.Name("..."))
+            rewrite = f"Write `{name} = {ast.unparse(update)}`"
+            self._check_not_shared(name, current, node, frame, rewrite)
         value = self.eval(node.value, frame)
         result = self.binop(node.op, current, value, frame.loc(node), frame.in_rule)
         self.assign(node.target, result, frame)
+        if owned and name is not None:
+            frame.owned[name] = result
 
     def _check_not_shared(
-        self, name: str, current: Any, node: ast.AugAssign, frame: Frame
+        self, name: str, current: Any, node: ast.stmt, frame: Frame, rewrite: str
     ) -> None:
-        """Refuse ``y += ...`` on an array another name also holds.
+        """Refuse an in-place change to an array another name also holds.
 
-        srcdiff reads it as ``y = y + ...``, but NumPy changes the array in
-        place, so every other name bound to it would change too.
+        srcdiff reads ``y += ...`` as ``y = y + ...`` and ``y[i] = v`` as an
+        updated copy of ``y``, but NumPy changes the array in place, so every
+        other name bound to it would change too.
         """
         if not isinstance(current, Var) or (
             current.known and not isinstance(current.value, np.ndarray)
@@ -292,15 +328,44 @@ class Tracer:
             for other, value in scope.env.items():
                 shared = current in walk_vars(value)
                 if shared and not (scope is frame and other == name):
-                    update = ast.BinOp(ast.Name(name), node.op, ast.Name("..."))
                     raise UnsupportedSyntax(
-                        f"`{ast.unparse(node)}` changes in place an array that "
-                        f"`{other}` also holds",
+                        f"`{ast.unparse(node).splitlines()[0]}` changes in place an "
+                        f"array that `{other}` also holds",
                         frame.loc(node),
-                        f"Write `{name} = {ast.unparse(update)}`, which makes a new "
-                        f"array and leaves `{other}` as it is.",
+                        f"{rewrite}, which makes a new array and leaves `{other}` "
+                        "as it is.",
                     )
             scope = scope.parent
+
+    def _assign_item(self, target: ast.Subscript, value: Any, frame: Frame) -> None:
+        """``A[i] = v``: srcdiff rebinds ``A`` to an updated copy (SSA)."""
+        assert isinstance(target.value, ast.Name)
+        name, loc = target.value.id, frame.loc(target)
+        if name not in frame.env:
+            raise UnsupportedSyntax(
+                f"`{name}` is not a local name, so srcdiff will not change it in place",
+                loc,
+                f"Copy it into a local first: `{name}_local = {name}.copy()`.",
+            )
+        base = frame.env[name]
+        index = self.eval(target.slice, frame)
+        if isinstance(base, (list, dict)) and not is_traced(index):
+            base[index] = value  # a Python container: exactly what Python does
+            return
+        if not isinstance(base, (Var, Const)):
+            raise TraceError(f"cannot assign into a {type(base).__name__}", loc)
+        if frame.owned.get(name) is not base:
+            raise UnsupportedSyntax(
+                f"`{ast.unparse(target)} = ...` would change in place an array that "
+                f"the function did not make (a parameter, or one `{name}` shares)",
+                loc,
+                f"Copy it first, `{name} = {name}.copy()`, or start from a new "
+                f"array such as `{name} = np.zeros(...)`.",
+            )
+        updated = self.builder.bind(INDEX_UPDATE, (base, index, value), loc=loc)
+        frame.env[name] = frame.owned[name] = updated
+        if isinstance(updated, Var) and not frame.in_rule:
+            updated.hint, updated.kind = name, "user"
 
     def exec_If(self, node: ast.If, frame: Frame) -> None:
         if self.truth(self.eval(node.test, frame), node.test, frame, "if"):
@@ -367,6 +432,7 @@ class Tracer:
     def assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
         if isinstance(target, ast.Name):
             frame.env[target.id] = value
+            frame.owned.pop(target.id, None)
             if isinstance(value, Var) and not frame.in_rule:
                 if value.kind == "temp":
                     value.hint, value.kind = target.id, "user"
@@ -382,6 +448,9 @@ class Tracer:
                 )
             for elt, item in zip(target.elts, items, strict=True):
                 self.assign(elt, item, frame)
+            return
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self._assign_item(target, value, frame)
             return
         raise UnsupportedSyntax("unsupported assignment target", frame.loc(target))
 
@@ -515,6 +584,9 @@ class Tracer:
             return self.call_value(facts[attr], (base,), {}, loc, in_rule=True)
         if attr == "dtype" and (isinstance(base, Const) or base.known):
             return np.result_type(base.value)
+        if attr in ("real", "imag"):
+            part = np.real if attr == "real" else np.imag
+            return self.call_value(part, (base,), {}, loc)
         if attr in METHODS:
             return BoundMethod(METHODS[attr], base, False)
         if attr in VARARG_METHODS:
@@ -792,6 +864,42 @@ class Tracer:
                     "(or call the gradient with real arguments) so its value is known.",
                 ) from None
             raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
+
+
+# Functions whose result may share memory with their argument.
+_VIEWS = frozenset(
+    {
+        "reshape",
+        "transpose",
+        "squeeze",
+        "expand_dims",
+        "broadcast_to",
+        "swapaxes",
+        "moveaxis",
+        "rollaxis",
+        "ravel",
+        "diagonal",
+        "real",
+        "imag",
+        "atleast_1d",
+        "atleast_2d",
+        "atleast_3d",
+        "flip",
+        "fliplr",
+        "flipud",
+        "getitem",
+        "asarray",
+    }
+)
+
+
+def _load(target: ast.expr) -> ast.expr:
+    """An assignment target read as an expression (``A[i]`` in ``A[i] += v``)."""
+    node = copy.deepcopy(target)
+    for child in ast.walk(node):
+        if hasattr(child, "ctx"):
+            child.ctx = ast.Load()
+    return node
 
 
 def _hook_key(fn: Any) -> Any:

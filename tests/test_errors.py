@@ -19,6 +19,7 @@ import srcdiff
 from srcdiff.api import compile_derivative
 from srcdiff.errors import Loc
 from srcdiff.pipeline import derive
+from srcdiff.primitives import PRIMS
 from srcdiff.spec import make_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,7 +126,7 @@ SYNTAX_CASES = [
     (uses_yield, "yield np", "Return the value"),
     (uses_global, "global SCALE", "Pass the value in as an argument"),
     (uses_nonlocal, "nonlocal total", "Return the value"),
-    (assigns_an_element, "x[0] = 0.0", "np.where"),
+    (assigns_an_element, "x[0] = 0.0", "`x = x.copy()`"),
     (assigns_an_attribute, "x.shape", "Bind the value to a local name"),
     (uses_walrus, "y := x**2", "Assign on a line of its own"),
     (uses_match, "match kind", "Use `if`/`elif`"),
@@ -152,22 +153,24 @@ def test_a_lambda_assigned_to_a_name_is_fine():
 
 LOSSES = {
     "cube": lambda x: np.sum(x**3),
-    "sinc": lambda x: np.sum(np.sinc(x)),
+    "sinc": lambda x: np.sum(np.nanquantile(x, 0.5) * x),
 }
-PAIR = (lambda x: np.sum(x * 2), lambda x: np.sum(np.sinc(x)))
+PAIR = (lambda x: np.sum(x * 2), lambda x: np.sum(np.nanquantile(x, 0.5) * x))
 
 
 def test_lambdas_inside_larger_expressions_are_found():
     assert np.allclose(srcdiff.grad(LOSSES["cube"])(X), 3 * X**2)
     sinc = LOSSES["sinc"]
     exc = raised(srcdiff.UnsupportedPrimitive, lambda: srcdiff.grad(sinc)(X))
-    check_message(exc, where(sinc, "np.sinc"), "np.sinc", "look similar")
+    check_message(exc, where(sinc, "np.nanquantile"), "np.nanquantile", "look similar")
 
 
 def test_two_lambdas_on_one_line_are_told_apart():
     assert np.allclose(srcdiff.grad(PAIR[0])(X), 2)
     exc = raised(srcdiff.UnsupportedPrimitive, lambda: srcdiff.grad(PAIR[1])(X))
-    check_message(exc, where(PAIR[1], "np.sinc"), "np.sinc", "look similar")
+    check_message(
+        exc, where(PAIR[1], "np.nanquantile"), "np.nanquantile", "look similar"
+    )
 
 
 def test_unsupported_syntax_in_a_called_helper_points_into_the_helper():
@@ -180,20 +183,17 @@ def test_unsupported_syntax_in_a_called_helper_points_into_the_helper():
 
 # ----- Unsupported functions -----
 def test_unsupported_numpy_function_names_similar_supported_ones():
+    # np.nanquantile has no rule (and no plans for one); the hint must name
+    # registered functions whose names are close to it.
     def f(x):
-        return np.sum(np.sinc(x))
+        return np.sum(np.nanquantile(x, 0.5) * x)
 
     exc = raised(srcdiff.UnsupportedPrimitive, lambda: srcdiff.grad(f)(X))
-    assert "numpy.sinc" in exc.message
-    check_message(exc, where(f, "np.sinc"), "np.sinc", "look similar: sin, sinh")
-
-
-def test_cumsum_points_to_sum():
-    def f(x):
-        return np.sum(np.cumsum(x) ** 2)
-
-    exc = raised(srcdiff.UnsupportedPrimitive, lambda: srcdiff.grad(f)(X))
-    check_message(exc, where(f, "np.cumsum"), "np.cumsum", "look similar: sum")
+    assert "numpy.nanquantile" in exc.message
+    check_message(exc, where(f, "np.nanquantile"), "np.nanquantile", "look similar: ")
+    suggested = exc.hint.split("look similar: ")[1].rstrip(".").split(", ")
+    registered = {prim.name for prim in PRIMS.values()}
+    assert suggested and set(suggested) <= registered
 
 
 def test_math_function_on_an_array_suggests_numpy():
@@ -208,10 +208,10 @@ def test_math_function_on_an_array_suggests_numpy():
 def test_column_is_in_characters_after_non_ascii_names():
     def f(x):
         σ = 2.0
-        return np.sum(σ * np.sinc(x))
+        return np.sum(σ * np.nanquantile(x, 0.5) * x)
 
     exc = raised(srcdiff.UnsupportedPrimitive, lambda: srcdiff.grad(f)(X))
-    check_message(exc, where(f, "np.sinc"), "np.sinc", "look similar")
+    check_message(exc, where(f, "np.nanquantile"), "np.nanquantile", "look similar")
 
 
 # ----- Output and wrt -----
@@ -385,7 +385,7 @@ def test_calling_the_gradient_with_the_wrong_arity(args):
 # ----- Every message has the same shape -----
 ALL_CASES = {
     "syntax": lambda: srcdiff.grad(uses_try)(X),
-    "primitive": lambda: srcdiff.grad(lambda x: np.sum(np.sinc(x)))(X),
+    "primitive": lambda: srcdiff.grad(lambda x: np.sum(np.nanquantile(x, 0.5) * x))(X),
     "non-scalar": lambda: srcdiff.grad(lambda x: x * 2)(X),
     "wrt": lambda: srcdiff.grad(scaled, wrt="n")(X, 3),
     "no-source": lambda: srcdiff.grad(np.exp),
@@ -418,13 +418,15 @@ GOLDEN_SOURCE = '''\
 import numpy as np
 
 
-def clip_negative(x):
-    x[x < 0] = 0.0
-    return np.sum(x**2)
+def guarded_log(x):
+    try:
+        return np.sum(np.log(x))
+    except FloatingPointError:
+        return 0.0
 
 
-def running_total(x):
-    return np.sum(np.cumsum(x))
+def histogram_mass(x):
+    return np.sum(np.histogram(x)[0] * x[:10])
 
 
 def activations(W, x):
@@ -435,8 +437,8 @@ def scaled(x, n):
     return n * np.sum(x**2)
 '''
 GOLDEN_CASES = {
-    "unsupported_syntax": lambda m: srcdiff.grad(m.clip_negative)(X),
-    "unsupported_function": lambda m: srcdiff.grad(m.running_total)(X),
+    "unsupported_syntax": lambda m: srcdiff.grad(m.guarded_log)(X),
+    "unsupported_function": lambda m: srcdiff.grad(m.histogram_mass)(X),
     "non_scalar_output": lambda m: srcdiff.grad(m.activations)(np.eye(3), X),
     "integer_wrt": lambda m: srcdiff.grad(m.scaled, wrt="n")(X, 3),
 }
