@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from .errors import InvalidWrt, PathChanged, TraceError
 from .format import header_lines, source_text
 from .parse import parse
 from .pipeline import Derivative, derive
-from .spec import Spec, bind_arguments, make_spec
+from .spec import Spec, bind_arguments, fact, make_spec
 
 Wrt = str | int | Sequence[str | int] | None
 # Paths kept per specialisation before the oldest is dropped.
@@ -36,14 +37,37 @@ def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
     if "PathChanged" in namespace:
         namespace["PathChanged"] = PathChanged
     fn: Callable[..., Any] = namespace[derivative.name]
-    return fn
+    reads = derivative.emitted.constant_reads
+    baked = derivative.outer_reads
+    if not reads and not baked:
+        return fn
+
+    def with_current_constants(*args: Any, **kwargs: Any) -> Any:
+        """Globals and attributes the function reads may be rebound after
+        tracing: use today's arrays, and trace again if their shape changed
+        or if a number baked into the code changed."""
+        for name, (read_number, value) in baked.items():
+            if read_number() != value:
+                raise PathChanged(name, f"is no longer {value!r}")
+        for name, read in reads.items():
+            current, traced = read(), namespace[name]
+            if current is not traced:
+                if fact(current) != fact(traced):
+                    raise PathChanged(name, "changed its shape or dtype since tracing")
+                namespace[name] = current
+        return fn(*args, **kwargs)
+
+    return with_current_constants
 
 
-def resolve_wrt(fn: Any, wrt: Wrt) -> tuple[str, ...]:
-    """Parameter names from a name, an index, or a sequence of them."""
+def resolve_wrt(fn: Any, wrt: Wrt, skip: int = 0) -> tuple[str, ...]:
+    """Parameter names from a name, an index, or a sequence of them.
+
+    The first ``skip`` parameters (a bound method's ``self``) are not counted.
+    """
     source = parse(fn)
     args = source.node.args
-    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs][skip:]
     items = [0] if wrt is None else [wrt] if isinstance(wrt, (str, int)) else list(wrt)
     names = []
     for item in items:
@@ -71,8 +95,12 @@ class GradFunction:
     """The derivative of a NumPy function; call it like the function itself."""
 
     def __init__(self, fn: Any, wrt: Wrt, value: bool) -> None:
+        # A bound method: `self` is passed on every call, its arrays are constants.
+        self._bound: tuple[Any, ...] = ()
+        if isinstance(fn, types.MethodType):
+            self._bound, fn = (fn.__self__,), fn.__func__
         self.fn = fn
-        self.wrt = resolve_wrt(fn, wrt)
+        self.wrt = resolve_wrt(fn, wrt, skip=len(self._bound))
         self.value = value
         self.__name__ = f"{fn.__name__}_{'value_and_grad' if value else 'grad'}"
         self.__doc__ = (
@@ -82,6 +110,7 @@ class GradFunction:
         self._latest: Derivative | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
         spec = make_spec(self.wrt, self.value, arguments)
         paths = self._paths.setdefault(spec, [])
@@ -104,9 +133,15 @@ class GradFunction:
         if not args and not kwargs:
             if self._latest is not None:
                 return self._latest
-            return derive(self.fn, make_spec(self.wrt, self.value, None), None)
+            bound = dict(zip(self._params(), self._bound, strict=False))
+            spec = make_spec(self.wrt, self.value, None)
+            return derive(self.fn, spec, None, bound)
+        args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
         return derive(self.fn, make_spec(self.wrt, self.value, arguments), arguments)
+
+    def _params(self) -> list[str]:
+        return list(inspect.signature(self.fn).parameters)
 
     def _arguments(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]

@@ -40,6 +40,7 @@ class Emitted:
     name: str
     constants: dict[str, np.ndarray[Any, Any]]
     constant_locs: dict[str, Loc | None]
+    constant_reads: dict[str, Any]
     # Index in the function body where the adjoint sweep starts (for a blank line).
     backward_at: int | None = None
 
@@ -52,6 +53,7 @@ class _Context:
     prims: list[Prim] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
     constant_locs: dict[str, Loc | None] = field(default_factory=dict)
+    constant_reads: dict[str, Any] = field(default_factory=dict)
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
@@ -99,7 +101,14 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
     module_body = [*_preamble(ctx, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
-    return Emitted(module, fn_name, ctx.constants, ctx.constant_locs, backward_at)
+    return Emitted(
+        module,
+        fn_name,
+        ctx.constants,
+        ctx.constant_locs,
+        ctx.constant_reads,
+        backward_at,
+    )
 
 
 def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stmt]:
@@ -221,6 +230,8 @@ def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:
     if isinstance(value, Const):
         ctx.constants[value.name] = value.value
         ctx.constant_locs[value.name] = value.loc
+        if value.read is not None:
+            ctx.constant_reads[value.name] = value.read
         return ast.Name(value.name, ast.Load())
     if isinstance(value, tuple):
         if not index and _has_slice(value):

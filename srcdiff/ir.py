@@ -8,7 +8,7 @@ lists, slices, numbers, None) whose leaves may be ``Var`` or ``Const``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,9 @@ class Const:
     value: np.ndarray[Any, Any]
     # Where the function first reads it, for errors about it.
     loc: Loc | None = None
+    # Reads the value again (the global, closure cell or attribute may have
+    # been rebound since tracing): compiled derivatives use the current one.
+    read: Callable[[], Any] | None = None
 
 
 @dataclass(eq=False)

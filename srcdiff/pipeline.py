@@ -10,6 +10,7 @@ import ast
 import copy
 import operator
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ class Derivative:
     spec: Spec
     program: Program
     emitted: Emitted
+    # Numbers read from globals and attributes, baked into the derivative.
+    outer_reads: dict[str, tuple[Callable[[], Any], Any]]
 
     @property
     def name(self) -> str:
@@ -40,13 +43,21 @@ class Derivative:
 
 
 def derive(
-    fn: types.FunctionType, spec: Spec, arguments: dict[str, Any] | None
+    fn: types.FunctionType,
+    spec: Spec,
+    arguments: dict[str, Any] | None,
+    bound: dict[str, Any] | None = None,
 ) -> Derivative:
-    """Trace ``fn`` (on ``arguments`` if given) and emit its derivative."""
+    """Trace ``fn`` (on ``arguments`` if given) and emit its derivative.
+
+    ``bound`` holds parameters fixed in every case, such as a bound method's
+    ``self``, whose array attributes are read as constants.
+    """
     source = parse(fn)
     fence.check(source)
     params = _param_names(source)
     inputs = make_inputs(params, arguments, fn)
+    inputs.update(bound or {})
     _check_wrt(source, spec.wrt, params, inputs)
 
     tracer = Tracer(Builder())
@@ -79,7 +90,7 @@ def derive(
     what = "Value and gradient" if spec.value else "Gradient"
     doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
     emitted = emit(program, f"{source.name}_{suffix}", doc, _signature(source, fn))
-    return Derivative(source, spec, program, emitted)
+    return Derivative(source, spec, program, emitted, tracer.outer_reads)
 
 
 def _param_names(source: Source) -> list[str]:

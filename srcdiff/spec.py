@@ -43,6 +43,10 @@ def fact(value: Any) -> Any:
         return ("dict", tuple((k, fact(v)) for k, v in value.items()))
     if isinstance(value, complex):
         return ("complex",)
+    try:
+        hash(value)
+    except TypeError:  # an unhashable object (a model instance): by identity
+        return ("static", type(value).__name__, id(value))
     return ("static", type(value).__name__, value)
 
 

@@ -184,6 +184,7 @@ class Tracer:
         self.static_reads: set[str] = set()
         self.top_frame: Frame | None = None
         self.consts: dict[int, Const] = {}
+        self.outer_reads: dict[str, tuple[Callable[[], Any], Any]] = {}
 
     # ----- Functions -----
     def call_function(
@@ -549,11 +550,21 @@ class Tracer:
             raise TraceError(
                 f"name {node.id!r} is not defined", frame.loc(node)
             ) from None
-        if isinstance(value, np.ndarray) and not frame.in_rule:
-            return self.const(node.id, value, frame.loc(node))
+        if frame.in_rule:
+            return value
+        read = functools.partial(frame.source.lookup, node.id)
+        if isinstance(value, np.ndarray):
+            return self.const(node.id, value, frame.loc(node), read)
+        self._note_outer(node.id, value, read)
         return value
 
-    def const(self, name: str, value: np.ndarray[Any, Any], loc: Loc) -> Const:
+    def const(
+        self,
+        name: str,
+        value: np.ndarray[Any, Any],
+        loc: Loc,
+        read: Callable[[], Any] | None = None,
+    ) -> Const:
         """One Const per array; distinct arrays that share a name get numbered,
         because the emitted module binds each constant as a global."""
         const = self.consts.get(id(value))
@@ -563,7 +574,7 @@ class Tracer:
             while unique in taken:
                 n += 1
                 unique = f"{name}_{n}"
-            const = self.consts[id(value)] = Const(unique, value, loc)
+            const = self.consts[id(value)] = Const(unique, value, loc, read)
         return const
 
     def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
@@ -572,9 +583,22 @@ class Tracer:
         if isinstance(base, (Var, Const)):
             return self.array_attribute(base, node.attr, loc)
         try:
-            return canonical(getattr(base, node.attr))
+            value = canonical(getattr(base, node.attr))
         except AttributeError as exc:
             raise TraceError(str(exc), loc) from None
+        if frame.in_rule or isinstance(base, types.ModuleType):
+            return value
+        read = functools.partial(getattr, base, node.attr)
+        if isinstance(value, np.ndarray):
+            return self.const(node.attr, value, loc, read)
+        self._note_outer(node.attr, value, read)
+        return value
+
+    def _note_outer(self, name: str, value: Any, read: Callable[[], Any]) -> None:
+        """A number read from a global or an attribute is baked into the code:
+        remember how to read it again, so a changed value means a new trace."""
+        if isinstance(value, (bool, int, float, complex, str, np.number)):
+            self.outer_reads[name] = (read, value)
 
     def array_attribute(self, base: Var | Const, attr: str, loc: Loc) -> Any:
         if attr == "T":
