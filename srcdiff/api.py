@@ -19,7 +19,7 @@ from .errors import InvalidWrt, PathChanged, TraceError
 from .format import header_lines, source_text
 from .parse import parse
 from .pipeline import Derivative, derive
-from .spec import Spec, bind_arguments, fact, make_spec
+from .spec import Spec, bind_arguments, fact, make_spec, split_wrt
 
 Wrt = str | int | Sequence[str | int] | None
 # Paths kept per specialisation before the oldest is dropped.
@@ -80,7 +80,7 @@ def resolve_wrt(fn: Any, wrt: Wrt, skip: int = 0) -> tuple[str, ...]:
                     f"Choose from: {', '.join(params)}.",
                 )
             names.append(params[item])
-        elif isinstance(item, str) and item in params:
+        elif isinstance(item, str) and split_wrt(item)[0] in params:
             names.append(item)
         else:
             raise InvalidWrt(

@@ -163,8 +163,7 @@ class Builder:
         if prim is GETITEM and self.arity(args[0]) and isinstance(args[1], int):
             prim = TUPLE_ITEM
         if prim in _ELEMENTWISE:
-            scalars = tuple(self._unbroadcast_scalar(a, args) for a in args)
-            args = scalars if is_traced(scalars) else args
+            args = self._drop_broadcasts(args)
         simpler = self._simplify(prim, args)
         if simpler is not None:
             return simpler[0]
@@ -248,17 +247,19 @@ class Builder:
         return None
 
     def _combine_fills(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-        """``broadcast_to(a, s) * c``, ``c`` a scalar, is ``broadcast_to(a * c, s)``."""
+        """``broadcast_to(c, s) * y``, y fitting in s, is ``broadcast_to(c * y, s)``.
+
+        The broadcast moves outwards, where a later operand of shape ``s``
+        absorbs it.
+        """
         fx, fy = self.scalar_fill(x), self.scalar_fill(y)
-        if fx is not None and shape_of(y) == ():
+        if fx is not None and _fits(y, x.shape):
             shape = x.shape
             inner = self._derived(prim, (fx, y))
-        elif fy is not None and shape_of(x) == ():
+        elif fy is not None and _fits(x, y.shape):
             shape = y.shape
             inner = self._derived(prim, (x, fy))
         else:
-            return None
-        if shape is None:
             return None
         return (self._derived(_BROADCAST_TO, (inner, shape)),)
 
@@ -319,18 +320,33 @@ class Builder:
         fill = stmt.args[0]
         return fill if is_scalar_const(fill) or shape_of(fill) == () else None
 
-    def _unbroadcast_scalar(self, arg: Any, args: tuple[Any, ...]) -> Any:
-        """``broadcast_to(c, s) * y`` with ``y`` of shape ``s`` is just ``c * y``."""
-        fill = self.scalar_fill(arg)
-        if fill is None or not isinstance(arg, Var):
-            return arg
-        others = [a for a in args if a is not arg]
-        # The other operand must carry the shape: two fills would lose it.
-        if others and all(
-            token(o) == token(arg) and self.scalar_fill(o) is None for o in others
-        ):
-            return fill
-        return arg
+    def _drop_broadcasts(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``broadcast_to(a, s) * y`` is ``a * y`` when ``y`` brings shape ``s``.
+
+        Operands are replaced one at a time, so the result keeps its shape
+        even when several are broadcasts.
+        """
+        out = list(args)
+        for i, arg in enumerate(args):
+            stmt = self.defs.get(arg) if isinstance(arg, Var) else None
+            if stmt is None or stmt.prim is not _BROADCAST_TO:
+                continue
+            inner, others = stmt.args[0], out[:i] + out[i + 1 :]
+            if others and self._brings_shape(arg, inner, others):
+                out[i] = inner
+        return tuple(out) if is_traced(tuple(out)) else args
+
+    def _brings_shape(self, arg: Var, inner: Any, others: list[Any]) -> bool:
+        if arg.shape is None:  # no example: only a scalar fill of equal tokens
+            scalar = shape_of(inner) == () or is_scalar_const(inner)
+            return scalar and all(token(o) == token(arg) for o in others)
+        shapes = [shape_of(o) for o in [inner, *others]]
+        if any(s is None for s in shapes):
+            return False
+        try:
+            return np.broadcast_shapes(*shapes) == arg.shape  # type: ignore[arg-type]
+        except ValueError:
+            return False
 
 
 def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -354,6 +370,17 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
+
+
+def _fits(value: Any, shape: tuple[int, ...] | None) -> bool:
+    """Whether ``value`` broadcasts to ``shape`` without growing it."""
+    own = shape_of(value)
+    if shape is None or own is None:
+        return own == ()
+    try:
+        return np.broadcast_shapes(own, shape) == shape
+    except ValueError:
+        return False
 
 
 def _ndim(value: Any) -> int | None:

@@ -24,7 +24,7 @@ from .ir import UNKNOWN, Program, Var, walk_vars
 from .parse import Source, parse
 from .primitives import PRIMS
 from .reverse import gradients
-from .spec import Spec
+from .spec import Spec, split_wrt
 from .trace import Tracer
 
 
@@ -67,7 +67,8 @@ def derive(
     if isinstance(output, Var) and output.kind == "temp":
         output.hint, output.kind = source.name, "user"
     backward_start = len(tracer.builder.stmts)
-    grads = gradients(tracer, output, [inputs[name] for name in spec.wrt])
+    wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
+    grads = gradients(tracer, output, wrt)
     result: Any = grads[0] if len(grads) == 1 else tuple(grads)
     if spec.value:
         result = (output, result)
@@ -146,7 +147,8 @@ def _defaults(fn: Any) -> dict[str, Any]:
 def _check_wrt(
     source: Source, wrt: tuple[str, ...], params: list[str], inputs: dict[str, Any]
 ) -> None:
-    for name in wrt:
+    for item in wrt:
+        name = split_wrt(item)[0]
         loc = source.loc(_param_node(source, name))
         if name not in params:
             raise InvalidWrt(
@@ -154,10 +156,11 @@ def _check_wrt(
                 loc,
                 f"Choose from: {', '.join(params)}.",
             )
-        leaves = list(walk_vars(inputs[name]))
+        value = _wrt_value(source, inputs, item)
+        leaves = list(walk_vars(value))
         if not leaves:
             raise InvalidWrt(
-                f"wrt={name!r} holds {inputs[name]!r}, which has no gradient",
+                f"wrt={item!r} holds {value!r}, which has no gradient",
                 loc,
                 "Differentiate with respect to a float array or float argument; "
                 "pass ints as floats (e.g. 2.0) if you want their gradient.",
@@ -170,6 +173,22 @@ def _check_wrt(
                     f"Convert it first, e.g. {name}.astype(float), or pick another "
                     "argument.",
                 )
+
+
+def _wrt_value(source: Source, inputs: dict[str, Any], item: str) -> Any:
+    """The value ``wrt`` names: a parameter, or a leaf like ``params['W1']``."""
+    name, path = split_wrt(item)
+    value = inputs[name]
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            raise InvalidWrt(
+                f"wrt={item!r}: {name} has no item {key!r}",
+                source.loc(_param_node(source, name)),
+                "Name an item the argument holds, e.g. params['W1'] or params[0].",
+            ) from None
+    return value
 
 
 def _param_node(source: Source, name: str) -> ast.AST:

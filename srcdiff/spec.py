@@ -7,6 +7,7 @@ value (the trace decides on them); for containers, the same for each item.
 
 from __future__ import annotations
 
+import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,21 @@ def _text(f: Any) -> str:
     if kind == "dict":
         return "{" + ", ".join(f"{k!r}: {_text(v)}" for k, v in f[1]) + "}"
     return repr(f[2])
+
+
+def split_wrt(text: str) -> tuple[str, tuple[Any, ...]]:
+    """``"params['W1']"`` -> ``("params", ("W1",))``; a plain name has no path."""
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return text, ()
+    path: list[Any] = []
+    while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        path.append(node.slice.value)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return node.id, tuple(reversed(path))
+    return text, ()
 
 
 def bind_arguments(
