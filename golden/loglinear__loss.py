@@ -10,10 +10,9 @@ from scipy.special import logsumexp
 def loss_grad(W, X, Y, lam):
     """Gradient of loss with respect to W."""
     logits = X @ W
+    log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
 
     dlog_probs = -Y / 30
-    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(
-        logits - logsumexp(logits, axis=1, keepdims=True)
-    )
+    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
     dW = lam * 2 * W + X.T @ dlogits
     return dW

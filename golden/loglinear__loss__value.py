@@ -10,13 +10,10 @@ from scipy.special import logsumexp
 def loss_value_and_grad(W, X, Y, lam):
     """Value and gradient of loss with respect to W."""
     logits = X @ W
-    logsumexp_logits = logsumexp(logits, axis=1, keepdims=True)
-    log_probs = logits - logsumexp_logits
+    log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     loss = lam * np.sum(W**2) - np.sum(Y * log_probs) / 30
 
     dlog_probs = -Y / 30
-    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(
-        logits - logsumexp_logits
-    )
+    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
     dW = lam * 2 * W + X.T @ dlogits
     return (loss, dW)

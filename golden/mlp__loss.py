@@ -12,11 +12,10 @@ def loss_grad(params, X, Y):
     (W1, b1), (W2, b2) = params
     h = np.tanh(X @ W1 + b1)
     logits = h @ W2 + b2
+    log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
 
     dlog_probs = -Y / 16
-    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(
-        logits - logsumexp(logits, axis=1, keepdims=True)
-    )
+    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
     db2 = np.sum(dlogits, axis=0)
     dh = dlogits @ W2.T
     dW2 = h.T @ dlogits

@@ -27,25 +27,23 @@ def loss_grad(x):
             "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
-    x_pow_two_2 = x**2
-    term_2 = -(term * x_pow_two_2) / 20
+    term_2 = -(term * x_pow_two) / 20
     if not np.abs(term_2) > 0.001:
         raise PathChanged(
             "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
-    x_pow_two_3 = x**2
-    term_3 = -(term_2 * x_pow_two_3) / 42
+    term_3 = -(term_2 * x_pow_two) / 42
     if np.abs(term_3) > 0.001:
         raise PathChanged(
             "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was False when traced",
         )
 
-    dterm_2 = 1.0 - x_pow_two_3 / 42
+    dterm_2 = 1.0 - x_pow_two / 42
     t = dterm_2 / 20
-    dterm = 1.0 - t * x_pow_two_2
+    dterm = 1.0 - t * x_pow_two
     t_2 = dterm / 6
-    t_3 = term_2 / 42 * 2 * x + t * term * 2 * x
-    dx = 1.0 - t_3 - t_2 * x_pow_two - t_2 * x * 2 * x
+    t_3 = (term_2 / 42 + t * term + t_2 * x) * 2
+    dx = 1.0 - t_2 * x_pow_two - t_3 * x
     return dx

@@ -127,6 +127,7 @@ class Builder:
         # The statement being built, for the statements simplify adds.
         self._loc: Loc | None = None
         self._kwargs: dict[str, Any] = {}
+        self._seen: dict[Any, Var] = {}
 
     def arity(self, value: Any) -> int:
         """How many results a tuple-valued Var holds (0 for an ordinary value)."""
@@ -135,7 +136,10 @@ class Builder:
         if value.known:
             return len(value.value) if isinstance(value.value, (tuple, list)) else 0
         stmt = self.defs.get(value)
-        return stmt.prim.arity if stmt else 0
+        if stmt is None:
+            return 0
+        arity = stmt.prim.arity
+        return arity(stmt.kwargs) if callable(arity) else arity
 
     def guard(
         self, cond: Any, expect: bool, loc: Loc | None, text: str, message: str = ""
@@ -173,7 +177,12 @@ class Builder:
             fill = self.scalar_fill(args[0]) if prim in _SHAPE_ONLY else None
             if fill is not None:
                 return self._derived(_BROADCAST_TO, (fill, np.shape(value)))
+        key = _cse_key(prim, args, kwargs)
+        if key is not None and key in self._seen:
+            return self._seen[key]  # the same pure computation: reuse it
         var = Var(prim.name, value, loc)
+        if key is not None:
+            self._seen[key] = var
         if value is UNKNOWN:
             var.sym = self._shape_source(prim, args) or _symbolic_shape(
                 prim, args, kwargs
@@ -217,8 +226,13 @@ class Builder:
                 return (self._derived(NEG, (moved,)),)
         if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
             return (args[0],)
-        if prim is TRANSPOSE and len(args) == 1 and _ndim(args[0]) in (0, 1):
-            return (args[0],)
+        if prim is TRANSPOSE and len(args) == 1:
+            x = args[0]
+            if _ndim(x) in (0, 1):
+                return (x,)
+            inner = self.defs.get(x) if isinstance(x, Var) else None
+            if inner is not None and inner.prim is TRANSPOSE and len(inner.args) == 1:
+                return (inner.args[0],)
         if prim is _BROADCAST_TO:
             x, shape = args[0], args[1]
             if not is_traced(shape) and shape_of(x) == tuple(np.atleast_1d(shape)):
@@ -253,15 +267,13 @@ class Builder:
         absorbs it.
         """
         fx, fy = self.scalar_fill(x), self.scalar_fill(y)
-        if fx is not None and _fits(y, x.shape):
-            shape = x.shape
+        if fx is not None and x.shape is not None and _fits(y, x.shape):
             inner = self._derived(prim, (fx, y))
-        elif fy is not None and _fits(x, y.shape):
-            shape = y.shape
+            return (self._derived(_BROADCAST_TO, (inner, x.shape)),)
+        if fy is not None and y.shape is not None and _fits(x, y.shape):
             inner = self._derived(prim, (x, fy))
-        else:
-            return None
-        return (self._derived(_BROADCAST_TO, (inner, shape)),)
+            return (self._derived(_BROADCAST_TO, (inner, y.shape)),)
+        return None
 
     def _pull_negation(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
         """Move minus signs outwards, where they cancel: ``-a * b`` is ``-(a * b)``."""
@@ -370,6 +382,30 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
+
+
+def _cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A hashable key for ``prim(*args, **kwargs)``, or None if none can be made."""
+    try:
+        key = (prim, _hashable(args), _hashable(kwargs))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (Var, Const)):
+        return ("value", id(value))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(_hashable(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, slice):
+        return ("slice", _hashable((value.start, value.stop, value.step)))
+    if isinstance(value, np.ndarray):
+        raise TypeError("arrays are not keys")
+    return (type(value).__name__, value)
 
 
 def _fits(value: Any, shape: tuple[int, ...] | None) -> bool:

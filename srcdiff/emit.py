@@ -74,6 +74,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         *program.params,
         *_helper_names(),
         *constants,
+        *_imported_names(program),
     }
     namer = Namer(reserved)
     namer.name_params(params)
@@ -370,6 +371,19 @@ def _imports(prims: list[Prim]) -> list[str]:
     """Import lines in isort's order: ``import x`` first, then ``from x import``."""
     lines = {line for p in prims for line in p.imports} | {NUMPY}
     return sorted(lines, key=lambda line: (line.startswith("from"), line.split()[1]))
+
+
+def _imported_names(program: Program) -> set[str]:
+    """Names that ``from scipy.special import logsumexp`` and the like bind."""
+    lines = {
+        line for s in program.stmts if isinstance(s, Assign) for line in s.prim.imports
+    }
+    names: set[str] = set()
+    for line in lines:
+        for node in ast.parse(line).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update(a.asname or a.name.split(".")[0] for a in node.names)
+    return names
 
 
 def _helper_names() -> list[str]:

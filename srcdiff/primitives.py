@@ -37,8 +37,9 @@ class Prim:
     # What the result's shape is, for tracing without an example: "same" as
     # the first argument, "broadcast" of the arguments, or "" (anything).
     shape: str = ""
-    # Primitives that return a tuple of arrays (np.linalg.eigh): how many.
-    arity: int = 0
+    # Primitives that return a tuple of arrays (np.linalg.eigh): how many, or
+    # a function of the call's keywords (np.linalg.svd's compute_uv).
+    arity: int | Callable[[dict[str, Any]], int] = 0
     # Primitives written as statements rather than one expression:
     # statements(target name, args, kwargs, conv) -> the statements.
     statements: Callable[..., list[ast.stmt]] | None = None

@@ -91,18 +91,11 @@ def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
             "Drop keywords such as dtype= or out=, or compute that part outside the "
             "differentiated function.",
         ) from None
-    try:
-        results = tracer.call_function(
-            rule,
-            (g, stmt.var, *stmt.args),
-            stmt.kwargs,
-            in_rule=True,
-            rule_loc=stmt.loc,
-        )
-    except NotImplementedError as exc:
-        raise UnsupportedPrimitive(
-            f"srcdiff cannot differentiate {stmt.prim.name} here: {exc}", stmt.loc
-        ) from None
+    # A rule that refuses a form (`raise NotImplementedError(...)`) surfaces
+    # from the tracer as a located UnsupportedPrimitive.
+    results = tracer.call_function(
+        rule, (g, stmt.var, *stmt.args), stmt.kwargs, in_rule=True, rule_loc=stmt.loc
+    )
     if not isinstance(results, tuple):
         results = (results,)
     bound = inspect.signature(rule).bind(g, stmt.var, *stmt.args, **stmt.kwargs)

@@ -423,6 +423,13 @@ class Tracer:
 
     def exec_Raise(self, node: ast.Raise, frame: Frame) -> None:
         exc = self.eval(node.exc, frame) if node.exc else None
+        if frame.in_rule:  # a rule refusing a form of its primitive
+            raise UnsupportedPrimitive(
+                f"srcdiff cannot differentiate this call: {exc}",
+                frame.loc(node),
+                "Call it without that option, or compute it outside the "
+                "differentiated function.",
+            )
         raise TraceError(f"the function raised {exc!r} while tracing", frame.loc(node))
 
     def exec_Assert(self, node: ast.Assert, frame: Frame) -> None:
@@ -1027,6 +1034,8 @@ def _unbroadcast(
     keep = any(a >= lead for a in axes)
     axis = axes[0] if len(axes) == 1 else axes
     kwargs = {"axis": axis, "keepdims": True} if keep else {"axis": axis}
+    if not target:  # every axis: a plain total
+        kwargs = {}
     out = tracer.builder.bind(PRIMS[np.sum], (grad,), kwargs, loc)
     if keep and lead:
         out = tracer.builder.bind(PRIMS[np.reshape], (out, target), loc=loc)
