@@ -36,7 +36,14 @@ _OPERATORS = {
     operator.or_: "`|`",
     operator.invert: "`~`",
 }
-_SEARCHED = ["numpy", "numpy.linalg", "numpy.fft", "scipy.special", "scipy.linalg"]
+_SEARCHED = [
+    "numpy",
+    "numpy.linalg",
+    "numpy.fft",
+    "scipy.special",
+    "scipy.linalg",
+    "scipy.signal",
+]
 _SHORT = {"numpy": "np"}
 
 

@@ -235,6 +235,8 @@ def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:
             ctx.constant_reads[value.name] = value.read
         return ast.Name(value.name, ast.Load())
     if isinstance(value, tuple):
+        if index and len(value) == 1:  # x[(a,)] is x[a]
+            return _conv(value[0], ctx, index)
         if not index and _has_slice(value):
             return ast.Subscript(dotted("np.s_"), _conv(value, ctx, True), ast.Load())
         return ast.Tuple([_conv(v, ctx, index) for v in value], ast.Load())
@@ -267,7 +269,7 @@ def literal(value: Any) -> ast.expr:
         return dotted(f"np.{value.name}")
     if isinstance(value, type) and issubclass(value, np.generic):
         return dotted(f"np.{value.__name__}")
-    if value in (float, int, bool, complex):
+    if isinstance(value, type) and value in (float, int, bool, complex):
         return ast.Name(value.__name__, ast.Load())
     if isinstance(value, float) and not math.isfinite(value):
         node = dotted("np.nan" if math.isnan(value) else "np.inf")

@@ -60,7 +60,9 @@ def gradients(tracer: Tracer, output: Any, wrt: list[Any]) -> list[Any]:
         contributions = adjoints.pop(stmt.var, None)
         if not contributions:
             continue
-        g = _accumulate(tracer, contributions, stmt.var)
+        g = _real_for_real(
+            tracer, stmt.var, _accumulate(tracer, contributions, stmt.var)
+        )
         for var, contribution in _apply_rule(tracer, stmt, g):
             if var in active and contribution is not None:
                 adjoints.setdefault(var, []).append(contribution)
@@ -174,13 +176,13 @@ def _writable(tracer: Tracer, grad: Any) -> Any:
     return builder.bind(PRIMS[np.array], (grad,), loc=stmt.loc)
 
 
-def _real_for_real(tracer: Tracer, leaf: Var, grad: Any) -> Any:
-    """A real input gets the real part of a complex adjoint (autograd's convention)."""
-    if not (leaf.known and isinstance(grad, Var) and grad.known):
+def _real_for_real(tracer: Tracer, var: Var, grad: Any) -> Any:
+    """A real value gets the real part of a complex adjoint (autograd's convention)."""
+    if not (var.known and isinstance(grad, Var) and grad.known):
         return grad
-    if np.iscomplexobj(leaf.value) or not np.iscomplexobj(grad.value):
+    if np.iscomplexobj(var.value) or not np.iscomplexobj(grad.value):
         return grad
-    return tracer.builder.bind(PRIMS[np.real], (grad,), loc=leaf.loc)
+    return tracer.builder.bind(PRIMS[np.real], (grad,), loc=var.loc)
 
 
 def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:

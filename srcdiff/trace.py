@@ -841,7 +841,12 @@ class Tracer:
                 fn, args, kwargs, in_rule, loc if in_rule else None
             )
         if not traced:
-            return self._static_call(fn, args, kwargs, loc)
+            value = self._static_call(fn, args, kwargs, loc)
+            if isinstance(value, np.ndarray) and not in_rule:
+                # An array made from plain values by a function srcdiff does not
+                # know (np.hanning(3)): a constant of the derivative.
+                return self.const(getattr(fn, "__name__", "constant"), value, loc)
+            return value
         if fn is builtins.sum:
             return functools.reduce(
                 lambda a, b: self.binop(ast.Add(), a, b, loc, in_rule),

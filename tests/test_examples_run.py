@@ -23,6 +23,8 @@ def load(path: Path) -> ModuleType:
 
 def test_examples_are_found():
     assert [path.stem for path in EXAMPLES] == [
+        "attention",
+        "gp",
         "logistic",
         "loglinear",
         "mlp",
