@@ -23,6 +23,22 @@ CASES = [
 ] + [
     ("logistic__loss__generic.py", ["examples/logistic.py:loss"]),
     (
+        "gp__loss__hyperparameters.py",
+        [
+            "examples/gp.py:loss",
+            "--example",
+            "examples/gp.py:example",
+            *(
+                "--wrt",
+                "log_lengthscale",
+                "--wrt",
+                "log_variance",
+                "--wrt",
+                "log_noise",
+            ),
+        ],
+    ),
+    (
         "loglinear__loss__value.py",
         [
             "examples/loglinear.py:loss",
