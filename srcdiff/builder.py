@@ -164,8 +164,12 @@ class Builder:
             if not isinstance(value, np.ndarray):
                 return value
         self._loc, self._kwargs = loc, kwargs
-        if prim is GETITEM and self.arity(args[0]) and isinstance(args[1], int):
-            prim = TUPLE_ITEM
+        arity = self.arity(args[0]) if prim is GETITEM else 0
+        if arity and isinstance(args[1], slice):  # parts[1:] of np.split(...)
+            items = [self.bind(GETITEM, (args[0], i), loc=loc) for i in range(arity)]
+            return items[args[1]]
+        if arity and isinstance(args[1], int):
+            prim, args = TUPLE_ITEM, (args[0], args[1] % arity)
         if prim in _ELEMENTWISE:
             args = self._drop_broadcasts(args)
         simpler = self._simplify(prim, args)

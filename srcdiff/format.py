@@ -16,6 +16,7 @@ import numpy as np
 
 from .emit import Emitted, literal
 from .errors import Loc, SrcdiffError
+from .primitives import dotted
 
 _MARK = "__srcdiff_adjoint_sweep__"
 # Array constants larger than this are not written into emitted files.
@@ -61,15 +62,16 @@ def _array_literal(name: str, value: np.ndarray[Any, Any], loc: Loc | None) -> a
             loc,
             f"Pass {name} to the function as an argument instead.",
         )
-    args: list[ast.expr] = [ast.parse(repr(value.tolist()), mode="eval").body]
     dtype = (
         [ast.keyword("dtype", literal(value.dtype))]
         if value.dtype != np.float64
         else []
     )
-    return ast.Call(
-        ast.Attribute(ast.Name("np", ast.Load()), "array", ast.Load()), args, dtype
-    )
+    if value.size == 0:  # np.array([]) would lose the shape
+        shape = ast.parse(repr(value.shape), mode="eval").body
+        return ast.Call(dotted("np.zeros"), [shape], dtype)
+    args: list[ast.expr] = [ast.parse(repr(value.tolist()), mode="eval").body]
+    return ast.Call(dotted("np.array"), args, dtype)
 
 
 def header_lines(derivative: Any, command: str = "") -> list[str]:

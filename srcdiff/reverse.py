@@ -101,6 +101,7 @@ def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
     if not isinstance(results, tuple):
         results = (results,)
     bound = inspect.signature(rule).bind(g, stmt.var, *stmt.args, **stmt.kwargs)
+    bound.apply_defaults()  # contributions follow every parameter, in order
     primals = list(bound.arguments.values())[2:]
     pairs: list[tuple[Var, Any]] = []
     for value, contribution in zip(primals, results, strict=False):

@@ -686,6 +686,9 @@ class Tracer:
     def binop(
         self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
     ) -> Any:
+        containers = (list, tuple)
+        if isinstance(left, containers) and isinstance(right, (*containers, int)):
+            return _BINOPS[type(op)](left, right)  # [x] + [y], [x] * 3: Python's
         return self.call_value(_BINOPS[type(op)], (left, right), {}, loc, in_rule)
 
     def eval_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Any:
@@ -816,6 +819,7 @@ class Tracer:
             return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
+        args = tuple(self._pieces(a, loc) for a in args)
         iterated = _ITERATED_ARGS.get(_hook_key(fn))
         if iterated is not None:
             rows = range(len(args))[iterated]
@@ -879,6 +883,13 @@ class Tracer:
         ):
             return fn(*args, **kwargs)
         raise _unsupported(fn, loc)
+
+    def _pieces(self, value: Any, loc: Loc) -> Any:
+        """A list-valued result (``np.split(x, 2)``) passed on whole is a
+        Python list of its pieces, as NumPy sees it."""
+        if isinstance(value, Var) and value.known and isinstance(value.value, list):
+            return self.iterate(value, loc)
+        return value
 
     def _static_call(
         self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
