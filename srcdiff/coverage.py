@@ -35,6 +35,9 @@ _OPERATORS = {
     operator.and_: "`&`",
     operator.or_: "`|`",
     operator.invert: "`~`",
+    operator.mod: "`%`",
+    operator.floordiv: "`//`",
+    operator.xor: "`^`",
 }
 _SEARCHED = [
     "numpy",

@@ -284,7 +284,11 @@ def literal(value: Any) -> ast.expr:
                 ast.Div(),
                 ast.Constant(ratio.denominator),
             )
-    if isinstance(value, (int, float, complex, str, bytes, bool)) or value is None:
+    if isinstance(value, complex):
+        return _complex(value)
+    if isinstance(value, float) and value in _NAMED:
+        return dotted(_NAMED[value])
+    if isinstance(value, (int, float, str, bytes, bool)) or value is None:
         return ast.Constant(value)
     if value is Ellipsis:
         return ast.Constant(Ellipsis)
@@ -298,6 +302,18 @@ def literal(value: Any) -> ast.expr:
             else ast.List(elts, ast.Load())
         )
     raise TypeError(f"cannot write {value!r} as Python source")
+
+
+_NAMED = {float(np.pi): "np.pi", float(np.e): "np.e"}
+
+
+def _complex(value: complex) -> ast.expr:
+    """``2j``, ``-1j``, ``(0.5 - 2j)``: as a person writes complex numbers."""
+    imag: ast.expr = ast.Constant(complex(0, abs(value.imag)))
+    if value.real == 0:
+        return ast.UnaryOp(ast.USub(), imag) if value.imag < 0 else imag
+    op = ast.Sub() if value.imag < 0 else ast.Add()
+    return ast.BinOp(literal(value.real), op, imag)
 
 
 def _guard(stmt: Guard, ctx: _Context) -> ast.stmt:

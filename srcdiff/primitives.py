@@ -233,17 +233,14 @@ for _name, _op, _ufunc, _node in _COMPARISONS:
 AND = register(
     Prim("and", operator.and_, _binop(ast.BitAnd()), False, shape="broadcast"),
     operator.and_,
-    np.logical_and,
 )
 OR = register(
     Prim("or", operator.or_, _binop(ast.BitOr()), False, shape="broadcast"),
     operator.or_,
-    np.logical_or,
 )
 INVERT = register(
     Prim("invert", operator.invert, _unary(ast.Invert()), False, shape="same"),
     operator.invert,
-    np.logical_not,
 )
 
 # ----- NumPy functions with adjoint rules -----
@@ -290,7 +287,7 @@ register(PRIMS[np.max], np.amax)
 register(PRIMS[np.min], np.amin)
 
 # ----- NumPy functions through which no gradient flows -----
-for _name in ["sign", "floor", "ceil", "round", "isnan", "isfinite"]:
+for _name in ["floor", "ceil", "round", "isnan", "isfinite"]:
     numpy_prim(_name, differentiable=False, shape="same")
 for _name in ["zeros_like", "ones_like", "full_like"]:
     numpy_prim(_name, differentiable=False, shape="same")
@@ -299,7 +296,6 @@ for _name in [
     "ones",
     "eye",
     "arange",
-    "full",
     "argmax",
     "argmin",
     "shape",

@@ -17,7 +17,7 @@ import numpy as np
 
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
-from .ir import Assign, Var, stmt_inputs, walk_vars
+from .ir import Assign, Const, Var, stmt_inputs, walk_vars
 from .primitives import ADD, GETITEM, PRIMS, TO_FLOAT, TUPLE_ITEM
 from .rules import rule_for
 from .trace import Tracer
@@ -179,7 +179,8 @@ def _writable(tracer: Tracer, grad: Any) -> Any:
 
 def _real_for_real(tracer: Tracer, var: Var, grad: Any) -> Any:
     """A real value gets the real part of a complex adjoint (autograd's convention)."""
-    if not (var.known and isinstance(grad, Var) and grad.known):
+    known = isinstance(grad, Const) or (isinstance(grad, Var) and grad.known)
+    if not (var.known and known):
         return grad
     if np.iscomplexobj(var.value) or not np.iscomplexobj(grad.value):
         return grad
@@ -199,6 +200,11 @@ def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
         grad = bind(PRIMS[np.broadcast_to], (grad, leaf.shape), loc=leaf.loc)
     grad = _writable(tracer, grad)
     grad = _real_for_real(tracer, leaf, grad)
+    if isinstance(grad, Const) or (
+        isinstance(grad, Var) and grad.kind in ("param", "leaf")
+    ):
+        # Never hand back the caller's own array (d/dx sum(x * W) is W).
+        grad = tracer.builder.bind(PRIMS[np.copy], (grad,), loc=leaf.loc)
     python_float = leaf.known and isinstance(leaf.value, float)
     if python_float and isinstance(grad, Var) and isinstance(grad.value, np.ndarray):
         grad = bind(TO_FLOAT, (grad,), loc=leaf.loc)
