@@ -7,6 +7,7 @@ SciPy, so that ``import srcdiff`` never imports SciPy.
 import numpy as np
 from scipy import special
 
+from ..helpers import unbroadcast
 from ..primitives import Prim, call, register
 from . import adjoint
 from .reductions import restore_axes
@@ -26,6 +27,6 @@ register(
 def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is not None or return_sign:
         raise NotImplementedError("logsumexp with b= or return_sign=True")
-    return restore_axes(g, axis, keepdims) * np.exp(
-        a - restore_axes(ans, axis, keepdims)
-    )
+    softmax = np.exp(a - restore_axes(ans, axis, keepdims))
+    # SciPy answers a 0-d `a` with shape (1,) under keepdims or axis=().
+    return unbroadcast(restore_axes(g, axis, keepdims) * softmax, a)

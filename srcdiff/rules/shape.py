@@ -8,8 +8,18 @@ from ..helpers import scatter_add, unbroadcast
 from . import adjoint
 
 
-@adjoint(np.reshape, np.expand_dims, np.squeeze)
-def reshape(g, ans, a, *args, **kwargs):
+@adjoint(np.reshape, note="order='C' or 'F'")
+def reshape(g, ans, a, shape=None, order="C", **kwargs):
+    # Read the elements back in the order the forward reshape wrote them.
+    if order == "C":
+        return np.reshape(g, np.shape(a))
+    if order == "F":
+        return np.reshape(g, np.shape(a), order="F")
+    raise NotImplementedError(f"np.reshape with order={order!r}")
+
+
+@adjoint(np.expand_dims, np.squeeze)
+def restore_shape(g, ans, a, *args, **kwargs):
     return np.reshape(g, np.shape(a))
 
 

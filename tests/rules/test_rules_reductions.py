@@ -1,0 +1,102 @@
+"""Property tests of the reduction rules over every axis and keepdims variant."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from rule_checks import (
+    WEIGHT,
+    check_generic,
+    check_grad,
+    check_rule,
+    draw_array,
+    draw_weights,
+)
+from rule_domains import REDUCTIONS
+
+import srcdiff
+from srcdiff.primitives import lookup
+from srcdiff.rules import rule_for
+
+
+def axes(ndim):
+    """Every valid ``axis``: None, one axis either way round, or a tuple."""
+    one = st.integers(-ndim, ndim - 1) if ndim else st.nothing()
+    return st.one_of(st.none(), one, hnp.valid_tuple_axes(ndim))
+
+
+@st.composite
+def options(draw, ndim):
+    """Keyword arguments for a reduction: each of axis and keepdims, or neither."""
+    chosen = {}
+    if draw(st.booleans()):
+        chosen["axis"] = draw(axes(ndim))
+    if draw(st.booleans()):
+        chosen["keepdims"] = draw(st.booleans())
+    return chosen
+
+
+@pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.__name__)
+@given(data=st.data())
+def test_reduction_rule(op, data):
+    row = REDUCTIONS[op]
+    # Sums of nothing are fine; max, min, mean and logsumexp of nothing are not.
+    min_side = 0 if op is np.sum else 1
+    shape = data.draw(
+        hnp.array_shapes(min_dims=0, max_dims=4, min_side=min_side, max_side=3)
+    )
+    kwargs = data.draw(options(len(shape)))
+    x = draw_array(data, row.inputs[0], shape, distinct=row.distinct)
+    G = draw_weights(data, np.shape(op(x, **kwargs)))
+
+    def f(x):
+        return np.sum(op(x, **kwargs) * G)
+
+    expected = check_grad(f, [x])
+    check_rule(data, op, [x], G, kwargs)
+    check_generic(f, [x], expected)
+
+
+@given(data=st.data())
+def test_methods_and_aliases(data):
+    # x.max(...), np.amin, x.mean(...) and x.sum(...) reach the same rules.
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+    x = draw_array(data, REDUCTIONS[np.max].inputs[0], shape, distinct=True)
+    axis = data.draw(axes(len(shape)))
+    G = data.draw(WEIGHT)
+
+    def f(x):
+        top = x.max(axis=axis, keepdims=True)
+        low = np.amin(x, axis)
+        return G * (np.sum(top) + np.sum(low) + x.mean() + x.sum(axis=axis).sum())
+
+    expected = check_grad(f, [x])
+    check_generic(f, [x], expected)
+
+
+# ----- Conventions at ties: exact values on hand-made inputs -----
+TIED = np.array([[1.0, 3.0, 3.0, 2.0], [0.0, 0.0, 0.0, -1.0]])
+
+
+@pytest.mark.parametrize(
+    ("op", "axis", "expected"),
+    [
+        (np.max, None, [[0, 0.5, 0.5, 0], [0, 0, 0, 0]]),
+        (np.max, 1, [[0, 0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3, 0]]),
+        (np.max, 0, [[1, 1, 1, 1], [0, 0, 0, 0]]),
+        (np.min, None, [[0, 0, 0, 0], [0, 0, 0, 1]]),
+        (np.min, 1, [[1, 0, 0, 0], [0, 0, 0, 1]]),
+        (np.min, (0, 1), [[0, 0, 0, 0], [0, 0, 0, 1]]),
+    ],
+)
+def test_ties_share_the_gradient_equally(op, axis, expected):
+    def f(x):
+        return np.sum(op(x, axis=axis))
+
+    np.testing.assert_array_equal(srcdiff.grad(f)(TIED), expected)
+    ans = op(TIED, axis=axis)
+    rule = rule_for(lookup(op))
+    np.testing.assert_array_equal(
+        rule(np.ones_like(ans), ans, TIED, axis=axis), expected
+    )
