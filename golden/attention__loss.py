@@ -12,7 +12,7 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     Q = X @ Wq
     K = X @ Wk
     V = X @ Wv
-    scores = np.einsum("id,jd->ij", Q, K) / 1.7320508075688772
+    scores = np.einsum("id,jd->ij", Q, K) / np.sqrt(3)
     max_scores = np.max(scores, axis=1, keepdims=True)
     shifted = scores - max_scores
     e = np.exp(shifted)
@@ -30,6 +30,6 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     dscores = dshifted - np.sum(dshifted, axis=1, keepdims=True) * (
         t / np.sum(t, axis=1, keepdims=True)
     )
-    dQ = np.einsum("ij,jd->id", dscores / 1.7320508075688772, K)
+    dQ = np.einsum("ij,jd->id", dscores / np.sqrt(3), K)
     dWq = X.T @ dQ
     return dWq

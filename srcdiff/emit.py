@@ -277,6 +277,9 @@ def literal(value: Any) -> ast.expr:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), literal(-value))
     if isinstance(value, float) and len(repr(value)) > _SHORT_FLOAT:
+        square = round(value * value)
+        if 1 < square <= _MAX_DENOMINATOR and float(np.sqrt(square)) == value:
+            return ast.Call(dotted("np.sqrt"), [ast.Constant(square)], [])
         ratio = fractions.Fraction(value).limit_denominator(_MAX_DENOMINATOR)
         if ratio.numerator / ratio.denominator == value:
             return ast.BinOp(
