@@ -347,5 +347,3 @@ def test_node_types_it_does_not_know_are_rejected():
         fence.check(dataclasses.replace(src, node=tree))
     assert info.value.message == "srcdiff does not support `Future` expressions"
     assert f"{info.value.loc.line}:{info.value.loc.col + 1}" == "2:12"
-
-
