@@ -94,7 +94,7 @@ def _family(prim: Prim) -> str:
 
 
 def render() -> str:
-    rules.load_scipy()
+    rules.load_scipy(everything=True)
     entries = _entries()
     with_rule = {p: n for p, n in entries.items() if rules.rule_for(p)}
     zero = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -56,10 +57,14 @@ def _families(scipy: bool) -> list[str]:
     return [n for n in names if n.startswith("scipy_") == scipy]
 
 
-def load_scipy() -> None:
-    """Register SciPy's prims and rules; loaded only once SciPy is in use."""
+def load_scipy(everything: bool = False) -> None:
+    """Register the rules of the SciPy modules in use (``scipy_stats`` once
+    ``scipy.stats`` is imported), or of all of them: importing SciPy's
+    modules is slow, so a first call pays only for what the user imported."""
     for family in _families(scipy=True):
-        importlib.import_module(f"{__name__}.{family}")
+        used = family.replace("_", ".", 1) in sys.modules
+        if everything or used:
+            importlib.import_module(f"{__name__}.{family}")
 
 
 def _load() -> None:
