@@ -18,13 +18,16 @@ from rule_domains import LINALG
 
 import srcdiff
 
-# Optional n and m: vectors on either side; loop dimensions broadcast.
-MATMUL = hnp.mutually_broadcastable_shapes(
+# Each 1-D/2-D pairing on its own, so every branch of the rules runs.
+CORE = {
+    "vector-vector": "(k),(k)->()",
+    "matrix-vector": "(n,k),(k)->(n)",
+    "vector-matrix": "(k),(k,m)->(m)",
+    "matrix-matrix": "(n,k),(k,m)->(n,m)",
+}
+# Optional n and m (vectors on either side) with broadcast loop dimensions.
+BATCHED = hnp.mutually_broadcastable_shapes(
     signature="(n?,k),(k,m?)->(n?,m?)", max_dims=2, max_side=3
-)
-# np.dot: the same without loop dimensions, or a scalar times an array.
-MATRICES = hnp.mutually_broadcastable_shapes(
-    signature="(n?,k),(k,m?)->(n?,m?)", max_dims=0, max_side=3
 ).map(lambda shapes: shapes.input_shapes)
 UP_TO_2D = hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)
 SCALAR_TIMES = st.one_of(
@@ -32,17 +35,24 @@ SCALAR_TIMES = st.one_of(
 )
 
 
-def draw_pair(data, op, shapes):
+def core_shapes(signature):
+    return hnp.mutually_broadcastable_shapes(
+        signature=signature, max_dims=0, max_side=3
+    ).map(lambda shapes: shapes.input_shapes)
+
+
+def draw_pair(data, op, shapes, allow_float=True):
     a_elements, b_elements = LINALG[op].inputs
     a, b = shapes
-    return draw_array(data, a_elements, a), draw_array(data, b_elements, b)
+    return (
+        draw_array(data, a_elements, a, allow_float=allow_float),
+        draw_array(data, b_elements, b, allow_float=allow_float),
+    )
 
 
-@given(data=st.data(), shapes=MATMUL)
-def test_matmul(data, shapes):
-    a, b = draw_pair(data, operator.matmul, shapes.input_shapes)
-    a, b = np.asarray(a), np.asarray(b)  # @ needs arrays, never Python floats
-    G = draw_weights(data, shapes.result_shape)
+def check_matmul(data, shapes):
+    a, b = draw_pair(data, operator.matmul, shapes, allow_float=False)
+    G = draw_weights(data, (a @ b).shape)
 
     def f(a, b):
         return np.sum((a @ b) * G)
@@ -52,8 +62,18 @@ def test_matmul(data, shapes):
     check_generic(f, [a, b], expected)
 
 
-@given(data=st.data(), shapes=st.one_of(MATRICES, SCALAR_TIMES))
-def test_dot(data, shapes):
+@pytest.mark.parametrize("signature", CORE.values(), ids=list(CORE))
+@given(data=st.data())
+def test_matmul(signature, data):
+    check_matmul(data, data.draw(core_shapes(signature)))
+
+
+@given(data=st.data(), shapes=BATCHED)
+def test_matmul_with_batch_dimensions(data, shapes):
+    check_matmul(data, shapes)
+
+
+def check_dot(data, shapes):
     a, b = draw_pair(data, np.dot, shapes)
     G = draw_weights(data, np.shape(np.dot(a, b)))
 
@@ -66,6 +86,17 @@ def test_dot(data, shapes):
     # says so); a generic guess was silently wrong for 0-d operands.
     with pytest.raises(srcdiff.NeedsExample):
         srcdiff.grad(f, wrt=("a", "b")).derivative()
+
+
+@pytest.mark.parametrize("signature", CORE.values(), ids=list(CORE))
+@given(data=st.data())
+def test_dot(signature, data):
+    check_dot(data, data.draw(core_shapes(signature)))
+
+
+@given(data=st.data(), shapes=SCALAR_TIMES)
+def test_dot_with_a_scalar(data, shapes):
+    check_dot(data, shapes)
 
 
 @given(data=st.data(), shapes=st.tuples(UP_TO_2D, UP_TO_2D))

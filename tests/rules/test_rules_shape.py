@@ -35,7 +35,7 @@ def reshapes(draw):
     """A shape and another with as many elements, -1 sometimes standing in."""
     shape = draw(SHAPES)
     size = math.prod(shape)
-    candidates = [(size,), (-1,), shape[::-1], (*shape, 1), (1, *shape)]
+    candidates = [shape[::-1], (size,), (-1,), (*shape, 1), (1, *shape)]
     if shape:
         candidates += [(shape[0], -1), (-1, *shape[1:])]
     return shape, draw(st.sampled_from(candidates))
@@ -44,7 +44,8 @@ def reshapes(draw):
 @given(
     data=st.data(),
     shapes=reshapes(),
-    kwargs=st.sampled_from([{}, {"order": "C"}, {"order": "F"}]),
+    # "F" first: hypothesis favours the first choice, and C order is the default.
+    kwargs=st.sampled_from([{"order": "F"}, {}, {"order": "C"}]),
 )
 def test_reshape(data, shapes, kwargs):
     shape, new = shapes
