@@ -976,9 +976,11 @@ def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
         )
     if not callable(fn):
         return TraceError(f"a {type(fn).__name__} value is not callable", loc)
-    known = sorted(
-        {p.name for p in PRIMS.values() if p.name.isidentifier()} - _OPERATOR_NAMES
-    )
+    # Suggest from the same library (NumPy's rules are always loaded, so the
+    # hint does not depend on which SciPy modules happen to be imported).
+    library = module.split(".")[0]
+    same = [p for p in PRIMS.values() if any(library in line for line in p.imports)]
+    known = sorted({p.name for p in same or PRIMS.values()} - _OPERATOR_NAMES)
     close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
     hint = (
         "Supported functions that look similar: " + ", ".join(close) + "."
