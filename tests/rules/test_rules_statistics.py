@@ -100,17 +100,16 @@ def with_nans(data, x, axis, present):
     return np.where(mask, np.nan, x)
 
 
-def magnitudes(data, shape, signs=True):
-    """Entries of magnitude k/8 + i/256 (k in 2..16, i the flat index): for up
-    to 32 entries all distinct, and in a matrix of up to 3 x 3 the row sums
-    and the column sums are: offsets below 1/8 never make up grid steps."""
+def magnitudes(data, shape):
+    """Entries of magnitude k/8 + i/256 (k in 2..16, i the flat index), either
+    sign: for up to 32 entries the magnitudes are distinct, and in a matrix of
+    up to 3 x 3 so are the row sums and the column sums: offsets below 1/8
+    never make up grid steps."""
     grid = STATISTICS[np.linalg.norm].inputs[0]
     x = data.draw(hnp.arrays(np.float64, shape, elements=grid))
     x = x + np.arange(x.size).reshape(shape) / 256
-    if signs:
-        x = x * data.draw(
-            hnp.arrays(np.int64, shape, elements=st.sampled_from([-1, 1]))
-        )
+    signs = hnp.arrays(np.int64, shape, elements=st.sampled_from([-1, 1]))
+    x = x * data.draw(signs)
     return x
 
 
