@@ -163,8 +163,11 @@ X = np.array([1.0, 2.0, 3.0])
         (np.maximum, [0.0, 5.0, 100.0], 1.0 + 5.0),
         # min(X, 2) = [1, 2, 2]: x wins the first, the second is a tie, y the third.
         (np.minimum, [1.0, 5.0, 0.0], 5.0 + 100.0),
+        # fmax and fmin agree with maximum and minimum when there is no NaN.
+        (np.fmax, [0.0, 5.0, 100.0], 1.0 + 5.0),
+        (np.fmin, [1.0, 5.0, 0.0], 5.0 + 100.0),
     ],
-    ids=["maximum", "minimum"],
+    ids=["maximum", "minimum", "fmax", "fmin"],
 )
 def test_ties_share_the_gradient_equally(op, dx, dy):
     def f(x, y):

@@ -315,25 +315,6 @@ W = np.array([1.0, 10.0, 100.0])
 X = np.array([1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize(
-    ("op", "dx", "dy"),
-    [
-        # fmax(X, 2) = [2, 2, 3]: y wins the first, the second is a tie, x the third.
-        (np.fmax, [0.0, 5.0, 100.0], 1.0 + 5.0),
-        # fmin(X, 2) = [1, 2, 2]: x wins the first, the second is a tie, y the third.
-        (np.fmin, [1.0, 5.0, 0.0], 5.0 + 100.0),
-    ],
-    ids=["fmax", "fmin"],
-)
-def test_fmax_ties_share_the_gradient_equally(op, dx, dy):
-    def f(x, y):
-        return np.sum(op(x, y) * W)
-
-    grad_x, grad_y = srcdiff.grad(f, wrt=("x", "y"))(X, 2.0)
-    np.testing.assert_array_equal(grad_x, dx)
-    assert grad_y == dy
-
-
 @pytest.mark.parametrize("op", [np.fmax, np.fmin], ids=lambda op: op.__name__)
 def test_fmax_gives_the_gradient_to_the_number_beside_a_nan(op):
     def f(x, y):
