@@ -162,3 +162,20 @@ def step(x: Any, t: float, v: Any) -> Any:
 def inner(a: Any, b: Any) -> float:
     """The dot product of two trees of arrays."""
     return sum(float(np.sum(x * y)) for x, y in zip(leaves(a), leaves(b), strict=True))
+
+
+def axes(ndim):
+    """Every valid ``axis``: None, one axis either way round, or a tuple."""
+    one = st.integers(-ndim, ndim - 1) if ndim else st.nothing()
+    return st.one_of(st.none(), one, hnp.valid_tuple_axes(ndim))
+
+
+@st.composite
+def options(draw, ndim):
+    """Keyword arguments for a reduction: each of axis and keepdims, or neither."""
+    chosen = {}
+    if draw(st.booleans()):
+        chosen["axis"] = draw(axes(ndim))
+    if draw(st.booleans()):
+        chosen["keepdims"] = draw(st.booleans())
+    return chosen

@@ -7,34 +7,19 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from rule_checks import (
     WEIGHT,
+    axes,
     check_generic,
     check_grad,
     check_rule,
     draw_array,
     draw_weights,
+    options,
 )
 from rule_domains import REDUCTIONS
 
 import srcdiff
 from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
-
-
-def axes(ndim):
-    """Every valid ``axis``: None, one axis either way round, or a tuple."""
-    one = st.integers(-ndim, ndim - 1) if ndim else st.nothing()
-    return st.one_of(st.none(), one, hnp.valid_tuple_axes(ndim))
-
-
-@st.composite
-def options(draw, ndim):
-    """Keyword arguments for a reduction: each of axis and keepdims, or neither."""
-    chosen = {}
-    if draw(st.booleans()):
-        chosen["axis"] = draw(axes(ndim))
-    if draw(st.booleans()):
-        chosen["keepdims"] = draw(st.booleans())
-    return chosen
 
 
 @pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.__name__)

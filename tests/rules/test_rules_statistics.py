@@ -13,11 +13,13 @@ from hypothesis.extra import numpy as hnp
 from rule_checks import (
     TOL,
     WEIGHT,
+    axes,
     check_generic,
     check_grad,
     check_rule,
     draw_array,
     draw_weights,
+    options,
 )
 from rule_domains import FINE_GRID, POSITIVE, REAL, Row, floats
 
@@ -63,23 +65,6 @@ STATISTICS = {
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
 SHAPES_OR_EMPTY = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3)
-
-
-def axes(ndim):
-    """Every valid ``axis``: None, one axis either way round, or a tuple."""
-    one = st.integers(-ndim, ndim - 1) if ndim else st.nothing()
-    return st.one_of(st.none(), one, hnp.valid_tuple_axes(ndim))
-
-
-@st.composite
-def options(draw, ndim):
-    """axis and keepdims keywords: each, both or neither."""
-    chosen = {}
-    if draw(st.booleans()):
-        chosen["axis"] = draw(axes(ndim))
-    if draw(st.booleans()):
-        chosen["keepdims"] = draw(st.booleans())
-    return chosen
 
 
 def count(shape, axis):
