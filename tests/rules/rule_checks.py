@@ -179,3 +179,18 @@ def options(draw, ndim):
     if draw(st.booleans()):
         chosen["keepdims"] = draw(st.booleans())
     return chosen
+
+
+def weighted_sum(op, G, arity):
+    """``sum(op(...) * G)`` as a function with source, for srcdiff to read."""
+
+    def unary(x):
+        return np.sum(op(x) * G)
+
+    def binary(x, y):
+        return np.sum(op(x, y) * G)
+
+    def ternary(x, y, z):
+        return np.sum(op(x, y, z) * G)
+
+    return (unary, binary, ternary)[arity - 1]

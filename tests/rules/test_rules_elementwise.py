@@ -11,6 +11,7 @@ from rule_checks import (
     check_rule,
     draw_array,
     draw_weights,
+    weighted_sum,
 )
 from rule_domains import (
     ARITHMETIC,
@@ -29,21 +30,6 @@ from srcdiff.rules import rule_for
 
 BROADCASTING = {**ARITHMETIC, **ELEMENTWISE}
 SHAPES = {"max_dims": 3, "max_side": 3}
-
-
-def weighted_sum(op, G, arity):
-    """``sum(op(...) * G)`` as a function with source, for srcdiff to read."""
-
-    def unary(x):
-        return np.sum(op(x) * G)
-
-    def binary(x, y):
-        return np.sum(op(x, y) * G)
-
-    def ternary(x, y, z):
-        return np.sum(op(x, y, z) * G)
-
-    return (unary, binary, ternary)[arity - 1]
 
 
 @pytest.mark.parametrize("op", BROADCASTING, ids=lambda op: op.__name__)

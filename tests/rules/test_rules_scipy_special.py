@@ -13,7 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from rule_checks import check_generic, check_grad, check_rule, draw_array, draw_weights
+from rule_checks import (
+    check_generic,
+    check_grad,
+    check_rule,
+    draw_array,
+    draw_weights,
+    weighted_sum,
+)
 from rule_domains import MODERATE, NONZERO, POSITIVE, REAL, Row, floats
 from scipy import special
 
@@ -50,18 +57,6 @@ STATIC_DOMAINS = {
     special.polygamma: Row((st.integers(0, 3), AWAY_FROM_ZERO)),
 }
 SHAPES = {"max_dims": 3, "max_side": 3}
-
-
-def weighted_sum(op, G, arity):
-    """``sum(op(...) * G)`` as a function with source, for srcdiff to read."""
-
-    def unary(x):
-        return np.sum(op(x) * G)
-
-    def binary(x, y):
-        return np.sum(op(x, y) * G)
-
-    return (unary, binary)[arity - 1]
 
 
 @pytest.mark.parametrize("op", SPECIAL_DOMAINS, ids=lambda op: op.__name__)

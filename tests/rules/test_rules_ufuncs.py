@@ -27,6 +27,7 @@ from rule_checks import (
     inner,
     is_differentiable,
     step,
+    weighted_sum,
 )
 from rule_domains import (
     GRID,
@@ -113,18 +114,6 @@ OTHER = {
 }
 ROWS = {**UNARY, **BINARY, **OTHER}
 SHAPES = {"max_dims": 3, "max_side": 3}
-
-
-def weighted_sum(op, G, arity):
-    """``sum(op(...) * G)`` as a function with source, for srcdiff to read."""
-
-    def unary(x):
-        return np.sum(op(x) * G)
-
-    def binary(x, y):
-        return np.sum(op(x, y) * G)
-
-    return (unary, binary)[arity - 1]
 
 
 def check_rule_or_none(data, fn, args, G):
