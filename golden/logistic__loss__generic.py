@@ -42,12 +42,13 @@ def loss_grad(w, X, y):
     t = one_minus_y * log_one_minus_p
     y_times_log_p_plus_t = y_times_log_p + t
 
-    t_2 = -np.broadcast_to(
+    delta = -np.broadcast_to(
         1.0 / np.size(y_times_log_p_plus_t), np.shape(y_times_log_p_plus_t)
     )
     dp = (
-        unbroadcast(unbroadcast(t_2, y_times_log_p) * y, log_p) / p
-        - unbroadcast(unbroadcast(t_2, t) * one_minus_y, log_one_minus_p) / one_minus_p
+        unbroadcast(unbroadcast(delta, y_times_log_p) * y, log_p) / p
+        - unbroadcast(unbroadcast(delta, t) * one_minus_y, log_one_minus_p)
+        / one_minus_p
     )
     dz = dp * p / one_plus_exp_neg_z * exp_neg_z
     dw = matmul_right_grad(dz, X, w)

@@ -19,7 +19,7 @@ def loss_grad(params, X, Y):
     db2 = np.sum(dlogits, axis=0)
     dh = dlogits @ W2.T
     dW2 = h.T @ dlogits
-    t = dh * (1 - h**2)
-    db1 = np.sum(t, axis=0)
-    dW1 = X.T @ t
+    delta = dh * (1 - h**2)
+    db1 = np.sum(delta, axis=0)
+    dW1 = X.T @ delta
     return [(dW1, db1), (dW2, db2)]

@@ -94,7 +94,9 @@ def resolve_wrt(fn: Any, wrt: Wrt, skip: int = 0) -> tuple[str, ...]:
 class GradFunction:
     """The derivative of a NumPy function; call it like the function itself."""
 
-    def __init__(self, fn: Any, wrt: Wrt, value: bool) -> None:
+    def __init__(
+        self, fn: Any, wrt: Wrt, value: bool, unroll: bool | None = None
+    ) -> None:
         # A bound method: `self` is passed on every call, its arrays are constants.
         self._bound: tuple[Any, ...] = ()
         if isinstance(fn, types.MethodType):
@@ -102,6 +104,7 @@ class GradFunction:
         self.fn = fn
         self.wrt = resolve_wrt(fn, wrt, skip=len(self._bound))
         self.value = value
+        self.unroll = unroll
         self.__name__ = f"{fn.__name__}_{'value_and_grad' if value else 'grad'}"
         self.__doc__ = (
             f"Gradient of {fn.__name__} with respect to {', '.join(self.wrt)}."
@@ -112,7 +115,7 @@ class GradFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
-        spec = make_spec(self.wrt, self.value, arguments)
+        spec = make_spec(self.wrt, self.value, arguments, self.unroll)
         paths = self._paths.setdefault(spec, [])
         for derivative, compiled in paths:
             try:
@@ -134,11 +137,13 @@ class GradFunction:
             if self._latest is not None:
                 return self._latest
             bound = dict(zip(self._params(), self._bound, strict=False))
-            spec = make_spec(self.wrt, self.value, None)
+            spec = make_spec(self.wrt, self.value, None, self.unroll)
             return derive(self.fn, spec, None, bound)
         args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
-        return derive(self.fn, make_spec(self.wrt, self.value, arguments), arguments)
+        return derive(
+            self.fn, make_spec(self.wrt, self.value, arguments, self.unroll), arguments
+        )
 
     def _params(self) -> list[str]:
         return list(inspect.signature(self.fn).parameters)
@@ -172,21 +177,23 @@ def render(derivative: Derivative, command: str = "") -> str:
     return source_text(derivative.emitted, header_lines(derivative, command))
 
 
-def grad(fn: Any = None, wrt: Wrt = None) -> Any:
+def grad(fn: Any = None, wrt: Wrt = None, unroll: bool | None = None) -> Any:
     """The gradient of scalar ``fn`` with respect to ``wrt`` (default: first parameter).
 
-    Usable as ``grad(f)``, ``@grad`` and ``@grad(wrt="y")``.
+    Usable as ``grad(f)``, ``@grad`` and ``@grad(wrt="y")``. ``unroll=True``
+    unrolls every loop whose trips are known, ``unroll=False`` keeps every
+    loop it can rolled; by default short loops are unrolled.
     """
     if fn is None:
-        return lambda f: GradFunction(f, wrt, value=False)
-    return GradFunction(fn, wrt, value=False)
+        return lambda f: GradFunction(f, wrt, value=False, unroll=unroll)
+    return GradFunction(fn, wrt, value=False, unroll=unroll)
 
 
-def value_and_grad(fn: Any = None, wrt: Wrt = None) -> Any:
+def value_and_grad(fn: Any = None, wrt: Wrt = None, unroll: bool | None = None) -> Any:
     """Like ``grad``, but the function returns ``(value, gradient)``."""
     if fn is None:
-        return lambda f: GradFunction(f, wrt, value=True)
-    return GradFunction(fn, wrt, value=True)
+        return lambda f: GradFunction(f, wrt, value=True, unroll=unroll)
+    return GradFunction(fn, wrt, value=True, unroll=unroll)
 
 
 def print_source(g: GradFunction, *args: Any, **kwargs: Any) -> None:

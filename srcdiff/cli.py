@@ -95,6 +95,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="MOD:CALLABLE",
         help="a callable returning example arguments, for a shape-specialised gradient",
     )
+    loops = parser.add_mutually_exclusive_group()
+    loops.add_argument(
+        "--unroll",
+        dest="unroll",
+        action="store_true",
+        default=None,
+        help="unroll every loop whose trip count is known",
+    )
+    loops.add_argument(
+        "--no-unroll",
+        dest="unroll",
+        action="store_false",
+        help="keep every loop rolled that can be (default: unroll short loops)",
+    )
 
 
 def load(target: str) -> Any:
@@ -206,7 +220,8 @@ def _emit(args: argparse.Namespace) -> int:
     grad = GradFunction(fn, args.wrt, value=args.value)
     example = _example_args(args.example, fn)
     arguments = None if example is None else bind_arguments(fn, example, {})
-    derivative = derive(fn, make_spec(grad.wrt, args.value, arguments), arguments)
+    spec = make_spec(grad.wrt, args.value, arguments, args.unroll)
+    derivative = derive(fn, spec, arguments)
     if args.dump:
         print(dump(derivative.program), file=sys.stderr)
     command = "srcdiff emit " + shlex.join(_command_words(args))
@@ -226,6 +241,8 @@ def _command_words(args: argparse.Namespace) -> list[str]:
         words += ["--example", args.example]
     if getattr(args, "value", False):
         words.append("--value")
+    if args.unroll is not None:
+        words.append("--unroll" if args.unroll else "--no-unroll")
     if getattr(args, "output", None):
         words += ["-o", args.output]
     return words
@@ -268,7 +285,7 @@ def _check(args: argparse.Namespace) -> int:
     example = _example_args(args.example, fn)
     if example is None:
         raise UsageError("check needs --example MOD:CALLABLE to know where to compare")
-    grad = GradFunction(fn, args.wrt, value=False)
+    grad = GradFunction(fn, args.wrt, value=False, unroll=args.unroll)
     rng = np.random.default_rng(args.seed)
     points = [("example", example)]
     points += [

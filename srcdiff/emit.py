@@ -15,6 +15,7 @@ import inspect
 import math
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,20 @@ import numpy as np
 
 from . import helpers
 from .errors import Loc
-from .ir import Assign, Const, Guard, Program, Var, stmt_inputs, walk_vars
-from .names import Namer, temp_hint
-from .primitives import NUMPY, TUPLE_ITEM, Prim, dotted
+from .ir import (
+    Assign,
+    Const,
+    Guard,
+    Loop,
+    Program,
+    Stmt,
+    Var,
+    loop_inputs,
+    stmt_inputs,
+    walk_vars,
+)
+from .names import Namer, plural, temp_hint
+from .primitives import GETITEM, NUMPY, TUPLE_ITEM, VIEWS, Prim, dotted
 
 # Floats whose repr is longer than this print as a ratio when one is exact.
 _SHORT_FLOAT = 8
@@ -50,6 +62,14 @@ class _Context:
     program: Program
     namer: Namer
     inline: dict[Var, Assign]
+    uses: Counter[Var]
+    unpacked: dict[Var, list[Var | None]]
+    lists: dict[Var, str] = field(default_factory=dict)
+    # Loop values that may hold another name's array: never updated in place.
+    aliased: set[Var] = field(default_factory=set)
+    # The top-level statement being emitted, and the last one reading each Var.
+    at: int = 0
+    last_read: dict[Var, float] = field(default_factory=dict)
     prims: list[Prim] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
     constant_locs: dict[str, Loc | None] = field(default_factory=dict)
@@ -58,15 +78,15 @@ class _Context:
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
     uses: Counter[Var] = Counter()
-    for stmt in program.stmts:
-        uses.update(stmt_inputs(stmt))
+    blocks: dict[Var, set[int]] = {}
+    _count_uses(program.stmts, uses, blocks)
     outputs = set(walk_vars(program.output))
     uses.update(walk_vars(program.output))
     unpacked = _unpackable(program, uses)
-    inline = _choose_inline(program, uses, outputs, unpacked)
+    inline = _choose_inline(program, uses, outputs, unpacked, blocks)
 
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
-    constants = {a.name for s in program.stmts for a in _consts(s)}
+    constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
     reserved = {
         "np",
         fn_name,
@@ -78,26 +98,26 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     }
     namer = Namer(reserved)
     namer.name_params(params)
-    ctx = _Context(program, namer, inline)
+    for stmt in program.stmts:  # range(steps): the int argument itself
+        if isinstance(stmt, Loop):
+            for var in walk_vars(stmt.bounds):
+                if var.kind == "param" and var.hint in program.params:
+                    namer.names[var] = var.hint
+    ctx = _Context(program, namer, inline, uses, unpacked)
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
     body += _static_guards(program)
     body += _unpack_params(program, ctx, uses)
     backward_at = None
     for index, stmt in enumerate(program.stmts):
+        for var in _reads_within(stmt):
+            ctx.last_read[var] = index
+    ctx.last_read.update(dict.fromkeys(outputs, math.inf))
+    for index, stmt in enumerate(program.stmts):
         if index == program.backward_start:
             backward_at = len(body)
-        if isinstance(stmt, Guard):
-            body.append(_guard(stmt, ctx))
-        elif stmt.prim.statements is not None:
-            body.extend(_statements(stmt, ctx, uses))
-        elif stmt.var in unpacked:
-            target = _unpack_target(unpacked[stmt.var], ctx)
-            body.append(ast.Assign([target], _render(stmt, ctx)))
-        elif stmt.var not in inline and not _is_unpacked_item(stmt, unpacked):
-            value = _render(stmt, ctx)
-            name = namer.name(stmt.var, temp_hint(value))
-            body.append(ast.Assign([ast.Name(name, ast.Store())], value))
+        ctx.at = index
+        body.extend(_emit_stmt(stmt, ctx))
     body.append(ast.Return(_conv(program.output, ctx)))
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
     module_body = [*_preamble(ctx, program), func]
@@ -112,6 +132,302 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     )
 
 
+def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
+    """Every Assign and Guard, inside loops too."""
+    for stmt in stmts:
+        if isinstance(stmt, Loop):
+            yield from all_stmts(stmt.test)
+            yield from all_stmts(stmt.body)
+        else:
+            yield stmt
+
+
+def _reads_within(stmt: Stmt) -> Iterator[Var]:
+    yield from stmt_inputs(stmt)
+    if isinstance(stmt, Loop):
+        for inner in [*stmt.test, *stmt.body]:
+            yield from _reads_within(inner)
+        yield from walk_vars([c.update for c in stmt.carried])
+
+
+def _count_uses(
+    stmts: list[Stmt], uses: Counter[Var], blocks: dict[Var, set[int]]
+) -> None:
+    """How often each Var is read, and in which blocks (a loop body is a block
+    of its own: a value read there is never folded in from outside)."""
+
+    def read(values: Any, block: list[Stmt]) -> None:
+        for var in walk_vars(values):
+            uses[var] += 1
+            blocks.setdefault(var, set()).add(id(block))
+
+    for stmt in stmts:
+        if not isinstance(stmt, Loop):
+            read(list(stmt_inputs(stmt)), stmts)
+            continue
+        read([stmt.bounds, stmt.over, [c.init for c in stmt.carried]], stmts)
+        _count_uses(stmt.test, uses, blocks)
+        read(stmt.cond, stmt.test)
+        _count_uses(stmt.body, uses, blocks)
+        read([[c.update for c in stmt.carried], stmt.saves], stmt.body)
+
+
+def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
+    if isinstance(stmt, Loop):
+        return _loop(stmt, ctx)
+    if isinstance(stmt, Guard):
+        return [_guard(stmt, ctx)]
+    if stmt.prim.statements is not None:
+        return _statements(stmt, ctx, ctx.uses)
+    if stmt.var in ctx.unpacked:
+        target = _unpack_target(ctx.unpacked[stmt.var], ctx)
+        return [ast.Assign([target], _render(stmt, ctx))]
+    if stmt.var in ctx.inline or _is_unpacked_item(stmt, ctx.unpacked):
+        return []
+    value = _render(stmt, ctx)
+    name = ctx.namer.name(stmt.var, temp_hint(value))
+    return [ast.Assign([ast.Name(name, ast.Store())], value)]
+
+
+def _block(stmts: list[Stmt], ctx: _Context) -> list[ast.stmt]:
+    return [node for stmt in stmts for node in _emit_stmt(stmt, ctx)]
+
+
+def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
+    """A rolled loop: its carried values share one name before, in and after
+    the loop (``h``), and its trips save or restore what the adjoint reads."""
+    namer = ctx.namer
+    before: list[ast.stmt] = []
+    for c in loop.carried:
+        init = c.init
+        shares = (
+            isinstance(init, Var)
+            and ctx.uses[init] == 1
+            and init.kind not in ("param", "leaf")
+            and init in namer.names
+            and c.phi not in namer.names
+        )
+        if shares:
+            namer.names[c.phi] = namer.names[init]
+        else:
+            phi = namer.name(c.phi)
+            before.append(_assign(phi, _conv(init, ctx)))
+            if _may_alias(init, ctx):  # the first trip holds init's array
+                ctx.aliased.add(c.phi)
+        namer.names[c.result] = namer.names[c.phi]
+    for var, phi in loop.restores:
+        if var not in namer.names:
+            _restored_name(var, phi, ctx)
+    if loop.reverse_of is not None:
+        _reuse_forward_names(loop, ctx)
+    lists = {phi: _saved_list(phi, ctx) for phi in _saved(loop)}
+    before.extend(_assign(name, ast.List([], ast.Load())) for name in lists.values())
+    _share_update_names(loop, ctx)
+
+    trip: list[ast.stmt] = []
+    for phi in loop.saves:
+        append = ast.Attribute(ast.Name(lists[phi], ast.Load()), "append", ast.Load())
+        trip.append(ast.Expr(ast.Call(append, [_conv(phi, ctx)], [])))
+    for var, phi in loop.restores:
+        pop = ast.Attribute(ast.Name(ctx.lists[phi], ast.Load()), "pop", ast.Load())
+        trip.append(_assign(namer.names[var], ast.Call(pop, [], [])))
+    header, body = _loop_header(loop, ctx, lists)
+    trip.extend(body)
+    trip.extend(_block(loop.body, ctx))
+    trip.extend(_end_of_trip(loop, ctx))
+    if isinstance(header, list):  # while True: <test>; if not cond: break
+        return [*before, ast.While(ast.Constant(True), [*header, *trip], [])]
+    if isinstance(header, ast.expr):
+        return [*before, ast.While(header, trip or [ast.Pass()], [])]
+    target, iterator = header
+    return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
+
+
+def _restored_name(var: Var, phi: Var, ctx: _Context) -> None:
+    """A backward trip's ``h = hs.pop()`` reuses the forward name ``h`` when
+    nothing after this point reads what that name held."""
+    names = ctx.namer.names
+    name = names.get(phi)
+    holders = [v for v, n in names.items() if n == name]
+    if name is not None and all(ctx.last_read.get(v, -1) <= ctx.at for v in holders):
+        names[var] = name
+    else:
+        ctx.namer.name(var)
+
+
+def _may_alias(value: Any, ctx: _Context) -> bool:
+    """Whether a value written out in full may be another name's array."""
+    if isinstance(value, Var) and value in ctx.inline:
+        return ctx.inline[value].prim.name in VIEWS
+    return isinstance(value, (Var, Const))
+
+
+def _reuse_forward_names(loop: Loop, ctx: _Context) -> None:
+    """A backward trip recomputes ``x_t`` under the forward trip's name when
+    nothing else the backward trip reads holds that name."""
+    names = ctx.namer.names
+    here = {names.get(v) for v in loop_inputs(loop)}
+    here.update(names.get(c.phi) for c in loop.carried)
+    here.update(names.get(v) for v, _ in loop.restores)
+    for copy in loop.origins:
+        name = names.get(loop.origins.get(copy))  # type: ignore[arg-type]
+        if copy in names or copy in ctx.inline or name is None or name in here:
+            continue
+        holders = [v for v, n in names.items() if n == name]
+        if all(ctx.last_read.get(v, -1) <= ctx.at for v in holders):
+            names[copy] = name
+            here.add(name)
+
+
+def _saved(loop: Loop) -> list[Var]:
+    if loop.reverse_of is not None:
+        return []
+    return list(loop.saves)
+
+
+def _saved_list(phi: Var, ctx: _Context) -> str:
+    """``hs`` holds the saved values of ``h``."""
+    if phi not in ctx.lists:
+        ctx.lists[phi] = ctx.namer.fresh(plural(ctx.namer.name(phi)))
+    return ctx.lists[phi]
+
+
+def _loop_header(
+    loop: Loop, ctx: _Context, lists: dict[Var, str]
+) -> tuple[Any, list[ast.stmt]]:
+    """``(target, iterable)`` for a ``for``; the test for a ``while``, as an
+    expression or (when it takes statements) as the statements that begin
+    each trip; and statements the trip starts with."""
+    namer = ctx.namer
+    forward = loop.reverse_of
+    if forward is None and (loop.test or loop.cond is not None):
+        test = _block(loop.test, ctx)
+        cond = _conv(loop.cond, ctx)
+        if not test:
+            return cond, []
+        stop = ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], [])
+        return [*test, stop], []
+    reverses_while = forward is not None and forward.bounds is forward.over is None
+    if reverses_while and loop.restores:  # while hs: h = hs.pop() ...
+        first = ctx.lists[loop.restores[0][1]]
+        return ast.Name(first, ast.Load()), []
+    index, over = loop.index, loop.over
+    if over is not None and forward is None:
+        row = _row_stmt(loop, ctx)
+        if row is not None:
+            return (ast.Name(namer.name(row.var), ast.Store()), _conv(over, ctx)), []
+    target: ast.expr = ast.Name(
+        namer.name(index) if index is not None and ctx.uses[index] else "_",
+        ast.Store(),
+    )
+    if over is not None:
+        length = ast.Call(ast.Name("len", ast.Load()), [_conv(over, ctx)], [])
+        iterable = ast.Call(ast.Name("range", ast.Load()), [length], [])
+    else:
+        iterable = _range(loop.bounds, ctx)
+    if forward is not None and loop.index is not None:
+        iterable = ast.Call(ast.Name("reversed", ast.Load()), [iterable], [])
+    return (target, iterable), []
+
+
+def _row_stmt(loop: Loop, ctx: _Context) -> Assign | None:
+    """``x_t = xs[t]`` opening a loop over ``xs`` that reads ``t`` nowhere
+    else: written ``for x_t in xs``, that statement then left out."""
+    first = loop.body[0] if loop.body else None
+    if (
+        isinstance(first, Assign)
+        and first.prim is GETITEM
+        and first.args == (loop.over, loop.index)
+        and ctx.uses[loop.index] == 1
+    ):
+        ctx.inline.pop(first.var, None)
+        loop.body = loop.body[1:]
+        return first
+    return None
+
+
+def _range(bounds: Any, ctx: _Context) -> ast.expr:
+    start, stop, step = bounds
+    args = (
+        [stop]
+        if (start, step) == (0, 1)
+        else (
+            [start, stop]
+            if step == 1
+            else [
+                start,
+                stop,
+                step,
+            ]
+        )
+    )
+    return ast.Call(ast.Name("range", ast.Load()), [_conv(a, ctx) for a in args], [])
+
+
+def _share_update_names(loop: Loop, ctx: _Context) -> None:
+    """``h = np.tanh(W @ h + ...)``: the update takes the carried name when
+    nothing after it in the trip still reads the old value."""
+    defs = {
+        stmt.var: i
+        for i, stmt in enumerate(loop.body)
+        if isinstance(stmt, Assign)
+        and stmt.var not in ctx.inline
+        and stmt.var not in ctx.unpacked
+        and stmt.prim.statements is None
+    }
+    reads = [_expanded(list(stmt_inputs(stmt)), ctx) for stmt in loop.body]
+    updates = [c.update for c in loop.carried]
+    for c in loop.carried:
+        u = c.update
+        if not isinstance(u, Var) or u not in defs or u in ctx.namer.names:
+            continue
+        if updates.count(u) > 1:
+            continue
+        others = [x for x in updates if x is not u]
+        later = set().union(*reads[defs[u] + 1 :], _expanded(others, ctx))
+        if c.phi not in later:
+            ctx.namer.names[u] = ctx.namer.names[c.phi]
+
+
+def _expanded(values: list[Any], ctx: _Context) -> set[Var]:
+    """The Vars an expression reads once folded temporaries are spelled out."""
+    found: set[Var] = set()
+    todo = list(walk_vars(values))
+    while todo:
+        var = todo.pop()
+        if var in found:
+            continue
+        found.add(var)
+        if var in ctx.inline:
+            todo.extend(stmt_inputs(ctx.inline[var]))
+    return found
+
+
+def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
+    """``h = ...`` for each carried value its update did not already write;
+    several at once as one tuple assignment, so that none reads another's new
+    value."""
+    names = ctx.namer.names
+    pending = [
+        c
+        for c in loop.carried
+        if not (isinstance(c.update, Var) and names.get(c.update) == names[c.phi])
+    ]
+    if not pending:
+        return []
+    values = [_conv(c.update, ctx) for c in pending]
+    targets = [ast.Name(names[c.phi], ast.Store()) for c in pending]
+    if len(pending) == 1:
+        return [ast.Assign(targets, values[0])]
+    return [
+        ast.Assign([ast.Tuple(targets, ast.Store())], ast.Tuple(values, ast.Load()))
+    ]
+
+
+def _assign(name: str, value: ast.expr) -> ast.stmt:
+    return ast.Assign([ast.Name(name, ast.Store())], value)
+
+
 def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stmt]:
     """A statement-shaped primitive (``A[i] = v``), updating in place when the
     old array is read nowhere else and belongs to the function."""
@@ -124,6 +440,7 @@ def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stm
         and uses[array] == 1
         and array.kind not in ("param", "leaf")
         and array in ctx.namer.names
+        and array not in ctx.aliased
     )
     if in_place:
         ctx.namer.names[stmt.var] = ctx.namer.names[array]
@@ -157,7 +474,7 @@ def _consts(stmt: Assign | Guard) -> list[Const]:
 def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:
     """Tuple results read only item by item: ``w, v = np.linalg.eigh(A)``."""
     items: dict[Var, dict[int, Var]] = {}
-    for stmt in program.stmts:
+    for stmt in all_stmts(program.stmts):
         if isinstance(stmt, Assign) and stmt.prim is TUPLE_ITEM:
             whole, index = stmt.args
             items.setdefault(whole, {})[index] = stmt.var
@@ -186,15 +503,17 @@ def _choose_inline(
     uses: Counter[Var],
     outputs: set[Var],
     unpacked: dict[Var, list[Var | None]],
+    blocks: dict[Var, set[int]],
 ) -> dict[Var, Assign]:
     weight: dict[Var, int] = {}
     inline: dict[Var, Assign] = {}
     updated = {
         s.args[0]
-        for s in program.stmts
+        for s in all_stmts(program.stmts)
         if isinstance(s, Assign) and s.prim.statements is not None
     }
-    for stmt in program.stmts:
+    home = _home_blocks(program.stmts)
+    for stmt in all_stmts(program.stmts):
         if not isinstance(stmt, Assign) or stmt.var in unpacked:
             continue
         if stmt.var in updated or stmt.prim.statements is not None:
@@ -209,9 +528,22 @@ def _choose_inline(
             and uses[stmt.var] == 1
             and stmt.var not in outputs
             and weight[stmt.var] <= _MAX_FOLD
+            and blocks.get(stmt.var) == {home[stmt.var]}
         ):
             inline[stmt.var] = stmt
     return inline
+
+
+def _home_blocks(stmts: list[Stmt]) -> dict[Var, int]:
+    """The block each Assign stands in."""
+    home: dict[Var, int] = {}
+    for stmt in stmts:
+        if isinstance(stmt, Assign):
+            home[stmt.var] = id(stmts)
+        elif isinstance(stmt, Loop):
+            home.update(_home_blocks(stmt.test))
+            home.update(_home_blocks(stmt.body))
+    return home
 
 
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
@@ -397,7 +729,10 @@ def _imports(prims: list[Prim]) -> list[str]:
 def _imported_names(program: Program) -> set[str]:
     """Names that ``from scipy.special import logsumexp`` and the like bind."""
     lines = {
-        line for s in program.stmts if isinstance(s, Assign) for line in s.prim.imports
+        line
+        for s in all_stmts(program.stmts)
+        if isinstance(s, Assign)
+        for line in s.prim.imports
     }
     names: set[str] = set()
     for line in lines:
@@ -421,7 +756,7 @@ def _preamble(ctx: _Context, program: Program) -> list[ast.stmt]:
         out.extend(ast.parse(line).body)
     for fn in _helpers_needed(ctx.prims):
         out.extend(ast.parse(textwrap.dedent(inspect.getsource(fn))).body)
-    if any(isinstance(s, Guard) for s in program.stmts) or program.statics:
+    if any(isinstance(s, Guard) for s in all_stmts(program.stmts)) or program.statics:
         out.extend(ast.parse(_GUARD_SOURCE).body)
     return out
 

@@ -34,6 +34,13 @@ def index_update(array, index, value):
     return out
 
 
+def index_add(array, index, value):
+    """A copy of `array` with `array[index] += value` (what NumPy does in place)."""
+    out = np.array(array, copy=True)
+    np.add.at(out, index, value)
+    return out
+
+
 def matmul_left_grad(grad, a, b):
     """Adjoint of `a` in `a @ b`, for any number of dimensions."""
     a, b = np.asarray(a), np.asarray(b)

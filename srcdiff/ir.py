@@ -1,9 +1,10 @@
-"""The intermediate representation: straight-line SSA over NumPy primitives.
+"""The intermediate representation: SSA over NumPy primitives, with loops.
 
-After ``trace``, a program is a list of statements, each of which either
-assigns one fresh ``Var`` (``Assign``) or re-checks a decision the trace took
-(``Guard``). Arguments of an ``Assign`` are nested Python values (tuples,
-lists, slices, numbers, None) whose leaves may be ``Var`` or ``Const``.
+After ``trace``, a program is a list of statements, each of which assigns one
+fresh ``Var`` (``Assign``), re-checks a decision the trace took (``Guard``),
+or runs a block of statements repeatedly (``Loop``). Arguments of an
+``Assign`` are nested Python values (tuples, lists, slices, numbers, None)
+whose leaves may be ``Var`` or ``Const``.
 """
 
 from __future__ import annotations
@@ -102,7 +103,50 @@ class Guard:
     message: str = ""
 
 
-Stmt = Assign | Guard
+@dataclass(eq=False)
+class Carried:
+    """A value a loop updates: ``h`` in ``for t in ...: h = f(h)``.
+
+    ``phi`` is its value at the start of a trip (read in the body), ``init``
+    its value before the loop, ``update`` its value at the end of a trip, and
+    ``result`` the value after the loop.
+    """
+
+    phi: Var
+    init: Any
+    update: Any
+    result: Var
+
+
+@dataclass(eq=False)
+class Loop:
+    """A rolled loop: ``for index in range(*bounds)`` or ``for row in over``,
+    or a ``while`` whose ``test`` statements compute ``cond`` before each trip.
+
+    An adjoint sweep's loop runs the trips of ``reverse_of`` backwards; it
+    starts each trip by popping ``restores`` (its own Var, the forward phi
+    whose values the forward loop saved) and the forward loop appends those
+    phis to lists at the start of each of its trips.
+    """
+
+    carried: list[Carried]
+    body: list[Stmt]
+    loc: Loc | None = None
+    bounds: tuple[Any, ...] | None = None
+    over: Any = None
+    index: Var | None = None
+    test: list[Stmt] = field(default_factory=list)
+    cond: Any = None
+    reverse_of: Loop | None = None
+    restores: list[tuple[Var, Var]] = field(default_factory=list)
+    saves: list[Var] = field(default_factory=list)
+    # A forward while loop that counts its trips for the adjoint sweep.
+    counter: Carried | None = None
+    # An adjoint loop's copies of forward values: copy -> forward original.
+    origins: dict[Var, Var] = field(default_factory=dict)
+
+
+Stmt = Assign | Guard | Loop
 
 
 @dataclass
@@ -138,11 +182,50 @@ def walk_vars(value: Any) -> Iterator[Var]:
 
 
 def stmt_inputs(stmt: Stmt) -> Iterator[Var]:
+    """The Vars a statement reads from the block it stands in."""
     if isinstance(stmt, Guard):
         yield from walk_vars(stmt.cond)
+    elif isinstance(stmt, Loop):
+        yield from loop_inputs(stmt)
     else:
         yield from walk_vars(stmt.args)
         yield from walk_vars(stmt.kwargs)
+
+
+def stmt_outputs(stmt: Stmt) -> list[Var]:
+    if isinstance(stmt, Assign):
+        return [stmt.var]
+    if isinstance(stmt, Loop):
+        return [c.result for c in stmt.carried]
+    return []
+
+
+def loop_inputs(loop: Loop) -> list[Var]:
+    """What a loop reads from outside: bounds, inits and the body's free Vars."""
+    inner = set(loop_locals(loop))
+    found: list[Var] = []
+    for value in (loop.bounds, loop.over, [c.init for c in loop.carried]):
+        found.extend(walk_vars(value))
+    reads: list[Var] = []
+    for stmt in [*loop.test, *loop.body]:
+        reads.extend(stmt_inputs(stmt))
+    reads.extend(walk_vars([c.update for c in loop.carried]))
+    reads.extend(walk_vars(loop.cond))
+    found.extend(v for v in reads if v not in inner)
+    return list(dict.fromkeys(found))
+
+
+def loop_locals(loop: Loop) -> list[Var]:
+    """The Vars a loop defines for its own trips (phis, index, body values)."""
+    defined = [c.phi for c in loop.carried]
+    if loop.index is not None:
+        defined.append(loop.index)
+    defined.extend(var for var, _ in loop.restores)
+    for stmt in [*loop.test, *loop.body]:
+        defined.extend(stmt_outputs(stmt))
+        if isinstance(stmt, Loop):
+            defined.extend(loop_locals(stmt))
+    return defined
 
 
 def dump(program: Program) -> str:
@@ -169,15 +252,131 @@ def dump(program: Program) -> str:
 
     for var in walk_vars(program.inputs):
         show(var)
-    lines = []
-    for index, stmt in enumerate(program.stmts):
-        if index == program.backward_start:
-            lines.append("# adjoint sweep")
-        if isinstance(stmt, Guard):
-            lines.append(f"guard {show(stmt.cond)} is {stmt.expect}")
-            continue
-        args = ", ".join(show(a) for a in stmt.args)
-        kwargs = "".join(f", {k}={show(v)}" for k, v in stmt.kwargs.items())
-        lines.append(f"{show(stmt.var)} = {stmt.prim.name}({args}{kwargs})")
+    lines: list[str] = []
+
+    def block(stmts: list[Stmt], indent: str, top: bool = False) -> None:
+        for index, stmt in enumerate(stmts):
+            if top and index == program.backward_start:
+                lines.append("# adjoint sweep")
+            if isinstance(stmt, Guard):
+                lines.append(f"{indent}guard {show(stmt.cond)} is {stmt.expect}")
+            elif isinstance(stmt, Loop):
+                loop(stmt, indent)
+            else:
+                args = ", ".join(show(a) for a in stmt.args)
+                kwargs = "".join(f", {k}={show(v)}" for k, v in stmt.kwargs.items())
+                line = f"{show(stmt.var)} = {stmt.prim.name}({args}{kwargs})"
+                lines.append(indent + line)
+
+    def loop(stmt: Loop, indent: str) -> None:
+        carried = ", ".join(
+            f"{show(c.phi)} = {show(c.init)} -> {show(c.result)}" for c in stmt.carried
+        )
+        if stmt.reverse_of is not None:
+            head = "loop backwards"
+        elif stmt.bounds is not None:
+            head = f"loop {show(stmt.index)} in range{show(stmt.bounds)}"
+        elif stmt.over is not None:
+            head = f"loop {show(stmt.index)} over {show(stmt.over)}"
+        else:
+            head = "loop while"
+        lines.append(f"{indent}{head} carrying {carried}:")
+        for var, phi in stmt.restores:
+            lines.append(f"{indent}  {show(var)} = restore({show(phi)})")
+        if stmt.saves:
+            lines.append(f"{indent}  save {show(stmt.saves)}")
+        block(stmt.test, indent + "  ")
+        if stmt.cond is not None:
+            lines.append(f"{indent}  while {show(stmt.cond)}")
+        block(stmt.body, indent + "  ")
+        updates = ", ".join(show(c.update) for c in stmt.carried)
+        lines.append(f"{indent}  next {updates}")
+
+    block(program.stmts, "", top=True)
     lines.append(f"return {show(program.output)}")
     return "\n".join(lines)
+
+
+def substitute_value(value: Any, mapping: dict[Var, Any]) -> Any:
+    """A nested argument value reading ``mapping[v]`` wherever it read ``v``."""
+    if isinstance(value, Var):
+        return mapping.get(value, value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(substitute_value(v, mapping) for v in value)
+    if isinstance(value, dict):
+        return {k: substitute_value(v, mapping) for k, v in value.items()}
+    if isinstance(value, slice):
+        parts = (value.start, value.stop, value.step)
+        return slice(*(substitute_value(p, mapping) for p in parts))
+    return value
+
+
+def substitute(stmts: list[Stmt], mapping: dict[Var, Any]) -> list[Stmt]:
+    """The statements, reading through ``mapping``; they define the same Vars."""
+    return _rewrite(stmts, mapping, fresh=False)
+
+
+def clone_block(stmts: list[Stmt], mapping: dict[Var, Any]) -> list[Stmt]:
+    """A copy of the statements defining fresh Vars (added to ``mapping``), so
+    that a block can run again elsewhere: an adjoint loop recomputes a trip."""
+    return _rewrite(stmts, mapping, fresh=True)
+
+
+def _copy(var: Var, mapping: dict[Var, Any], fresh: bool) -> Var:
+    if not fresh:
+        return var
+    new = Var(var.hint, var.value, var.loc, var.kind, var.path, var.adjoint_of, var.sym)
+    mapping[var] = new
+    return new
+
+
+def _rewrite(stmts: list[Stmt], mapping: dict[Var, Any], fresh: bool) -> list[Stmt]:
+    out: list[Stmt] = []
+    sub = substitute_value
+    for stmt in stmts:
+        if isinstance(stmt, Guard):
+            cond = sub(stmt.cond, mapping)
+            out.append(Guard(cond, stmt.expect, stmt.loc, stmt.text, stmt.message))
+        elif isinstance(stmt, Assign) and not fresh:
+            stmt.args, stmt.kwargs = sub(stmt.args, mapping), sub(stmt.kwargs, mapping)
+            out.append(stmt)
+        elif isinstance(stmt, Assign):
+            args, kwargs = sub(stmt.args, mapping), sub(stmt.kwargs, mapping)
+            var = _copy(stmt.var, mapping, fresh)
+            out.append(Assign(var, stmt.prim, args, kwargs, stmt.loc))
+        else:
+            out.append(_rewrite_loop(stmt, mapping, fresh))
+    return out
+
+
+def _rewrite_loop(loop: Loop, mapping: dict[Var, Any], fresh: bool) -> Loop:
+    sub = substitute_value
+    inits = [sub(c.init, mapping) for c in loop.carried]
+    phis = [_copy(c.phi, mapping, fresh) for c in loop.carried]
+    index = None if loop.index is None else _copy(loop.index, mapping, fresh)
+    restores = [(_copy(v, mapping, fresh), phi) for v, phi in loop.restores]
+    test = _rewrite(loop.test, mapping, fresh)
+    body = _rewrite(loop.body, mapping, fresh)
+    carried = [
+        Carried(phi, init, sub(c.update, mapping), _copy(c.result, mapping, fresh))
+        for c, phi, init in zip(loop.carried, phis, inits, strict=True)
+    ]
+    new = Loop(
+        carried,
+        body,
+        loop.loc,
+        sub(loop.bounds, mapping),
+        sub(loop.over, mapping),
+        index,
+        test,
+        sub(loop.cond, mapping),
+        loop.reverse_of,
+        restores,
+        [sub(v, mapping) for v in loop.saves],
+    )
+    if loop.counter is not None:
+        new.counter = carried[loop.carried.index(loop.counter)]
+    if not fresh:
+        loop.__dict__.update(new.__dict__)
+        return loop
+    return new

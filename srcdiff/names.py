@@ -20,6 +20,10 @@ from .ir import Var
 
 # Longer descriptions make worse names than a plain one.
 _LONGEST = 20
+# The name of a temporary nothing better describes.
+FALLBACK = "t"
+# ... unless it is the adjoint of an unnamed value: backprop's word for that.
+DELTA = "delta"
 
 
 class Namer:
@@ -61,6 +65,8 @@ class Namer:
             return self.names[var]
         if var.kind == "adjoint" and var.adjoint_of is not None:
             base = "d" + self.name(var.adjoint_of)
+        elif render_hint == FALLBACK and var.hint == DELTA:
+            base = DELTA
         elif var.kind in ("user", "param", "leaf"):
             base = var.hint
         else:
@@ -93,8 +99,8 @@ def temp_hint(expr: ast.expr) -> str:
     if words and len(words) <= _LONGEST:
         return words
     if isinstance(expr, ast.Call):
-        return _call_name(expr) or "t"
-    return "t"
+        return _call_name(expr) or FALLBACK
+    return FALLBACK
 
 
 def _describe(node: ast.expr) -> str:
@@ -129,3 +135,14 @@ def _identifier(text: str) -> str:
     if text[0].isdigit():
         text = "v" + text
     return text + "_" if keyword.iskeyword(text) else text
+
+
+def plural(name: str) -> str:
+    """``hs``, ``velocities``, ``xs``: the name of a list of saved values."""
+    if keyword.iskeyword(name + "s") or (len(name) == 1 and name in "aeiou"):
+        return name + "_values"
+    if re.search(r"[^aeiou]y$", name):
+        return name[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", name) and len(name) > 2:
+        return name + "es"
+    return name + "s"

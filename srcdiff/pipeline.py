@@ -61,6 +61,7 @@ def derive(
     _check_wrt(source, spec.wrt, params, inputs)
 
     tracer = Tracer(Builder())
+    tracer.unroll = spec.unroll
     output = tracer.run_top(source, inputs)
     _check_scalar(source, output)
     _guard_scalar(source, tracer, output)

@@ -191,6 +191,22 @@ def _index_update(
     ]
 
 
+def _index_add(
+    target: str, args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+) -> list[ast.stmt]:
+    """``A_2 = A.copy()`` then ``A_2[i] += v`` (basic indices only: ``+=``
+    would drop repeats of an integer-array index)."""
+    array, index, value = args
+    copy = ast.Call(ast.Attribute(conv(array), "copy", ast.Load()), [], [])
+    item = ast.Subscript(
+        ast.Name(target, ast.Store()), conv(index, index=True), ast.Store()
+    )
+    return [
+        ast.Assign([ast.Name(target, ast.Store())], copy),
+        ast.AugAssign(item, ast.Add(), conv(value)),
+    ]
+
+
 def _astype(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
     keywords = [ast.keyword(k, conv(v)) for k, v in kwargs.items()]
     method = ast.Attribute(conv(args[0]), "astype", ast.Load())
@@ -213,6 +229,10 @@ INDEX_UPDATE = register(
         statements=_index_update,
     ),
     helpers.index_update,
+)
+# ``A[i] += v`` with a basic index, for sums a rolled adjoint loop builds up.
+INDEX_ADD = Prim(
+    "index_add", helpers.index_add, call("index_add"), statements=_index_add
 )
 # One result of a primitive that returns several (``w, v = np.linalg.eigh(A)``).
 TUPLE_ITEM = Prim("tuple_item", operator.getitem, _getitem)
@@ -357,3 +377,30 @@ def lookup(obj: Any) -> Prim | None:
         importlib.import_module("srcdiff.rules").load_scipy()
         prim = PRIMS.get(obj)
     return prim
+
+
+# Functions whose result may share memory with their argument.
+VIEWS = frozenset(
+    {
+        "reshape",
+        "transpose",
+        "squeeze",
+        "expand_dims",
+        "broadcast_to",
+        "swapaxes",
+        "moveaxis",
+        "rollaxis",
+        "ravel",
+        "diagonal",
+        "real",
+        "imag",
+        "atleast_1d",
+        "atleast_2d",
+        "atleast_3d",
+        "flip",
+        "fliplr",
+        "flipud",
+        "getitem",
+        "asarray",
+    }
+)

@@ -15,31 +15,43 @@ from typing import Any
 
 import numpy as np
 
+from . import loops
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
-from .ir import Assign, Const, Var, stmt_inputs, walk_vars
+from .ir import Assign, Const, Loop, Stmt, Var, stmt_inputs, stmt_outputs, walk_vars
+from .names import DELTA
 from .primitives import ADD, GETITEM, PRIMS, TO_FLOAT, TUPLE_ITEM
 from .rules import rule_for
 from .trace import Tracer
 
 
 def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
-    """Vars that depend on ``sources`` and that ``output`` depends on."""
+    """Vars that depend on ``sources`` and that ``output`` depends on.
+
+    A rolled loop counts as one statement defining all its results (its body
+    gets an exact analysis of its own when it is reversed).
+    """
     forward = set(sources)
     for stmt in stmts:
+        if isinstance(stmt, Loop):
+            if any(v in forward for v in stmt_inputs(stmt)):
+                forward.update(
+                    c.result for c in stmt.carried if can_carry_gradient(c.result)
+                )
+            continue
         if not isinstance(stmt, Assign) or not stmt.prim.differentiable:
             continue
         reached = any(v in forward for v in stmt_inputs(stmt))
-        if reached and _can_carry_gradient(stmt.var):
+        if reached and can_carry_gradient(stmt.var):
             forward.add(stmt.var)
     backward = set(walk_vars(output))
     for stmt in reversed(stmts):
-        if isinstance(stmt, Assign) and stmt.var in backward:
+        if any(v in backward for v in stmt_outputs(stmt)):
             backward.update(stmt_inputs(stmt))
     return forward & backward
 
 
-def _can_carry_gradient(var: Var) -> bool:
+def can_carry_gradient(var: Var) -> bool:
     """Integer and boolean results (``x.astype(int)``, masks) have no gradient."""
     dtype = var.dtype
     return dtype is None or np.issubdtype(dtype, np.inexact)
@@ -54,19 +66,28 @@ def gradients(tracer: Tracer, output: Any, wrt: list[Any]) -> list[Any]:
     adjoints: dict[Var, list[Any]] = {}
     if isinstance(output, Var) and output in active:
         adjoints[output] = [1.0]
-    for stmt in reversed(forward):
+    backprop(tracer, forward, active, adjoints)
+    return [_structure(tracer, w, adjoints) for w in wrt]
+
+
+def backprop(
+    tracer: Tracer, stmts: list[Stmt], active: set[Var], adjoints: dict[Var, list[Any]]
+) -> None:
+    """Append the adjoint of ``stmts``; ``adjoints`` goes from the adjoints of
+    their results to those of what they read."""
+    for stmt in reversed(stmts):
+        if isinstance(stmt, Loop):
+            loops.reverse_loop(tracer, stmt, active, adjoints)
+            continue
         if not isinstance(stmt, Assign) or stmt.var not in active:
             continue
         contributions = adjoints.pop(stmt.var, None)
         if not contributions:
             continue
-        g = _real_for_real(
-            tracer, stmt.var, _accumulate(tracer, contributions, stmt.var)
-        )
+        g = real_for_real(tracer, stmt.var, accumulate(tracer, contributions, stmt.var))
         for var, contribution in _apply_rule(tracer, stmt, g):
             if var in active and contribution is not None:
                 adjoints.setdefault(var, []).append(contribution)
-    return [_structure(tracer, w, adjoints) for w in wrt]
 
 
 def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
@@ -131,7 +152,7 @@ def _pair(tracer: Tracer, value: Any, contribution: Any) -> list[tuple[Var, Any]
     ]
 
 
-def _accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any:
+def accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any:
     loc = var.loc if var else None
 
     def add(a: Any, b: Any) -> Any:
@@ -149,9 +170,15 @@ def _accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> An
 
 
 def _name_adjoint(adjoint: Var, primal: Var) -> None:
-    """A temporary that is the whole adjoint of a named value is called d<name>."""
-    if adjoint.kind == "temp" and primal.kind in ("user", "param", "leaf"):
+    """A temporary that is the whole adjoint of a named value is called d<name>;
+    of an unnamed one, ``delta`` (backprop's word for it) unless what it
+    computes gives a short name."""
+    if adjoint.kind != "temp":
+        return
+    if primal.kind in ("user", "param", "leaf"):
         adjoint.kind, adjoint.adjoint_of = "adjoint", primal
+    else:
+        adjoint.hint = DELTA
 
 
 def _structure(tracer: Tracer, value: Any, adjoints: dict[Var, list[Any]]) -> Any:
@@ -165,7 +192,7 @@ def _structure(tracer: Tracer, value: Any, adjoints: dict[Var, list[Any]]) -> An
     return None
 
 
-def _writable(tracer: Tracer, grad: Any) -> Any:
+def writable(tracer: Tracer, grad: Any) -> Any:
     """Gradients are returned as arrays of their own, never read-only broadcasts."""
     builder = tracer.builder
     stmt = builder.defs.get(grad) if isinstance(grad, Var) else None
@@ -177,7 +204,7 @@ def _writable(tracer: Tracer, grad: Any) -> Any:
     return builder.bind(PRIMS[np.array], (grad,), loc=stmt.loc)
 
 
-def _real_for_real(tracer: Tracer, var: Var, grad: Any) -> Any:
+def real_for_real(tracer: Tracer, var: Var, grad: Any) -> Any:
     """A real value gets the real part of a complex adjoint (autograd's convention)."""
     known = isinstance(grad, Const) or (isinstance(grad, Var) and grad.known)
     if not (var.known and known):
@@ -195,11 +222,11 @@ def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
         zeros = bind(PRIMS[np.zeros_like], (leaf,), loc=leaf.loc)
         _name_adjoint(zeros, leaf)
         return zeros
-    grad = _accumulate(tracer, contributions, leaf)
+    grad = accumulate(tracer, contributions, leaf)
     if leaf.known and shape_of(grad) != leaf.shape:
         grad = bind(PRIMS[np.broadcast_to], (grad, leaf.shape), loc=leaf.loc)
-    grad = _writable(tracer, grad)
-    grad = _real_for_real(tracer, leaf, grad)
+    grad = writable(tracer, grad)
+    grad = real_for_real(tracer, leaf, grad)
     if isinstance(grad, Const) or (
         isinstance(grad, Var) and grad.kind in ("param", "leaf")
     ):

@@ -22,6 +22,9 @@ class Spec:
     value: bool = False
     # One fact per parameter, or None for the shape-generic derivative.
     facts: tuple[tuple[str, Any], ...] | None = None
+    # Loops: True unrolls all it can, False keeps all it can rolled, None
+    # unrolls those within the budget (srcdiff.rolling.UNROLL_BUDGET).
+    unroll: bool | None = None
 
     def describe(self) -> str:
         """``w: float64[3], X: float64[20, 3]``: for headers and messages."""
@@ -94,8 +97,12 @@ def bind_arguments(
 
 
 def make_spec(
-    wrt: tuple[str, ...], value: bool, arguments: dict[str, Any] | None
+    wrt: tuple[str, ...],
+    value: bool,
+    arguments: dict[str, Any] | None,
+    unroll: bool | None = None,
 ) -> Spec:
     if arguments is None:
-        return Spec(wrt, value, None)
-    return Spec(wrt, value, tuple((name, fact(v)) for name, v in arguments.items()))
+        return Spec(wrt, value, None, unroll)
+    facts = tuple((name, fact(v)) for name, v in arguments.items())
+    return Spec(wrt, value, facts, unroll)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import fence, helpers, rules
+from . import fence, helpers, rolling, rules
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -42,6 +42,7 @@ from .primitives import (
     PRIMS,
     TRANSPOSE,
     VARARG_METHODS,
+    VIEWS,
     lookup,
 )
 
@@ -183,8 +184,12 @@ class Tracer:
         self.builder = builder
         self.static_reads: set[str] = set()
         self.top_frame: Frame | None = None
+        self.top_inputs: dict[str, Any] = {}
         self.consts: dict[int, Const] = {}
         self.outer_reads: dict[str, tuple[Callable[[], Any], Any]] = {}
+        # True: unroll every loop it can; False: keep every loop it can rolled;
+        # None: unroll what fits rolling.UNROLL_BUDGET.
+        self.unroll: bool | None = None
 
     # ----- Functions -----
     def call_function(
@@ -214,6 +219,7 @@ class Tracer:
         return self._run(source.node, frame)
 
     def run_top(self, source: Source, inputs: dict[str, Any]) -> Any:
+        self.top_inputs = dict(inputs)
         frame = Frame(source, dict(inputs))
         self.top_frame = frame
         return self._run(source.node, frame)
@@ -291,7 +297,7 @@ class Tracer:
         if isinstance(fn, BoundMethod):
             fn = fn.fn
         prim = lookup(fn)
-        return prim is not None and prim.name not in _VIEWS
+        return prim is not None and prim.name not in VIEWS
 
     def exec_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
         if node.value is not None:
@@ -375,7 +381,12 @@ class Tracer:
             self.exec_block(node.orelse, frame)
 
     def exec_For(self, node: ast.For, frame: Frame) -> None:
-        for item in self.iterate(self.eval(node.iter, frame), frame.loc(node.iter)):
+        header, iterable = rolling.for_header(self, node, frame)
+        if header is not None and self._roll(node, frame, header):
+            return
+        if header is not None and header.over is None:
+            iterable = rolling.unrolled_range(header)
+        for item in self.iterate(iterable, frame.loc(node.iter)):
             self.assign(node.target, item, frame)
             try:
                 self.exec_block(node.body, frame)
@@ -386,6 +397,8 @@ class Tracer:
         self.exec_block(node.orelse, frame)
 
     def exec_While(self, node: ast.While, frame: Frame) -> None:
+        if self._roll(node, frame, None):
+            return
         for _ in range(_WHILE_LIMIT):
             if not self.truth(self.eval(node.test, frame), node.test, frame, "while"):
                 self.exec_block(node.orelse, frame)
@@ -401,6 +414,27 @@ class Tracer:
             frame.loc(node),
             "Check that the loop condition can become false for the example.",
         )
+
+    def _roll(
+        self, node: ast.For | ast.While, frame: Frame, header: rolling.Header | None
+    ) -> bool:
+        """Trace the loop rolled if it should be; False: unroll it instead."""
+        statics = [] if header is None else rolling.static_params(header, self)
+        dynamic = header is not None and (
+            header.trips is None or len(list(walk_vars(header.bounds))) > len(statics)
+        )
+        if frame.in_rule or (self.unroll is True and not dynamic):
+            self.static_reads.update(statics)
+            return False
+        try:
+            loop = rolling.trace_rolled(self, node, frame, header)
+        except rolling.NotRollable as exc:
+            if dynamic:
+                raise rolling.refuse(node, frame, str(exc)) from None
+            self.static_reads.update(statics)
+            return False
+        self.builder.stmts.append(loop)
+        return True
 
     def exec_Return(self, node: ast.Return, frame: Frame) -> None:
         raise _Return(None if node.value is None else self.eval(node.value, frame))
@@ -911,33 +945,6 @@ class Tracer:
                     "(or call the gradient with real arguments) so its value is known.",
                 ) from None
             raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
-
-
-# Functions whose result may share memory with their argument.
-_VIEWS = frozenset(
-    {
-        "reshape",
-        "transpose",
-        "squeeze",
-        "expand_dims",
-        "broadcast_to",
-        "swapaxes",
-        "moveaxis",
-        "rollaxis",
-        "ravel",
-        "diagonal",
-        "real",
-        "imag",
-        "atleast_1d",
-        "atleast_2d",
-        "atleast_3d",
-        "flip",
-        "fliplr",
-        "flipud",
-        "getitem",
-        "asarray",
-    }
-)
 
 
 def _load(target: ast.expr) -> ast.expr:

@@ -28,6 +28,8 @@ def test_examples_are_found():
         "logistic",
         "loglinear",
         "mlp",
+        "ode",
+        "rnn",
         "taylor_sine",
     ]
 

@@ -38,6 +38,25 @@ CASES = [
             ),
         ],
     ),
+    ("taylor_sine__loss__generic.py", ["examples/taylor_sine.py:loss"]),
+    (
+        "ode__loss__all.py",
+        [
+            "examples/ode.py:loss",
+            "--example",
+            "examples/ode.py:example",
+            *("--wrt", "angle0", "--wrt", "velocity0", "--wrt", "damping"),
+        ],
+    ),
+    (
+        "rnn__loss__all.py",
+        [
+            "examples/rnn.py:loss",
+            "--example",
+            "examples/rnn.py:example",
+            *("--wrt", "W", "--wrt", "U", "--wrt", "V", "--wrt", "h0"),
+        ],
+    ),
     (
         "loglinear__loss__value.py",
         [

@@ -349,7 +349,7 @@ def test_break_and_continue():
 
 
 def test_range_over_an_unknown_int_asks_for_an_example():
-    with pytest.raises(srcdiff.NeedsExample, match=r"range\(\) needs plain Python"):
+    with pytest.raises(srcdiff.NeedsExample, match=r"`continue` in a rolled loop"):
         srcdiff.grad(break_continue).source  # noqa: B018 - the property traces
 
 
@@ -483,12 +483,16 @@ def test_taylor_sine_at_several_trip_counts(taylor_grad, x):
     assert abs(got - np.cos(x)) < 1e-2
 
 
-def test_taylor_sine_keeps_one_path_per_trip_count():
+def test_taylor_sine_keeps_one_path_per_trip_count_until_it_rolls():
     g = srcdiff.grad(load_example("taylor_sine").loss)
-    for x in (0.1, 1.0, 2.5, 5.0, -3.0):
+    for x in (0.1, 1.0, 2.5):  # 1, 3 and 5 trips: short, so unrolled
         g(x)
     (paths,) = g._paths.values()
-    assert len(paths) == 5  # the loop runs 1, 3, 5, 9 and 6 times
+    assert len(paths) == 3
+    g(5.0)  # 9 trips: over the unroll budget, so rolled, good for any count
+    g(-3.0)  # 6 trips: the rolled derivative serves it
+    assert len(paths) == 4
+    assert "while np.abs(term) > 0.001:" in g.source
 
 
 # ----- ndarray methods and attributes -----

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from ..ir import Assign, Guard, Program, stmt_inputs, walk_vars
+from ..ir import (
+    Assign,
+    Carried,
+    Guard,
+    Loop,
+    Program,
+    Stmt,
+    Var,
+    stmt_inputs,
+    stmt_outputs,
+    walk_vars,
+)
 
 
 def eliminate_dead_code(program: Program) -> Program:
-    """Drop every ``Assign`` whose result no output, guard or live statement reads."""
-    live = set(walk_vars(program.output))
-    kept = []
-    for stmt in reversed(program.stmts):
-        if isinstance(stmt, Guard) or (isinstance(stmt, Assign) and stmt.var in live):
-            live.update(stmt_inputs(stmt))
-            kept.append(stmt)
-    kept.reverse()
+    """Drop every statement whose results no output, guard or live statement reads."""
+    kept = live_block(program.stmts, set(walk_vars(program.output)))
     start = program.backward_start
     if start is not None:
         forward = set(map(id, program.stmts[:start]))
@@ -21,3 +26,60 @@ def eliminate_dead_code(program: Program) -> Program:
     program.stmts = kept
     program.backward_start = start
     return program
+
+
+def live_block(stmts: list[Stmt], live: set[Var]) -> list[Stmt]:
+    """The statements of a block that ``live`` (updated in place) needs."""
+    kept: list[Stmt] = []
+    reversed_loops: set[int] = set()
+    for stmt in reversed(stmts):
+        if isinstance(stmt, Loop):
+            if stmt.reverse_of is None and id(stmt) not in reversed_loops:
+                stmt.saves = []
+            if not _prune_loop(stmt, live):
+                continue
+            if stmt.reverse_of is not None:
+                reversed_loops.add(id(stmt.reverse_of))
+                stmt.reverse_of.saves = [phi for _, phi in stmt.restores]
+        elif isinstance(stmt, Assign) and stmt.var not in live:
+            continue
+        live.update(stmt_inputs(stmt))
+        kept.append(stmt)
+    kept.reverse()
+    return kept
+
+
+def _prune_loop(loop: Loop, live: set[Var]) -> bool:
+    """Keep the carried values the loop's readers or its own trips need;
+    whether the loop is needed at all."""
+    needed = [
+        c
+        for c in loop.carried
+        if c.result in live or c.phi in loop.saves or c is loop.counter
+    ]
+    has_guard = any(isinstance(s, Guard) for s in [*loop.test, *loop.body])
+    if not needed and (loop.reverse_of is not None or not has_guard):
+        return False
+    while True:  # a carried value whose phi a needed update reads is needed
+        inner = _reads(loop, needed)
+        more = [c for c in loop.carried if c.phi in inner and c not in needed]
+        if not more:
+            break
+        needed += more
+    loop.carried = [c for c in loop.carried if c in needed]
+    inner = set(walk_vars([c.update for c in needed]))
+    inner.update(walk_vars(loop.cond))
+    loop.body = live_block(loop.body, inner)
+    loop.test = live_block(loop.test, inner)
+    loop.restores = [(v, phi) for v, phi in loop.restores if v in inner]
+    return True
+
+
+def _reads(loop: Loop, needed: list[Carried]) -> set[Var]:
+    """What the trips read to compute ``needed`` (nested loops taken whole)."""
+    live = set(walk_vars([c.update for c in needed]))
+    live.update(walk_vars(loop.cond))
+    for stmt in reversed([*loop.test, *loop.body]):
+        if isinstance(stmt, Guard) or any(v in live for v in stmt_outputs(stmt)):
+            live.update(stmt_inputs(stmt))
+    return live

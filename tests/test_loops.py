@@ -1,0 +1,241 @@
+"""Rolled loops: ``for`` over ``range(n)`` and over array rows, ``while`` on
+values, with and without an example, against central differences at inputs
+that take different trip counts."""
+
+import ast
+import inspect
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.api import compile_derivative
+from srcdiff.ir import Loop
+from srcdiff.numeric import max_relative_error, numerical_grad
+from srcdiff.rolling import UNROLL_BUDGET
+
+TOL = 1e-6
+RNG = np.random.default_rng(11)
+X3 = RNG.normal(size=3)
+THETA = RNG.normal(size=(3, 3)) / 2
+
+
+def expected_grads(f, args, wrt):
+    names = list(inspect.signature(f).parameters)
+    return tuple(numerical_grad(f, args, names.index(w)) for w in wrt)
+
+
+def check(f, args, wrt, **options):
+    """grad(f) at ``args`` against central differences; returns the source."""
+    g = srcdiff.grad(f, wrt=wrt, **options)
+    got = g(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    assert max_relative_error(got, expected_grads(f, args, wrt)) < TOL
+    return g.source
+
+
+def check_generic(f, args, wrt):
+    """The derivative traced without an example, run at ``args``."""
+    derivative = srcdiff.grad(f, wrt=wrt).derivative()
+    got = compile_derivative(derivative)(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    assert max_relative_error(got, expected_grads(f, args, wrt)) < TOL
+    return derivative
+
+
+def loops_in(source):
+    tree = ast.parse(source)
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While))]
+
+
+# ----- for t in range(n) -----
+def euler(x0, theta, n):
+    x = x0
+    for t in range(n):
+        x = x + 0.05 * np.tanh(theta @ x) * (1 + t % 3)
+    return np.sum(x**2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, 60])
+def test_range_of_an_argument_without_an_example(n):
+    derivative = check_generic(euler, (X3, THETA, n), ("x0", "theta"))
+    assert any(isinstance(s, Loop) for s in derivative.program.stmts)
+
+
+@pytest.mark.parametrize("n", [0, 3, 60])
+def test_range_with_an_example(n):
+    check(euler, (X3, THETA, n), ("x0", "theta"))
+
+
+def test_a_long_loop_stays_rolled_and_short():
+    source = check(euler, (X3, THETA, 500), ("x0", "theta"))
+    assert len(loops_in(source)) == 2  # the forward loop and the adjoint loop
+    assert "for t in range(n):" in source
+    assert "for t in reversed(range(n)):" in source
+    assert "xs.append(x)" in source and "x = xs.pop()" in source
+    assert len(source.splitlines()) < 50
+
+
+def test_a_short_static_loop_is_unrolled():
+    def short(x):
+        for _ in range(3):
+            x = np.sin(x) * 2
+        return np.sum(x)
+
+    assert loops_in(check(short, (X3,), ("x",))) == []
+    rolled = check(short, (X3,), ("x",), unroll=False)
+    assert len(loops_in(rolled)) == 2
+
+
+def test_unroll_true_unrolls_a_long_static_loop():
+    def long(x):
+        for _ in range(UNROLL_BUDGET):
+            x = np.sin(x) + 0.01
+        return np.sum(x)
+
+    assert len(loops_in(check(long, (X3,), ("x",)))) == 2
+    assert loops_in(check(long, (X3,), ("x",), unroll=True)) == []
+
+
+# ----- for row in array -----
+def rnn(W, U, h0, xs):
+    h = h0
+    for x_t in xs:
+        h = np.tanh(W @ h + U @ x_t)
+    return np.sum(h**2)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 45])
+def test_loop_over_rows_with_gradients_for_every_argument(steps):
+    args = (THETA, RNG.normal(size=(3, 2)), X3, RNG.normal(size=(steps, 2)))
+    wrt = ("W", "U", "h0", "xs")
+    source = check(rnn, args, wrt, unroll=False)
+    assert "for x_t in xs:" in source
+    assert "dxs[t] += dx_t" in source
+
+
+def test_loop_over_rows_without_an_example():
+    args = (THETA, RNG.normal(size=(3, 2)), X3, RNG.normal(size=(30, 2)))
+    check_generic(rnn, args, ("W", "U", "h0", "xs"))
+
+
+# ----- while -----
+def series(x):
+    ans = term = x
+    i = 0
+    while np.abs(term) > 1e-8:
+        term = -term * x**2 / ((2 * i + 3) * (2 * i + 2))
+        ans = ans + term
+        i += 1
+    return ans
+
+
+@pytest.mark.parametrize("x", [0.0, 0.3, 2.0, -4.0])
+def test_while_on_a_value_without_an_example(x):
+    derivative = check_generic(series, (x,), ("x",))
+    (loop,) = [s for s in derivative.program.stmts if isinstance(s, Loop)][:1]
+    assert loop.cond is not None
+
+
+def test_while_rolled_with_an_example_serves_other_trip_counts():
+    g = srcdiff.grad(series, unroll=False)
+    for x in (2.0, 0.5, -6.0):
+        assert max_relative_error(g(x), numerical_grad(series, (x,), 0)) < TOL
+    (paths,) = g._paths.values()
+    assert len(paths) == 1
+
+
+def counted(x, limit):
+    total = 0
+    k = 0
+    while k < limit:
+        total = total + np.sum(np.cos(x * k))
+        k += 1
+    return total
+
+
+def test_while_on_a_counter_and_an_int_that_becomes_a_float():
+    check(counted, (X3, 40), ("x",), unroll=False)
+    check_generic(counted, (X3, 40), ("x",))
+
+
+# ----- what the forward loop records -----
+def linear_sum(x, n):
+    total = 0.0
+    for t in range(n):
+        total = total + x * t
+    return np.sum(total)
+
+
+def test_a_value_the_adjoint_does_not_read_is_not_saved():
+    source = check(linear_sum, (X3, 200), ("x",))
+    assert ".append(" not in source
+
+
+def swap(a, b, n):
+    for _ in range(n):
+        a, b = b, np.sin(a) + b
+    return np.sum(a * b)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 150])
+def test_carried_values_that_swap(n):
+    check(swap, (X3, X3[::-1].copy(), n), ("a", "b"), unroll=False)
+
+
+def rows_written(x, n):
+    out = np.zeros((n, 3))
+    for t in range(n):
+        out[t] = np.sin(x * (t + 1))
+    return np.sum(out**2)
+
+
+def test_index_assignment_into_a_carried_array():
+    source = check(rows_written, (X3, 120), ("x",))
+    assert len(loops_in(source)) == 2
+
+
+def nested(x, n):
+    for _ in range(n):
+        for _ in range(2):
+            x = np.tanh(x) + 0.1
+    return np.sum(x)
+
+
+def test_a_short_loop_inside_a_rolled_one():
+    check(nested, (X3, 80), ("x",))
+    check_generic(nested, (X3, 7), ("x",))
+
+
+# ----- when a loop cannot stay rolled -----
+def changes_path(x, n):
+    for t in range(n):
+        x = np.sin(x) if t % 2 == 0 else x * 1.5
+    return np.sum(x)
+
+
+def test_a_path_that_changes_between_trips_is_unrolled_with_an_example():
+    source = check(changes_path, (X3, 30), ("x",))
+    assert loops_in(source) == []
+
+
+def collects(x, n):
+    parts = []
+    for t in range(n):
+        parts.append(x * t)
+    return np.sum(np.stack(parts))
+
+
+def test_a_loop_growing_a_list_needs_an_example():
+    check(collects, (X3, 40), ("x",))
+    with pytest.raises(srcdiff.NeedsExample, match=r"append.*rolled loop"):
+        srcdiff.grad(collects).derivative()
+
+
+def test_emitted_rolled_code_runs_from_the_cli(tmp_path, capsys):
+    from srcdiff import cli
+
+    assert cli.main(["emit", "examples/ode.py:loss", "--no-unroll"]) == 0
+    source = capsys.readouterr().out
+    assert "for _ in range(steps):" in source
+    assert "--no-unroll" in source
