@@ -292,9 +292,9 @@ def nanstd(
 @adjoint(np.cumsum)
 def cumsum(g, ans, a, axis=None, dtype=None, out=None):
     refuse(dtype=dtype, out=out)
-    if axis is None:
+    if axis is None and not (known(a) and np.ndim(a) == 1):
         return np.reshape(reverse_cumsum(g, 0), np.shape(a))
-    return reverse_cumsum(g, axis)
+    return reverse_cumsum(g, 0 if axis is None else axis)
 
 
 def along(axis, part):
