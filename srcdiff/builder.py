@@ -9,6 +9,7 @@ from reading like a tape dump.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -128,6 +129,7 @@ class Builder:
         self._loc: Loc | None = None
         self._kwargs: dict[str, Any] = {}
         self._seen: dict[Any, Var] = {}
+        self._guarded: set[tuple[Var, bool]] = set()
 
     def arity(self, value: Any) -> int:
         """How many results a tuple-valued Var holds (0 for an ordinary value)."""
@@ -144,6 +146,10 @@ class Builder:
     def guard(
         self, cond: Any, expect: bool, loc: Loc | None, text: str, message: str = ""
     ) -> None:
+        if isinstance(cond, Var) and (cond, expect) in self._guarded:
+            return  # the same check on the same value: once is enough
+        if isinstance(cond, Var):
+            self._guarded.add((cond, expect))
         self.stmts.append(Guard(cond, expect, loc, text, message))
 
     def bind(
@@ -194,7 +200,18 @@ class Builder:
         stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
         self.stmts.append(stmt)
         self.defs[var] = stmt
+        for mask in _masks(prim, args):
+            self._guard_count(mask, loc)
         return var
+
+    def _guard_count(self, mask: Var, loc: Loc | None) -> None:
+        """``x[mask]`` is as long as the mask has True values: shapes after it
+        (and the code for them) hold for masks with the example's count only."""
+        count = int(np.sum(mask.value))
+        total = self.bind(PRIMS[np.sum], (mask,), loc=loc)
+        same = self.bind(PRIMS[operator.eq], (total, count), loc=loc)
+        what = f"the mask selected {count} values when traced"
+        self.guard(same, True, loc, what, message=what)
 
     def _evaluate(self, prim: Prim, args: Any, kwargs: Any, loc: Loc | None) -> Any:
         try:
@@ -386,6 +403,24 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
+
+
+def _masks(prim: Prim, args: tuple[Any, ...]) -> list[Var]:
+    """Boolean arrays whose count of True values sets the result's shape."""
+    if prim is GETITEM:
+        index = args[1] if isinstance(args[1], tuple) else (args[1],)
+    elif prim.name in ("nonzero", "argwhere", "flatnonzero"):
+        index = args[:1]
+    else:
+        return []
+    return [
+        part
+        for part in index
+        if isinstance(part, Var)
+        and part.known
+        and np.ndim(part.value) > 0
+        and np.result_type(part.value) == np.bool_
+    ]
 
 
 def _cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

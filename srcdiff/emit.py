@@ -721,9 +721,16 @@ def _target(value: Any, ctx: _Context, uses: Counter[Var]) -> ast.expr:
 
 
 def _imports(prims: list[Prim]) -> list[str]:
-    """Import lines in isort's order: ``import x`` first, then ``from x import``."""
+    """Import lines in isort's order: ``import x`` first, then ``from x import``,
+    the names one module gives merged into one line."""
     lines = {line for p in prims for line in p.imports} | {NUMPY}
-    return sorted(lines, key=lambda line: (line.startswith("from"), line.split()[1]))
+    plain = sorted(line for line in lines if not line.startswith("from"))
+    names: dict[str, set[str]] = {}
+    for line in lines - set(plain):
+        module, _, imported = line.removeprefix("from ").partition(" import ")
+        names.setdefault(module, set()).update(n.strip() for n in imported.split(","))
+    merged = [f"from {m} import {', '.join(sorted(names[m]))}" for m in sorted(names)]
+    return plain + merged
 
 
 def _imported_names(program: Program) -> set[str]:

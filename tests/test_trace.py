@@ -595,3 +595,18 @@ def test_unsupported_attribute_is_a_srcdiff_error(f):
     assert not isinstance(info.value, AttributeError)
     assert "test_trace.py" in str(info.value)
     assert "Supported methods:" in str(info.value)
+
+
+# ----- shapes that values decide -----
+def masked_mean(x, mask):
+    return np.mean(x[mask] ** 2)
+
+
+def test_a_mask_with_another_count_gets_its_own_derivative():
+    g = srcdiff.grad(masked_mean)
+    x = np.arange(4.0)
+    for mask in ([True, True, False, False], [True, True, True, False]):
+        args = (x, np.array(mask))
+        assert max_relative_error(g(*args), numerical_grad(masked_mean, args, 0)) < TOL
+    (paths,) = g._paths.values()
+    assert len(paths) == 2
