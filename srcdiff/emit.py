@@ -25,6 +25,7 @@ from . import helpers
 from .errors import Loc
 from .ir import (
     Assign,
+    Branch,
     Const,
     Guard,
     Loop,
@@ -69,6 +70,8 @@ class _Context:
     aliased: set[Var] = field(default_factory=set)
     # The top-level statement being emitted, and the last one reading each Var.
     at: int = 0
+    # How many loops and ifs deep the statement being emitted stands.
+    depth: int = 0
     last_read: dict[Var, float] = field(default_factory=dict)
     prims: list[Prim] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
@@ -138,6 +141,9 @@ def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
         if isinstance(stmt, Loop):
             yield from all_stmts(stmt.test)
             yield from all_stmts(stmt.body)
+        elif isinstance(stmt, Branch):
+            yield from all_stmts(stmt.then)
+            yield from all_stmts(stmt.orelse)
         else:
             yield stmt
 
@@ -148,6 +154,10 @@ def _reads_within(stmt: Stmt) -> Iterator[Var]:
         for inner in [*stmt.test, *stmt.body]:
             yield from _reads_within(inner)
         yield from walk_vars([c.update for c in stmt.carried])
+    if isinstance(stmt, Branch):
+        for inner in [*stmt.then, *stmt.orelse]:
+            yield from _reads_within(inner)
+        yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
 
 
 def _count_uses(
@@ -162,6 +172,13 @@ def _count_uses(
             blocks.setdefault(var, set()).add(id(block))
 
     for stmt in stmts:
+        if isinstance(stmt, Branch):
+            read(stmt.cond, stmts)
+            _count_uses(stmt.then, uses, blocks)
+            _count_uses(stmt.orelse, uses, blocks)
+            read([m.then for m in stmt.merges], stmt.then)
+            read([m.orelse for m in stmt.merges], stmt.orelse)
+            continue
         if not isinstance(stmt, Loop):
             read(list(stmt_inputs(stmt)), stmts)
             continue
@@ -175,6 +192,8 @@ def _count_uses(
 def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     if isinstance(stmt, Loop):
         return _loop(stmt, ctx)
+    if isinstance(stmt, Branch):
+        return _branch(stmt, ctx)
     if isinstance(stmt, Guard):
         return [_guard(stmt, ctx)]
     if stmt.prim.statements is not None:
@@ -189,8 +208,79 @@ def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     return [ast.Assign([ast.Name(name, ast.Store())], value)]
 
 
+def _branch(branch: Branch, ctx: _Context) -> list[ast.stmt]:
+    """``if cond:`` with each arm ending in the names the if merges; a value an
+    arm computes takes the merged name itself when nothing after reads it."""
+    names = ctx.namer.names
+    for m in branch.merges:
+        ctx.namer.name(m.result)
+    arms = []
+    for stmts, side in ((branch.then, "then"), (branch.orelse, "orelse")):
+        values = [getattr(m, side) for m in branch.merges]
+        for m, value in zip(branch.merges, values, strict=True):
+            if _can_take_name(value, names[m.result], stmts, values, ctx):
+                names[value] = names[m.result]
+        body = _block(stmts, ctx)
+        pending = [
+            (m, v)
+            for m, v in zip(branch.merges, values, strict=True)
+            if not (isinstance(v, Var) and names.get(v) == names[m.result])
+        ]
+        body += _parallel_assign(
+            [names[m.result] for m, _ in pending], [_conv(v, ctx) for _, v in pending]
+        )
+        arms.append(body)
+    then, orelse = arms
+    cond = _conv(branch.cond, ctx)
+    if not then:
+        return [ast.If(ast.UnaryOp(ast.Not(), cond), orelse, [])] if orelse else []
+    return [ast.If(cond, then, orelse)]
+
+
+def _can_take_name(
+    value: Any, name: str, stmts: list[Stmt], values: list[Any], ctx: _Context
+) -> bool:
+    """Whether ``value``, defined in ``stmts``, may be written under ``name``:
+    nothing after its definition still reads what ``name`` held."""
+    if not isinstance(value, Var) or value in ctx.namer.names or value in ctx.inline:
+        return False
+    at = next(
+        (
+            i
+            for i, s in enumerate(stmts)
+            if isinstance(s, Assign)
+            and s.var is value
+            and s.prim.statements is None
+            and value not in ctx.unpacked
+        ),
+        None,
+    )
+    if at is None or values.count(value) > 1:
+        return False
+    holders = {v for v, n in ctx.namer.names.items() if n == name}
+    later = set().union(
+        *(_expanded(list(stmt_inputs(s)), ctx) for s in stmts[at + 1 :]),
+        _expanded([v for v in values if v is not value], ctx),
+    )
+    return not holders & later
+
+
+def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stmt]:
+    """``a = x`` or, for several, ``a, b = x, y`` (none reads another's new value)."""
+    if not targets:
+        return []
+    if len(targets) == 1:
+        return [_assign(targets[0], values[0])]
+    store = ast.Tuple([ast.Name(t, ast.Store()) for t in targets], ast.Store())
+    return [ast.Assign([store], ast.Tuple(values, ast.Load()))]
+
+
 def _block(stmts: list[Stmt], ctx: _Context) -> list[ast.stmt]:
-    return [node for stmt in stmts for node in _emit_stmt(stmt, ctx)]
+    ctx.depth += 1
+    try:
+        return [node for stmt in stmts for node in _emit_stmt(stmt, ctx)]
+    finally:
+        ctx.depth -= 1
 
 
 def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
@@ -207,8 +297,11 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
             and init in namer.names
             and c.phi not in namer.names
         )
-        if shares:
+        rebinds_argument = isinstance(init, Var) and init.hint == c.phi.hint
+        if shares or (rebinds_argument and _free_after(init, ctx)):
             namer.names[c.phi] = namer.names[init]
+            if not shares:  # the caller's array, for the first trip
+                ctx.aliased.add(c.phi)
         else:
             phi = namer.name(c.phi)
             before.append(_assign(phi, _conv(init, ctx)))
@@ -243,13 +336,24 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
 
 
+def _free_after(value: Any, ctx: _Context) -> bool:
+    """Whether ``value``'s name may be rebound here: it is a top-level
+    argument nothing reads after this statement."""
+    if not isinstance(value, Var) or value.kind != "param" or value.path:
+        return False
+    name = ctx.namer.names.get(value)
+    holders = [v for v, n in ctx.namer.names.items() if n == name]
+    return ctx.depth == 0 and all(ctx.last_read.get(v, -1) <= ctx.at for v in holders)
+
+
 def _restored_name(var: Var, phi: Var, ctx: _Context) -> None:
     """A backward trip's ``h = hs.pop()`` reuses the forward name ``h`` when
     nothing after this point reads what that name held."""
     names = ctx.namer.names
     name = names.get(phi)
     holders = [v for v, n in names.items() if n == name]
-    if name is not None and all(ctx.last_read.get(v, -1) <= ctx.at for v in holders):
+    free = all(ctx.last_read.get(v, -1) <= ctx.at for v in holders)
+    if name is not None and ctx.depth == 0 and free:
         names[var] = name
     else:
         ctx.namer.name(var)
@@ -266,6 +370,8 @@ def _reuse_forward_names(loop: Loop, ctx: _Context) -> None:
     """A backward trip recomputes ``x_t`` under the forward trip's name when
     nothing else the backward trip reads holds that name."""
     names = ctx.namer.names
+    if ctx.depth > 0:
+        return
     here = {names.get(v) for v in loop_inputs(loop)}
     here.update(names.get(c.phi) for c in loop.carried)
     here.update(names.get(v) for v, _ in loop.restores)
@@ -375,6 +481,9 @@ def _share_update_names(loop: Loop, ctx: _Context) -> None:
         and stmt.var not in ctx.unpacked
         and stmt.prim.statements is None
     }
+    for i, stmt in enumerate(loop.body):  # if ...: h = f(h)
+        if isinstance(stmt, Branch):
+            defs.update((m.result, i) for m in stmt.merges)
     reads = [_expanded(list(stmt_inputs(stmt)), ctx) for stmt in loop.body]
     updates = [c.update for c in loop.carried]
     for c in loop.carried:
@@ -413,15 +522,8 @@ def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         for c in loop.carried
         if not (isinstance(c.update, Var) and names.get(c.update) == names[c.phi])
     ]
-    if not pending:
-        return []
     values = [_conv(c.update, ctx) for c in pending]
-    targets = [ast.Name(names[c.phi], ast.Store()) for c in pending]
-    if len(pending) == 1:
-        return [ast.Assign(targets, values[0])]
-    return [
-        ast.Assign([ast.Tuple(targets, ast.Store())], ast.Tuple(values, ast.Load()))
-    ]
+    return _parallel_assign([names[c.phi] for c in pending], values)
 
 
 def _assign(name: str, value: ast.expr) -> ast.stmt:
@@ -543,6 +645,9 @@ def _home_blocks(stmts: list[Stmt]) -> dict[Var, int]:
         elif isinstance(stmt, Loop):
             home.update(_home_blocks(stmt.test))
             home.update(_home_blocks(stmt.body))
+        elif isinstance(stmt, Branch):
+            home.update(_home_blocks(stmt.then))
+            home.update(_home_blocks(stmt.orelse))
     return home
 
 

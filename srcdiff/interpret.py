@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Assign, Const, Guard, Loop, Stmt, Var
+from .ir import Assign, Branch, Const, Guard, Loop, Stmt, Var
 
 # A while loop that runs longer than this while tracing is reported.
 WHILE_LIMIT = 100_000
@@ -58,6 +58,11 @@ def run_block(stmts: list[Stmt], env: dict[Var, Any]) -> None:
         elif isinstance(stmt, Guard):
             if bool(resolve(stmt.cond, env)) != stmt.expect:
                 raise PathDiffers(stmt)
+        elif isinstance(stmt, Branch):
+            taken = bool(resolve(stmt.cond, env))
+            run_block(stmt.then if taken else stmt.orelse, env)
+            for m in stmt.merges:
+                env[m.result] = resolve(m.then if taken else m.orelse, env)
         else:
             run_loop(stmt, env)
 

@@ -146,7 +146,27 @@ class Loop:
     origins: dict[Var, Var] = field(default_factory=dict)
 
 
-Stmt = Assign | Guard | Loop
+@dataclass(eq=False)
+class Merge:
+    """A name an ``if`` may rebind: its value after each arm, and after the if."""
+
+    then: Any
+    orelse: Any
+    result: Var
+
+
+@dataclass(eq=False)
+class Branch:
+    """``if cond: then else: orelse``, decided when the code runs."""
+
+    cond: Any
+    then: list[Stmt]
+    orelse: list[Stmt]
+    merges: list[Merge]
+    loc: Loc | None = None
+
+
+Stmt = Assign | Guard | Loop | Branch
 
 
 @dataclass
@@ -187,6 +207,8 @@ def stmt_inputs(stmt: Stmt) -> Iterator[Var]:
         yield from walk_vars(stmt.cond)
     elif isinstance(stmt, Loop):
         yield from loop_inputs(stmt)
+    elif isinstance(stmt, Branch):
+        yield from branch_inputs(stmt)
     else:
         yield from walk_vars(stmt.args)
         yield from walk_vars(stmt.kwargs)
@@ -197,7 +219,31 @@ def stmt_outputs(stmt: Stmt) -> list[Var]:
         return [stmt.var]
     if isinstance(stmt, Loop):
         return [c.result for c in stmt.carried]
+    if isinstance(stmt, Branch):
+        return [m.result for m in stmt.merges]
     return []
+
+
+def branch_inputs(branch: Branch) -> list[Var]:
+    """What an ``if`` reads from outside: its condition and the arms' free Vars."""
+    inner = set(defined_in(branch.then)) | set(defined_in(branch.orelse))
+    reads = list(walk_vars(branch.cond))
+    for stmt in [*branch.then, *branch.orelse]:
+        reads.extend(stmt_inputs(stmt))
+    reads.extend(walk_vars([(m.then, m.orelse) for m in branch.merges]))
+    return list(dict.fromkeys(v for v in reads if v not in inner))
+
+
+def defined_in(stmts: list[Stmt]) -> list[Var]:
+    """Every Var a block defines, inside its loops and ifs too."""
+    defined: list[Var] = []
+    for stmt in stmts:
+        defined.extend(stmt_outputs(stmt))
+        if isinstance(stmt, Loop):
+            defined.extend(loop_locals(stmt))
+        elif isinstance(stmt, Branch):
+            defined.extend(defined_in(stmt.then) + defined_in(stmt.orelse))
+    return defined
 
 
 def loop_inputs(loop: Loop) -> list[Var]:
@@ -221,10 +267,7 @@ def loop_locals(loop: Loop) -> list[Var]:
     if loop.index is not None:
         defined.append(loop.index)
     defined.extend(var for var, _ in loop.restores)
-    for stmt in [*loop.test, *loop.body]:
-        defined.extend(stmt_outputs(stmt))
-        if isinstance(stmt, Loop):
-            defined.extend(loop_locals(stmt))
+    defined.extend(defined_in([*loop.test, *loop.body]))
     return defined
 
 
@@ -262,6 +305,14 @@ def dump(program: Program) -> str:
                 lines.append(f"{indent}guard {show(stmt.cond)} is {stmt.expect}")
             elif isinstance(stmt, Loop):
                 loop(stmt, indent)
+            elif isinstance(stmt, Branch):
+                lines.append(f"{indent}if {show(stmt.cond)}:")
+                block(stmt.then, indent + "  ")
+                lines.append(f"{indent}else:")
+                block(stmt.orelse, indent + "  ")
+                for m in stmt.merges:
+                    merge = f"{show(m.result)} = {show(m.then)} or {show(m.orelse)}"
+                    lines.append(f"{indent}merge {merge}")
             else:
                 args = ", ".join(show(a) for a in stmt.args)
                 kwargs = "".join(f", {k}={show(v)}" for k, v in stmt.kwargs.items())
@@ -344,9 +395,29 @@ def _rewrite(stmts: list[Stmt], mapping: dict[Var, Any], fresh: bool) -> list[St
             args, kwargs = sub(stmt.args, mapping), sub(stmt.kwargs, mapping)
             var = _copy(stmt.var, mapping, fresh)
             out.append(Assign(var, stmt.prim, args, kwargs, stmt.loc))
+        elif isinstance(stmt, Branch):
+            out.append(_rewrite_branch(stmt, mapping, fresh))
         else:
             out.append(_rewrite_loop(stmt, mapping, fresh))
     return out
+
+
+def _rewrite_branch(branch: Branch, mapping: dict[Var, Any], fresh: bool) -> Branch:
+    sub = substitute_value
+    cond = sub(branch.cond, mapping)
+    then = _rewrite(branch.then, mapping, fresh)
+    orelse = _rewrite(branch.orelse, mapping, fresh)
+    merges = [
+        Merge(sub(m.then, mapping), sub(m.orelse, mapping), m.result)
+        for m in branch.merges
+    ]
+    for m in merges:
+        m.result = _copy(m.result, mapping, fresh)
+    if not fresh:
+        branch.cond, branch.then, branch.orelse = cond, then, orelse
+        branch.merges = merges
+        return branch
+    return Branch(cond, then, orelse, merges, branch.loc)
 
 
 def _rewrite_loop(loop: Loop, mapping: dict[Var, Any], fresh: bool) -> Loop:

@@ -90,6 +90,7 @@ _OPS = {
     ast.Pow: "pow",
     ast.MatMult: "dot",
 }
+_COMPARES = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le"}
 _NUMBERS = {0: "zero", 1: "one", 2: "two", 0.5: "half"}
 
 
@@ -114,6 +115,10 @@ def _describe(node: ast.expr) -> str:
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         left, right = _describe(node.left), _describe(node.right)
         return left and right and f"{left}_{_OPS[type(node.op)]}_{right}"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right = _describe(node.left), _describe(node.comparators[0])
+        op = _COMPARES.get(type(node.ops[0]), "")
+        return left and right and op and f"{left}_{op}_{right}"
     if isinstance(node, ast.Call) and node.args:
         name, arg = _call_name(node), _describe(node.args[0])
         return name and arg and f"{name}_{arg}"

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from . import loops
+from . import branches, loops
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
-from .ir import Assign, Const, Loop, Stmt, Var, stmt_inputs, stmt_outputs, walk_vars
+from .ir import Assign, Branch, Const, Loop, Stmt, Var, stmt_inputs, stmt_outputs, walk_vars
 from .names import DELTA
 from .primitives import ADD, GETITEM, PRIMS, TO_FLOAT, TUPLE_ITEM
 from .rules import rule_for
@@ -33,11 +33,9 @@ def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
     """
     forward = set(sources)
     for stmt in stmts:
-        if isinstance(stmt, Loop):
+        if isinstance(stmt, (Loop, Branch)):
             if any(v in forward for v in stmt_inputs(stmt)):
-                forward.update(
-                    c.result for c in stmt.carried if can_carry_gradient(c.result)
-                )
+                forward.update(v for v in stmt_outputs(stmt) if can_carry_gradient(v))
             continue
         if not isinstance(stmt, Assign) or not stmt.prim.differentiable:
             continue
@@ -78,6 +76,9 @@ def backprop(
     for stmt in reversed(stmts):
         if isinstance(stmt, Loop):
             loops.reverse_loop(tracer, stmt, active, adjoints)
+            continue
+        if isinstance(stmt, Branch):
+            branches.reverse_branch(tracer, stmt, active, adjoints)
             continue
         if not isinstance(stmt, Assign) or stmt.var not in active:
             continue

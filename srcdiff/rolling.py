@@ -286,7 +286,11 @@ def _trace_once(
                 row = builder.bind(GETITEM, (header.over, index), loc=loc)
                 tracer.assign(node.target, row, frame)
             loop.index = index
-        tracer.exec_block(node.body, frame)
+        tracer.rolling += 1
+        try:
+            tracer.exec_block(node.body, frame)
+        finally:
+            tracer.rolling -= 1
     finally:
         builder.stmts, builder._seen = outer, seen
     for c, name in zip(carried, names, strict=True):

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import fence, helpers, rolling, rules
+from . import branches, fence, helpers, rolling, rules
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -116,16 +116,20 @@ _ITERATED_ARGS: dict[Any, slice] = {
 _WHILE_LIMIT = 100_000
 
 
-class _Return(Exception):
+class ControlFlow(Exception):  # noqa: N818 - not an error: Python's own jumps
+    """``return``, ``break`` or ``continue`` leaving the statements being run."""
+
+
+class _Return(ControlFlow):
     def __init__(self, value: Any) -> None:
         self.value = value
 
 
-class _Break(Exception):
+class _Break(ControlFlow):
     pass
 
 
-class _Continue(Exception):
+class _Continue(ControlFlow):
     pass
 
 
@@ -190,6 +194,8 @@ class Tracer:
         # True: unroll every loop it can; False: keep every loop it can rolled;
         # None: unroll what fits rolling.UNROLL_BUDGET.
         self.unroll: bool | None = None
+        # How many rolled loop bodies are being traced right now.
+        self.rolling = 0
 
     # ----- Functions -----
     def call_function(
@@ -375,7 +381,12 @@ class Tracer:
             updated.hint, updated.kind = name, "user"
 
     def exec_If(self, node: ast.If, frame: Frame) -> None:
-        if self.truth(self.eval(node.test, frame), node.test, frame, "if"):
+        test = self.eval(node.test, frame)
+        if self._decided_when_run(test, frame) and branches.trace_branch(
+            self, node, test, frame
+        ):
+            return
+        if self.truth(test, node.test, frame, "if"):
             self.exec_block(node.body, frame)
         else:
             self.exec_block(node.orelse, frame)
@@ -414,6 +425,14 @@ class Tracer:
             frame.loc(node),
             "Check that the loop condition can become false for the example.",
         )
+
+    def _decided_when_run(self, test: Any, frame: Frame) -> bool:
+        """Whether an ``if`` on ``test`` becomes an ``if`` in the emitted code:
+        on values no example gives, and on values inside a rolled loop (they
+        change from trip to trip)."""
+        if frame.in_rule or not isinstance(test, Var):
+            return False
+        return not test.known or self.rolling > 0
 
     def _roll(
         self, node: ast.For | ast.While, frame: Frame, header: rolling.Header | None

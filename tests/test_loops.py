@@ -239,3 +239,57 @@ def test_emitted_rolled_code_runs_from_the_cli(tmp_path, capsys):
     source = capsys.readouterr().out
     assert "for _ in range(steps):" in source
     assert "--no-unroll" in source
+
+
+# ----- if on values -----
+def piecewise(x, a):
+    if np.sum(x) > a:
+        y = np.sin(x) * a
+    elif np.sum(x) > a - 1:
+        y = x * a
+    else:
+        y = x**3
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("a", [-5.0, 0.0, 0.5, 5.0])
+def test_if_elif_else_on_values_without_an_example(a):
+    derivative = check_generic(piecewise, (X3, a), ("x", "a"))
+    source = srcdiff.api.render(derivative)
+    assert "if np.sum(x) > a:" in source or "sum_x_gt_a" in source
+    assert "PathChanged" not in source.split("def piecewise_grad")[1].split("\n\n")[0]
+
+
+def test_if_on_values_with_an_example_is_a_guard():
+    source = check(piecewise, (X3, 0.0), ("x", "a"))
+    assert "raise PathChanged" in source
+
+
+def steps_with_a_branch(x, W, n):
+    for _ in range(n):
+        z = W @ x
+        if np.sum(z) > 0:
+            x = np.tanh(z)
+        else:
+            x = 0.5 * x + 0.1
+    return np.sum(x**2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 50])
+def test_if_inside_a_rolled_loop(n):
+    args = (X3, THETA, n)
+    source = check(steps_with_a_branch, args, ("x", "W"), unroll=False)
+    assert len(loops_in(source)) == (2 if n else 2)
+    check_generic(steps_with_a_branch, args, ("x", "W"))
+
+
+def test_a_rolled_loop_with_a_branch_takes_both_paths():
+    """The trips take both arms: one derivative serves them all."""
+    x = np.array([1.0, -2.0, 0.5])
+    W = np.array([[0.9, 0.3, 0.0], [-0.4, 1.1, 0.2], [0.1, 0.0, -1.2]])
+    taken = []
+    for _ in range(60):
+        taken.append(np.sum(W @ x) > 0)
+        x = np.tanh(W @ x) if taken[-1] else 0.5 * x + 0.1
+    assert any(taken) and not all(taken)
+    check(steps_with_a_branch, (np.array([1.0, -2.0, 0.5]), W, 60), ("x", "W"))

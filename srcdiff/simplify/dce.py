@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..ir import (
     Assign,
+    Branch,
     Carried,
     Guard,
     Loop,
@@ -41,6 +42,9 @@ def live_block(stmts: list[Stmt], live: set[Var]) -> list[Stmt]:
             if stmt.reverse_of is not None:
                 reversed_loops.add(id(stmt.reverse_of))
                 stmt.reverse_of.saves = [phi for _, phi in stmt.restores]
+        elif isinstance(stmt, Branch):
+            if not _prune_branch(stmt, live):
+                continue
         elif isinstance(stmt, Assign) and stmt.var not in live:
             continue
         live.update(stmt_inputs(stmt))
@@ -73,6 +77,17 @@ def _prune_loop(loop: Loop, live: set[Var]) -> bool:
     loop.test = live_block(loop.test, inner)
     loop.restores = [(v, phi) for v, phi in loop.restores if v in inner]
     return True
+
+
+def _prune_branch(branch: Branch, live: set[Var]) -> bool:
+    """Keep the merges something reads; whether the if is needed at all."""
+    branch.merges = [m for m in branch.merges if m.result in live]
+    # What the arms define is also read directly by the adjoint's own if.
+    then = live | set(walk_vars([m.then for m in branch.merges]))
+    orelse = live | set(walk_vars([m.orelse for m in branch.merges]))
+    branch.then = live_block(branch.then, then)
+    branch.orelse = live_block(branch.orelse, orelse)
+    return bool(branch.merges or branch.then or branch.orelse)
 
 
 def _reads(loop: Loop, needed: list[Carried]) -> set[Var]:

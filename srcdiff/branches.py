@@ -1,0 +1,182 @@
+"""``if`` statements decided when the code runs, and their adjoints.
+
+An ``if`` on a value no example gives, or on a value inside a rolled loop
+(which changes from trip to trip), is traced down both arms into a
+``Branch``: the names either arm rebinds are merged after it. Its adjoint is
+an ``if`` on the same condition whose arms hold each arm's adjoint, so the
+backward sweep takes the path the forward sweep took.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import reverse
+from .builder import token
+from .errors import SrcdiffError
+from .ir import UNKNOWN, Branch, Const, Merge, Var, branch_inputs
+from .primitives import PRIMS
+
+if TYPE_CHECKING:
+    from .trace import Frame, Tracer
+
+_MISSING = object()
+
+
+class _Unmergeable(Exception):
+    pass
+
+
+def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
+    """Trace both arms into a ``Branch``; False (nothing changed) when an arm
+    returns, breaks out of a loop, or leaves a name holding something other
+    than a number or an array."""
+    from .trace import ControlFlow
+
+    builder = tracer.builder
+    env, owned = dict(frame.env), dict(frame.owned)
+    outer, seen = builder.stmts, dict(builder._seen)
+    arms: list[tuple[list[Any], dict[str, Any]]] = []
+    try:
+        for body in (node.body, node.orelse):
+            builder.stmts, builder._seen = [], dict(seen)
+            _restore(frame, env, owned)
+            tracer.exec_block(body, frame)
+            arms.append((builder.stmts, dict(frame.env)))
+    except (ControlFlow, SrcdiffError):
+        return False
+    finally:
+        builder.stmts, builder._seen = outer, seen
+        _restore(frame, env, owned)
+    (then, then_env), (orelse, else_env) = arms
+    try:
+        merges = _merges(test, then_env, else_env, env, frame.loc(node))
+    except _Unmergeable:
+        return False
+    for name, merge in merges.items():
+        frame.env[name] = merge.result
+        frame.owned.pop(name, None)
+    for name in set(then_env) ^ set(else_env):
+        frame.env.pop(name, None)  # bound in one arm only: unusable after
+    builder.stmts.append(
+        Branch(test, then, orelse, list(merges.values()), frame.loc(node))
+    )
+    return True
+
+
+def _restore(frame: Frame, env: dict[str, Any], owned: dict[str, Any]) -> None:
+    frame.env.clear()
+    frame.env.update(env)
+    frame.owned.clear()
+    frame.owned.update(owned)
+
+
+def _merges(
+    test: Var,
+    then_env: dict[str, Any],
+    else_env: dict[str, Any],
+    before: dict[str, Any],
+    loc: Any,
+) -> dict[str, Merge]:
+    merges: dict[str, Merge] = {}
+    for name in [*then_env, *(n for n in else_env if n not in then_env)]:
+        then = then_env.get(name, _MISSING)
+        orelse = else_env.get(name, _MISSING)
+        if then is orelse or _MISSING in (then, orelse):
+            continue
+        if then is before.get(name) and orelse is before.get(name):
+            continue
+        if not (_mergeable(then) and _mergeable(orelse)):
+            raise _Unmergeable
+        shapes = _shape(then), _shape(orelse)
+        if UNKNOWN not in shapes and shapes[0] != shapes[1]:
+            raise _Unmergeable
+        value = UNKNOWN
+        if test.known:
+            value = _value(then if test.value else orelse)
+        result = Var(name, value, loc, "user")
+        if value is UNKNOWN:
+            same = token(then) == token(orelse)
+            result.sym = token(then) if same else None
+        merges[name] = Merge(then, orelse, result)
+    return merges
+
+
+def _mergeable(value: Any) -> bool:
+    if isinstance(value, Var):
+        return not isinstance(value.value, (tuple, list))
+    if isinstance(value, Const):
+        return True
+    return isinstance(value, (int, float, complex, np.number))
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, (Var, Const)):
+        return value.value
+    return value
+
+
+def _shape(value: Any) -> Any:
+    value = _value(value)
+    return UNKNOWN if value is UNKNOWN else np.shape(value)
+
+
+def reverse_branch(
+    tracer: Tracer, branch: Branch, active: set[Var], adjoints: dict[Var, list[Any]]
+) -> None:
+    """Append ``if cond:`` with each arm's adjoint; what the arms read gets
+    the arm's contribution (zeros where the other arm gives none)."""
+    builder = tracer.builder
+    flowing = [m for m in branch.merges if m.result in active and m.result in adjoints]
+    if not flowing:
+        return
+    seeds = {
+        m: reverse.accumulate(tracer, adjoints.pop(m.result), m.result)
+        for m in flowing
+    }
+    free = [v for v in branch_inputs(branch) if v in active]
+    outer, seen = builder.stmts, dict(builder._seen)
+    arms: list[tuple[list[Any], dict[Var, Any]]] = []
+    try:
+        for stmts, side in ((branch.then, "then"), (branch.orelse, "orelse")):
+            builder.stmts, builder._seen = [], dict(seen)
+            values = [getattr(m, side) for m in flowing]
+            arm_active = reverse.active_vars(stmts, free, values) | set(free)
+            inner: dict[Var, list[Any]] = {}
+            for m, value in zip(flowing, values, strict=True):
+                if isinstance(value, Var) and value in arm_active:
+                    inner.setdefault(value, []).append(seeds[m])
+            reverse.backprop(tracer, stmts, arm_active, inner)
+            sums = {
+                v: reverse.accumulate(tracer, inner[v], None) for v in free if inner.get(v)
+            }
+            arms.append((builder.stmts, sums))
+        targets = list(dict.fromkeys(v for _, sums in arms for v in sums))
+        for stmts, sums in arms:
+            builder.stmts = stmts
+            for v in targets:
+                if v not in sums:
+                    sums[v] = builder.bind(PRIMS[np.zeros_like], (v,), loc=branch.loc)
+    finally:
+        builder.stmts, builder._seen = outer, seen
+    (then, then_sums), (orelse, else_sums) = arms
+    merges = []
+    for v in targets:
+        taken = then_sums[v] if _taken(branch) else else_sums[v]
+        value = _value(taken) if _taken(branch) is not None else UNKNOWN
+        result = Var(v.hint, value, branch.loc, "adjoint", adjoint_of=v)
+        if value is UNKNOWN:
+            result.sym = token(v)
+        merges.append(Merge(then_sums[v], else_sums[v], result))
+        adjoints.setdefault(v, []).append(result)
+    builder.stmts.append(Branch(branch.cond, then, orelse, merges, branch.loc))
+
+
+def _taken(branch: Branch) -> bool | None:
+    cond = branch.cond
+    if isinstance(cond, Var) and cond.known:
+        return bool(cond.value)
+    return None
