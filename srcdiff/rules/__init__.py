@@ -62,7 +62,7 @@ def load_scipy(everything: bool = False) -> None:
     ``scipy.stats`` is imported), or of all of them: importing SciPy's
     modules is slow, so a first call pays only for what the user imported."""
     for family in _families(scipy=True):
-        used = family.replace("_", ".", 1) in sys.modules
+        used = "scipy." + family.split("_")[1] in sys.modules  # scipy_stats_t too
         if everything or used:
             importlib.import_module(f"{__name__}.{family}")
 
