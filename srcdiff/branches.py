@@ -134,8 +134,7 @@ def reverse_branch(
     if not flowing:
         return
     seeds = {
-        m: reverse.accumulate(tracer, adjoints.pop(m.result), m.result)
-        for m in flowing
+        m: reverse.accumulate(tracer, adjoints.pop(m.result), m.result) for m in flowing
     }
     free = [v for v in branch_inputs(branch) if v in active]
     outer, seen = builder.stmts, dict(builder._seen)
@@ -151,7 +150,9 @@ def reverse_branch(
                     inner.setdefault(value, []).append(seeds[m])
             reverse.backprop(tracer, stmts, arm_active, inner)
             sums = {
-                v: reverse.accumulate(tracer, inner[v], None) for v in free if inner.get(v)
+                v: reverse.accumulate(tracer, inner[v], None)
+                for v in free
+                if inner.get(v)
             }
             arms.append((builder.stmts, sums))
         targets = list(dict.fromkeys(v for _, sums in arms for v in sums))

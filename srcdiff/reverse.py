@@ -18,7 +18,17 @@ import numpy as np
 from . import branches, loops
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
-from .ir import Assign, Branch, Const, Loop, Stmt, Var, stmt_inputs, stmt_outputs, walk_vars
+from .ir import (
+    Assign,
+    Branch,
+    Const,
+    Loop,
+    Stmt,
+    Var,
+    stmt_inputs,
+    stmt_outputs,
+    walk_vars,
+)
 from .names import DELTA
 from .primitives import ADD, GETITEM, PRIMS, TO_FLOAT, TUPLE_ITEM
 from .rules import rule_for

@@ -116,7 +116,7 @@ _ITERATED_ARGS: dict[Any, slice] = {
 _WHILE_LIMIT = 100_000
 
 
-class ControlFlow(Exception):  # noqa: N818 - not an error: Python's own jumps
+class ControlFlow(Exception):
     """``return``, ``break`` or ``continue`` leaving the statements being run."""
 
 
