@@ -386,8 +386,9 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
     """Without an example, which shapes are still known to be equal (or scalar)."""
     if prim.shape == "same":
         return token(args[0])
-    if prim.shape == "broadcast":
-        shapes = [token(a) for a in args if token(a) != ()]
+    if prim.shape == "broadcast":  # norm.pdf(x, scale=s) broadcasts s too
+        operands = [*args, *kwargs.values()]
+        shapes = [token(a) for a in operands if token(a) != ()]
         if not shapes:
             return ()
         return shapes[0] if all(s == shapes[0] for s in shapes) else None
@@ -417,9 +418,9 @@ def _masks(prim: Prim, args: tuple[Any, ...]) -> list[Var]:
         part
         for part in index
         if isinstance(part, Var)
-        and part.known
-        and np.ndim(part.value) > 0
-        and np.result_type(part.value) == np.bool_
+        and isinstance(part.value, np.ndarray)
+        and part.value.ndim > 0
+        and part.value.dtype == np.bool_
     ]
 
 

@@ -60,7 +60,9 @@ def public_name(obj: Any) -> str:
     ):
         return f"`{obj.__name__}()`"
     if isinstance(obj, types.MethodType):  # scipy.stats.norm.pdf
-        return f"`scipy.stats.{obj.__self__.name}.{obj.__name__}`"
+        owner = obj.__self__  # dirichlet and multivariate_normal have no .name
+        name = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")
+        return f"`scipy.stats.{name}.{obj.__name__}`"
     name = obj.__name__
     for module_name in _SEARCHED:
         module = sys.modules.get(module_name)

@@ -244,17 +244,7 @@ def _can_take_name(
     nothing after its definition still reads what ``name`` held."""
     if not isinstance(value, Var) or value in ctx.namer.names or value in ctx.inline:
         return False
-    at = next(
-        (
-            i
-            for i, s in enumerate(stmts)
-            if isinstance(s, Assign)
-            and s.var is value
-            and s.prim.statements is None
-            and value not in ctx.unpacked
-        ),
-        None,
-    )
+    at = next((i for i, s in enumerate(stmts) if _writes(s, value, ctx)), None)
     if at is None or values.count(value) > 1:
         return False
     holders = {v for v, n in ctx.namer.names.items() if n == name}
@@ -263,6 +253,18 @@ def _can_take_name(
         _expanded([v for v in values if v is not value], ctx),
     )
     return not holders & later
+
+
+def _writes(stmt: Stmt, value: Var, ctx: _Context) -> bool:
+    """Whether ``stmt`` binds ``value`` to a name of its choosing."""
+    if isinstance(stmt, Branch):
+        return any(m.result is value for m in stmt.merges)
+    return (
+        isinstance(stmt, Assign)
+        and stmt.var is value
+        and stmt.prim.statements is None
+        and value not in ctx.unpacked
+    )
 
 
 def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stmt]:

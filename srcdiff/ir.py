@@ -48,6 +48,9 @@ class Var:
     # Without an example: () for a known scalar, or a token shared by Vars
     # known to have the same shape (None: a shape of its own).
     sym: Any = None
+    # Known to hold integers or booleans (a loop counter, a flag), so no
+    # gradient, even where no example says so.
+    exact: bool = False
 
     @property
     def known(self) -> bool:
@@ -377,6 +380,7 @@ def _copy(var: Var, mapping: dict[Var, Any], fresh: bool) -> Var:
     if not fresh:
         return var
     new = Var(var.hint, var.value, var.loc, var.kind, var.path, var.adjoint_of, var.sym)
+    new.exact = var.exact
     mapping[var] = new
     return new
 

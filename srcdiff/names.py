@@ -89,8 +89,16 @@ _OPS = {
     ast.Div: "over",
     ast.Pow: "pow",
     ast.MatMult: "dot",
+    ast.Mod: "mod",
 }
-_COMPARES = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le"}
+_COMPARES = {
+    ast.Gt: "gt",
+    ast.Lt: "lt",
+    ast.GtE: "ge",
+    ast.LtE: "le",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
+}
 _NUMBERS = {0: "zero", 1: "one", 2: "two", 0.5: "half"}
 
 

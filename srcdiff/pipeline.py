@@ -19,7 +19,7 @@ import numpy as np
 from . import fence, simplify
 from .builder import Builder, shape_of
 from .emit import Emitted, emit, literal
-from .errors import InvalidWrt, NonScalarOutput
+from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
 from .ir import UNKNOWN, Program, Var, walk_vars
 from .parse import Source, parse
 from .primitives import PRIMS
@@ -55,6 +55,7 @@ def derive(
     """
     source = parse(fn)
     fence.check(source)
+    _check_no_varargs(source)
     params = _param_names(source)
     inputs = make_inputs(params, arguments, fn)
     inputs.update(bound or {})
@@ -93,6 +94,17 @@ def derive(
     doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
     emitted = emit(program, f"{source.name}_{suffix}", doc, _signature(source, fn))
     return Derivative(source, spec, program, emitted, tracer.outer_reads)
+
+
+def _check_no_varargs(source: Source) -> None:
+    for stars, arg in (("*", source.node.args.vararg), ("**", source.node.args.kwarg)):
+        if arg is not None:
+            raise UnsupportedSyntax(
+                f"srcdiff cannot differentiate a function taking `{stars}{arg.arg}`",
+                source.loc(arg),
+                "Name each argument, or pass them as one tuple or dict argument "
+                "(its gradient then has the same structure).",
+            )
 
 
 def _param_names(source: Source) -> list[str]:

@@ -230,6 +230,16 @@ INDEX_UPDATE = register(
     ),
     helpers.index_update,
 )
+
+
+def _both(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    return ast.BoolOp(ast.And(), [conv(args[0]), conv(args[1])])
+
+
+# ``not stopped`` and ``not stopped and cond``: the tests of a rolled while
+# that may break, on Python bools and 0-d comparisons.
+NOT = Prim("not", operator.not_, _unary(ast.Not()), False)
+BOTH = Prim("both", lambda a, b: bool(a) and bool(b), _both, False)
 # ``A[i] += v`` with a basic index, for sums a rolled adjoint loop builds up.
 INDEX_ADD = Prim(
     "index_add", helpers.index_add, call("index_add"), statements=_index_add

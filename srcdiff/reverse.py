@@ -61,6 +61,8 @@ def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
 
 def can_carry_gradient(var: Var) -> bool:
     """Integer and boolean results (``x.astype(int)``, masks) have no gradient."""
+    if var.exact:
+        return False
     dtype = var.dtype
     return dtype is None or np.issubdtype(dtype, np.inexact)
 
@@ -97,8 +99,11 @@ def backprop(
             continue
         g = real_for_real(tracer, stmt.var, accumulate(tracer, contributions, stmt.var))
         for var, contribution in _apply_rule(tracer, stmt, g):
-            if var in active and contribution is not None:
-                adjoints.setdefault(var, []).append(contribution)
+            if var not in active or contribution is None:
+                continue
+            if isinstance(contribution, _Refused):
+                raise contribution.error()
+            adjoints.setdefault(var, []).append(contribution)
 
 
 def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
@@ -136,10 +141,30 @@ def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
     bound.apply_defaults()  # contributions follow every parameter, in order
     primals = list(bound.arguments.values())[2:]
     pairs: list[tuple[Var, Any]] = []
-    for value, contribution in zip(primals, results, strict=False):
-        if contribution is not None:
+    names = list(bound.arguments)[2:]
+    for name, value, contribution in zip(names, primals, results, strict=False):
+        if contribution is NotImplemented:  # the rule has no formula for this one
+            pairs.extend((v, _Refused(stmt, name)) for v in walk_vars(value))
+        elif contribution is not None:
             pairs.extend(_pair(tracer, value, contribution))
     return pairs
+
+
+class _Refused:
+    """A rule's ``NotImplemented`` for one input: an error once that input
+    needs a gradient, nothing when it does not."""
+
+    def __init__(self, stmt: Assign, name: str) -> None:
+        self.stmt, self.name = stmt, name
+
+    def error(self) -> UnsupportedPrimitive:
+        return UnsupportedPrimitive(
+            f"srcdiff has no derivative of {self.stmt.prim.name} with respect to "
+            f"its argument {self.name!r}",
+            self.stmt.loc,
+            f"Keep {self.name!r} out of the path from the differentiated argument "
+            "(pass it as a constant), or differentiate with respect to another one.",
+        )
 
 
 def _pair(tracer: Tracer, value: Any, contribution: Any) -> list[tuple[Var, Any]]:

@@ -15,17 +15,20 @@ when its trips are known, and reported otherwise.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import jumps
 from .builder import concrete, is_traced, token
 from .errors import NeedsExample, TraceError
 from .interpret import PathDiffers, Runaway, run_loop
 from .ir import (
     UNKNOWN,
     Assign,
+    Branch,
     Carried,
     Const,
     Loop,
@@ -34,7 +37,7 @@ from .ir import (
     substitute,
     substitute_value,
 )
-from .primitives import GETITEM
+from .primitives import BOTH, GETITEM, NOT
 
 if TYPE_CHECKING:
     from .trace import Frame, Tracer
@@ -124,8 +127,6 @@ def unrolled_range(header: Header) -> range:
 def why_not(node: ast.For | ast.While) -> str:
     """Why the loop cannot be kept rolled (empty if it can)."""
     for child in _walk_body(node):
-        if isinstance(child, (ast.Break, ast.Continue)):
-            return f"`{type(child).__name__.lower()}` in a rolled loop"
         if isinstance(child, ast.Return):
             return "`return` inside a rolled loop"
         if (
@@ -193,7 +194,16 @@ def trace_rolled(
     reason = why_not(node)
     if reason:
         raise NotRollable(reason)
-    env, owned = dict(frame.env), dict(frame.owned)
+    outer_env, owned = dict(frame.env), dict(frame.owned)
+    flag = None
+    if jumps.has_jumps(node.body):
+        flag = jumps.flag_name(set(frame.env) | set(assigned_names(node)))
+        node = copy.copy(node)
+        wrap = isinstance(node, ast.For)  # a while tests the flag itself
+        node.body, uses_flag = jumps.without_jumps(node.body, flag, wrap)
+        flag = flag if uses_flag else None
+    env = {**outer_env, flag: False} if flag else outer_env
+    _restore(frame, env, owned)
     target = (
         node.target.id
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name)
@@ -201,26 +211,21 @@ def trace_rolled(
     )
     names = [n for n in assigned_names(node) if n in env and n != target]
     promote: dict[str, Any] = {}
-    for _ in range(3):
-        try:
-            loop = _trace_once(tracer, node, frame, header, names, promote)
-        except NotRollable:
-            _restore(frame, env, owned)
-            raise
-        if _learned_from_first_trip(loop, names, promote):
-            _restore(frame, env, owned)
-            continue
-        break
-    else:
-        _restore(frame, env, owned)
-        raise NotRollable("a value changes type from one trip to the next")
     try:
+        for _ in range(3):
+            loop = _trace_once(tracer, node, frame, header, names, promote, flag)
+            if not _learned_from_first_trip(loop, names, promote):
+                break
+            _restore(frame, env, owned)
+        else:
+            raise NotRollable("a value changes type from one trip to the next")
         _finish(tracer, loop, node, frame)
     finally:
-        _restore(frame, env, owned)
+        _restore(frame, outer_env, owned)
+    _mark_exact(loop)
     unchanged = {c.phi: c.init for c in loop.carried if c.update is c.phi}
     for name, c in zip(names, loop.carried, strict=True):
-        if c.phi not in unchanged:
+        if c.phi not in unchanged and name != flag:
             frame.env[name] = c.result
             frame.owned.pop(name, None)
     loop.carried = [c for c in loop.carried if c.phi not in unchanged]
@@ -231,6 +236,75 @@ def trace_rolled(
         for c in loop.carried:
             c.update = substitute_value(c.update, unchanged)
     return loop
+
+
+# Results that hold booleans, and integer arithmetic that keeps integers.
+_TESTS = frozenset(
+    [
+        "greater",
+        "less",
+        "greater_equal",
+        "less_equal",
+        "equal",
+        "not_equal",
+        "and",
+        "or",
+        "invert",
+        "logical_and",
+        "logical_or",
+        "logical_not",
+        "logical_xor",
+        "not",
+        "both",
+    ]
+)
+_INTEGER_OPS = frozenset(
+    ["add", "subtract", "multiply", "floor_divide", "remainder", "negative", "absolute"]
+)
+
+
+def _mark_exact(loop: Loop) -> None:
+    """Mark the counters and flags a loop carries (``i = 0 ... i += 1``,
+    ``stopped``) as integers, so that no adjoint is made for them even
+    without an example: an int start whose every update stays an int."""
+    candidates = {
+        c.phi
+        for c in loop.carried
+        if isinstance(c.init, (int, np.integer)) or getattr(c.init, "exact", False)
+    }
+    while True:
+        exact = set(candidates) | ({loop.index} if loop.index is not None else set())
+        _exact_block([*loop.test, *loop.body], exact)
+        lost = {c.phi for c in loop.carried if not _is_exact(c.update, exact)}
+        if not candidates & lost:
+            break
+        candidates -= lost
+    for var in exact:
+        var.exact = True
+    for c in loop.carried:
+        c.result.exact = c.phi in candidates
+
+
+def _exact_block(stmts: list[Stmt], exact: set[Var]) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, Assign):
+            if stmt.prim.name in _TESTS or (
+                stmt.prim.name in _INTEGER_OPS
+                and all(_is_exact(a, exact) for a in stmt.args)
+            ):
+                exact.add(stmt.var)
+        elif isinstance(stmt, Branch):
+            _exact_block(stmt.then, exact)
+            _exact_block(stmt.orelse, exact)
+            for m in stmt.merges:
+                if _is_exact(m.then, exact) and _is_exact(m.orelse, exact):
+                    exact.add(m.result)
+
+
+def _is_exact(value: Any, exact: set[Var]) -> bool:
+    if isinstance(value, Var):
+        return value in exact or value.exact
+    return isinstance(value, (int, np.integer))  # bools are ints
 
 
 def _restore(frame: Frame, env: dict[str, Any], owned: dict[str, Any]) -> None:
@@ -247,6 +321,7 @@ def _trace_once(
     header: Header | None,
     names: list[str],
     promote: dict[str, Any],
+    flag: str | None,
 ) -> Loop:
     builder = tracer.builder
     loc = frame.loc(node)
@@ -271,8 +346,14 @@ def _trace_once(
         if isinstance(node, ast.While):
             builder.stmts = test
             loop.cond = tracer.eval(node.test, frame)
-            if not is_traced(loop.cond):
+            static = not is_traced(loop.cond)
+            if static and (flag is None or not loop.cond):
                 raise NotRollable("its condition does not depend on the loop")
+            if flag is not None:  # break: while not stopped (and cond)
+                go_on = builder.bind(NOT, (frame.env[flag],))
+                if not static:
+                    go_on = builder.bind(BOTH, (go_on, loop.cond))
+                loop.cond = go_on
         builder.stmts = body
         if isinstance(node, ast.For):
             assert header is not None
@@ -305,9 +386,7 @@ def _trace_once(
 def _carriable(value: Any) -> bool:
     if isinstance(value, (Var, Const)):
         return not isinstance(value, Var) or not isinstance(value.value, (tuple, list))
-    return isinstance(value, (int, float, complex, np.number)) and not isinstance(
-        value, bool
-    )
+    return isinstance(value, (bool, int, float, complex, np.number))
 
 
 def _value_of(value: Any) -> Any:

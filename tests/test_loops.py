@@ -293,3 +293,44 @@ def test_a_rolled_loop_with_a_branch_takes_both_paths():
         x = np.tanh(W @ x) if taken[-1] else 0.5 * x + 0.1
     assert any(taken) and not all(taken)
     check(steps_with_a_branch, (np.array([1.0, -2.0, 0.5]), W, 60), ("x", "W"))
+
+
+# ----- break and continue -----
+def skips_and_stops(x, n):
+    total = 0.0
+    for i in range(n):
+        if i % 2 == 1:
+            continue
+        if i > 6:
+            break
+        total = total + np.sum(x ** (i + 1))
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 8, 12])
+def test_break_and_continue_in_a_rolled_for(n):
+    check_generic(skips_and_stops, (X3, n), ("x",))
+    check(skips_and_stops, (X3, n), ("x",), unroll=False)
+
+
+def series_until(x, tol):
+    term = x
+    total = x
+    k = 0
+    while True:
+        term = term * x / (k + 1)
+        total = total + term
+        k += 1
+        if np.max(np.abs(term)) < tol:
+            break
+    return np.sum(total)
+
+
+@pytest.mark.parametrize("tol", [1e-1, 1e-4, 1e-9])
+def test_while_true_with_break(tol):
+    derivative = check_generic(series_until, (X3, tol), ("x",))
+    source = srcdiff.api.render(derivative)
+    assert "while not stopped:" in source
+    assert "stopped = True" in source
+    assert "dstopped" not in source and "dk" not in source  # flags and counters
+    check(series_until, (X3, tol), ("x",), unroll=False)

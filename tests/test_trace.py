@@ -348,11 +348,6 @@ def test_break_and_continue():
     check(break_continue, V, 12)
 
 
-def test_range_over_an_unknown_int_asks_for_an_example():
-    with pytest.raises(srcdiff.NeedsExample, match=r"`continue` in a rolled loop"):
-        srcdiff.grad(break_continue).source  # noqa: B018 - the property traces
-
-
 def early_return(x, skip):
     if skip:
         return np.sum(x)
@@ -610,3 +605,13 @@ def test_a_mask_with_another_count_gets_its_own_derivative():
         assert max_relative_error(g(*args), numerical_grad(masked_mean, args, 0)) < TOL
     (paths,) = g._paths.values()
     assert len(paths) == 2
+
+
+def takes_rest(x, *rest):
+    return np.sum(x)
+
+
+def test_star_arguments_are_refused_where_they_stand():
+    with pytest.raises(srcdiff.UnsupportedSyntax, match=r"taking `\*rest`") as info:
+        srcdiff.grad(takes_rest)(V, 1.0)
+    assert "*rest" in str(info.value).splitlines()[1]
