@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .trace import Frame, Tracer
 
 _MISSING = object()
+# The pseudo-name under which the value each arm returns is merged.
+_RETURN = "<return>"
 
 
 class _Unmergeable(Exception):
@@ -34,23 +36,30 @@ def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
     """Trace both arms into a ``Branch``; False (nothing changed) when an arm
     returns, breaks out of a loop, or leaves a name holding something other
     than a number or an array."""
-    from .trace import ControlFlow
+    from .trace import ControlFlow, Return
 
     builder = tracer.builder
     env, owned = dict(frame.env), dict(frame.owned)
     outer, seen = builder.stmts, dict(builder._seen)
     arms: list[tuple[list[Any], dict[str, Any]]] = []
+    returned: list[Any] = []
     try:
         for body in (node.body, node.orelse):
             builder.stmts, builder._seen = [], dict(seen)
             _restore(frame, env, owned)
-            tracer.exec_block(body, frame)
+            try:
+                tracer.exec_block(body, frame)
+            except Return as ret:  # this arm ends the function
+                returned.append(ret.value)
+                frame.env[_RETURN] = ret.value
             arms.append((builder.stmts, dict(frame.env)))
     except (ControlFlow, SrcdiffError):
         return False
     finally:
         builder.stmts, builder._seen = outer, seen
         _restore(frame, env, owned)
+    if len(returned) == 1:  # one arm returns, the other goes on: not merged
+        return False
     (then, then_env), (orelse, else_env) = arms
     try:
         merges = _merges(test, then_env, else_env, env, frame.loc(node))
@@ -64,6 +73,10 @@ def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
     builder.stmts.append(
         Branch(test, then, orelse, list(merges.values()), frame.loc(node))
     )
+    if returned:  # both arms return: so does the if, what the taken one does
+        value = merges[_RETURN].result if _RETURN in merges else returned[0]
+        frame.env.pop(_RETURN, None)
+        raise Return(value)
     return True
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, fence, helpers, rolling, rules
+from . import branches, fence, helpers, returns, rolling, rules
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -120,7 +120,7 @@ class ControlFlow(Exception):
     """``return``, ``break`` or ``continue`` leaving the statements being run."""
 
 
-class _Return(ControlFlow):
+class Return(ControlFlow):
     def __init__(self, value: Any) -> None:
         self.value = value
 
@@ -233,9 +233,10 @@ class Tracer:
     def _run(self, node: ast.FunctionDef | ast.Lambda, frame: Frame) -> Any:
         if isinstance(node, ast.Lambda):
             return self.eval(node.body, frame)
+        node = returns.single_exit(node)
         try:
             self.exec_block(node.body, frame)
-        except _Return as ret:
+        except Return as ret:
             return ret.value
         return None
 
@@ -456,7 +457,7 @@ class Tracer:
         return True
 
     def exec_Return(self, node: ast.Return, frame: Frame) -> None:
-        raise _Return(None if node.value is None else self.eval(node.value, frame))
+        raise Return(None if node.value is None else self.eval(node.value, frame))
 
     def exec_Break(self, node: ast.Break, frame: Frame) -> None:
         raise _Break

@@ -334,3 +334,29 @@ def test_while_true_with_break(tol):
     assert "stopped = True" in source
     assert "dstopped" not in source and "dk" not in source  # flags and counters
     check(series_until, (X3, tol), ("x",), unroll=False)
+
+
+# ----- return inside a loop -----
+def first_big(x, n):
+    s = x
+    for _ in range(n):
+        s = np.sin(s) * 1.5
+        if np.sum(s) > 2.0:
+            return np.sum(s**2)
+    return np.sum(s)
+
+
+@pytest.mark.parametrize("start", [[0.3, 0.5], [-0.3, 0.1], [1.0, 1.2]])
+@pytest.mark.parametrize("n", [0, 1, 5, 30])
+def test_return_inside_a_rolled_loop(start, n):
+    args = (np.array(start), n)
+    check_generic(first_big, args, ("x",))
+    check(first_big, args, ("x",), unroll=False)
+    check(first_big, args, ("x",))
+
+
+def test_return_inside_a_loop_keeps_it_rolled():
+    derivative = srcdiff.grad(first_big).derivative()
+    source = srcdiff.api.render(derivative)
+    assert "for _ in range(n):" in source
+    assert "returned = True" in source or "returned, stopped = (True, True)" in source
