@@ -33,14 +33,29 @@ def source_text(emitted: Emitted, header: list[str]) -> str:
         func.body.insert(emitted.backward_at, ast.Expr(ast.Constant(_MARK)))
     text = ast.unparse(ast.fix_missing_locations(module))
     text = text.replace(f"'{_MARK}'", "")
-    comment = "\n".join(
-        "\n".join(
-            textwrap.wrap(line, 86, initial_indent="# ", subsequent_indent="#   ")
-        )
-        for line in header
-    )
+    comment = "\n".join(_comment(line) for line in header)
     text = comment + "\n\n" + text + "\n"
     return black.format_str(text, mode=black.Mode())
+
+
+def _comment(line: str, width: int = 86) -> str:
+    """A header line wrapped as comments, none of which reads as Python code
+    (``#   limit: float`` alone would look like commented-out code to linters)."""
+    for narrower in range(0, 30, 2):
+        lines = textwrap.wrap(
+            line, width - narrower, initial_indent="# ", subsequent_indent="#   "
+        )
+        if not any(_parses(text[1:].strip()) for text in lines[1:]):
+            break
+    return "\n".join(lines)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
 
 
 def module_with_constants(emitted: Emitted) -> ast.Module:

@@ -190,3 +190,21 @@ def test_text_parses_to_the_compiled_module(f):
     text = render(derivative)
     compiled = module_with_constants(derivative.emitted)
     assert ast.dump(ast.parse(text)) == ast.dump(compiled)
+
+
+def test_wrapped_header_lines_never_read_as_code():
+    """``#   limit: float`` alone would be commented-out code to linters (ERA001)."""
+    import ast as python_ast
+
+    from srcdiff.format import _comment
+
+    line = (
+        "Specialised for: x: float64[5], y: float64[5], z: float64[5], "
+        "damping: float, target: float64[5], steps: 1000, limit: float"
+    )
+    for width in range(60, 90):
+        lines = _comment(line, width).splitlines()
+        assert " ".join(text[1:].strip() for text in lines) == line
+        for text in lines[1:]:
+            with pytest.raises(SyntaxError):
+                python_ast.parse(text[1:].strip())
