@@ -9,17 +9,17 @@ import numpy as np
 def loss_grad(beta, X, time, died):
     """Gradient of loss with respect to beta."""
     order = np.argsort(-time)
-    t = X[order]
-    eta = t @ beta
+    X_order = X[order]
+    eta = X_order @ beta
     exp_eta = np.exp(eta)
 
     dlog_risk = 1.0 / np.sum(died) * died[order]
-    t_2 = (
+    t = (
         np.flip(
             np.cumsum(np.flip(dlog_risk / np.cumsum(exp_eta), axis=0), axis=0), axis=0
         )
         * exp_eta
     )
-    deta = t_2 - dlog_risk
-    dbeta = t.T @ deta
+    deta = t - dlog_risk
+    dbeta = X_order.T @ deta
     return dbeta

@@ -14,7 +14,7 @@ def loss_grad(x, observed, kernel):
     dblurred = blurred - observed
     frequency = np.fft.rfftfreq(32)
 
-    t = frequency**2 / 64 * 2 * np.abs(spectrum) * np.conj(np.sign(spectrum))
+    t = frequency**2 / 32 * np.abs(spectrum) * np.conj(np.sign(spectrum))
     arange = np.arange(17)
     delta = np.conj(np.fft.rfft(dblurred, norm="forward")) * np.where(
         (arange == 0) | (2 * arange == 32), 1.0, 2.0

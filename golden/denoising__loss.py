@@ -15,20 +15,18 @@ def loss_grad(image, noisy, basis):
     patches = np.transpose(np.reshape(padded, (2, 4, 2, 4)), (0, 2, 1, 3))
     coefficients = np.reshape(patches, (-1, 16)) @ basis
 
-    t = 0.05 / (2 * np.sqrt(coefficients**2 + 0.01)) * 2
-    dcoefficients = t * coefficients
+    dcoefficients = 0.05 / np.sqrt(coefficients**2 + 0.01) * coefficients
     dpatches = np.reshape(dcoefficients @ basis.T, (2, 2, 4, 4))
     dpadded = np.reshape(np.transpose(dpatches, (0, 2, 1, 3)), (8, 8))
-    t_2 = 0.1 / (2 * np.sqrt(edges**2 + 0.01)) * 2
-    dedges = t_2 * edges
+    dedges = 0.1 / np.sqrt(edges**2 + 0.01) * edges
     ddx = np.reshape(dedges[36:], (6, 6))
     ddy = np.reshape(dedges[:36], (6, 6))
-    t_3 = (
+    t = (
         dpadded[1:-1, 1:-1]
         - ddx
         + np.roll(ddx, 1, axis=1)
         - ddy
         + np.roll(ddy, 1, axis=0)
     )
-    dimage = t_3 + (image - noisy)
+    dimage = t + (image - noisy)
     return dimage

@@ -34,7 +34,7 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     t_2_dot_inv_L = t_2 @ inv_L
     t_3 = t_2_dot_inv_L + t_2_dot_inv_L.T
     dK = np.linalg.inv(K).T / 2 + (np.tril(t_3) - t_3 * eye / 2)
-    delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 2
-    dlengthscale = delta * 2 * lengthscale
+    delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4
+    dlengthscale = delta * lengthscale
     dlog_lengthscale = dlengthscale * lengthscale
     return dlog_lengthscale

@@ -37,8 +37,8 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     dK = np.linalg.inv(K).T / 2 + (np.tril(t_3) - t_3 * eye / 2)
     dnoise = np.sum(dK * eye)
     dvariance = np.sum(dK * exp_neg_d2_over_t)
-    delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 2
-    dlengthscale = delta * 2 * lengthscale
+    delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4
+    dlengthscale = delta * lengthscale
     dlog_noise = dnoise * noise
     dlog_variance = dvariance * variance
     dlog_lengthscale = dlengthscale * lengthscale

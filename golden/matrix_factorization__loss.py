@@ -38,10 +38,10 @@ def loss_grad(users_table, items_table, user_ids, item_ids, ratings):
 
     derror = error / 12
     dprediction = scatter_add(derror, (30,), observed)
-    du = scatter_add(dprediction, (30, 3), np.s_[:, -1]) + scatter_add(
-        np.expand_dims(dprediction, 1) * t, (30, 3), np.s_[:, :-1]
-    )
-    dusers_table = scatter_add(
-        users_table[:, :-1] / 50, (5, 3), np.s_[:, :-1]
-    ) + scatter_add(du, (5, 3), user_ids)
+    du = np.zeros((30, 3))
+    du[:, -1] += dprediction
+    du[:, :-1] += np.expand_dims(dprediction, 1) * t
+    dusers_table = np.zeros((5, 3))
+    dusers_table[:, :-1] += users_table[:, :-1] / 50
+    np.add.at(dusers_table, user_ids, du)
     return dusers_table

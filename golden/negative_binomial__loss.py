@@ -15,13 +15,10 @@ def loss_grad(params, X, counts):
     counts_plus_r = counts + r
     r_plus_mean = r + mean
 
-    dlog_odds = np.broadcast_to(-0.025, (40,))
     delta = counts_plus_r / 40 / r_plus_mean
-    sum_dlog_odds = np.sum(dlog_odds)
     total = np.sum(np.log(r_plus_mean) / 40 - digamma(counts_plus_r) / 40)
     dmean = delta - counts / 40 / mean
     dw = X.T @ (dmean * mean)
-    t = np.sum(delta) + sum_dlog_odds * log_r - sum_dlog_odds * digamma(r)
-    dr = t + total
-    dlog_r = sum_dlog_odds * r + dr * r
+    dr = np.sum(delta) - log_r + digamma(r) + total
+    dlog_r = dr * r - r
     return (dw, dlog_r)

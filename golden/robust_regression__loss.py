@@ -12,9 +12,7 @@ def loss_grad(w, X, y):
     prediction = 2.0 * tanh
     residual = (prediction - y) / 0.3
 
-    t = 0.01 / (2 * np.sqrt(1 + w**2)) * 2
-    dresidual = 0.04 / (1 + residual**2) * 2 * residual
+    dresidual = 0.08 / (1 + residual**2) * residual
     dprediction = dresidual / 0.3
-    t_2 = X.T @ (dprediction * 2.0 * (1 - tanh**2) / 2.0)
-    dw = t * w + t_2
+    dw = 0.01 / np.sqrt(1 + w**2) * w + X.T @ (dprediction * (1 - tanh**2))
     return dw

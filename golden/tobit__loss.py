@@ -15,15 +15,14 @@ def loss_grad(params, X, y):
     mean_over_sigma = mean / sigma
     neg_mean_over_sigma = -mean_over_sigma
 
-    dlog_lik = np.broadcast_to(-1.0, (30,))
-    where_censored = np.where(censored, 0.0, dlog_lik)
+    where = np.where(censored, 0.0, -1.0)
     t = (y - mean) / sigma
-    delta = np.where(censored, dlog_lik, 0.0) * np.exp(
-        norm.logpdf(neg_mean_over_sigma, 0, 1) - norm.logcdf(neg_mean_over_sigma)
+    delta = np.where(censored, -1.0, 0.0) * np.exp(
+        norm.logpdf(neg_mean_over_sigma) - norm.logcdf(neg_mean_over_sigma)
     )
-    dmean = where_censored * t / sigma - delta / sigma
+    dmean = where * t / sigma - delta / sigma
     dbeta = X.T @ dmean
-    dsigma = np.sum(where_censored * (t**2 - 1) / sigma) + np.sum(
+    dsigma = np.sum(where * (t**2 - 1) / sigma) + np.sum(
         delta * mean_over_sigma / sigma
     )
     dlog_sigma = dsigma * sigma

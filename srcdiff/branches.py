@@ -39,14 +39,15 @@ def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
     from .trace import ControlFlow, Return
 
     builder = tracer.builder
-    env, owned = dict(frame.env), dict(frame.owned)
+    before = frame.snapshot()
+    env = before[0]
     outer, seen = builder.stmts, dict(builder._seen)
     arms: list[tuple[list[Any], dict[str, Any]]] = []
     returned: list[Any] = []
     try:
         for body in (node.body, node.orelse):
             builder.stmts, builder._seen = [], dict(seen)
-            _restore(frame, env, owned)
+            frame.restore(before)
             try:
                 tracer.exec_block(body, frame)
             except Return as ret:  # this arm ends the function
@@ -57,7 +58,7 @@ def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
         return False
     finally:
         builder.stmts, builder._seen = outer, seen
-        _restore(frame, env, owned)
+        frame.restore(before)
     if len(returned) == 1:  # one arm returns, the other goes on: not merged
         return False
     (then, then_env), (orelse, else_env) = arms
@@ -78,13 +79,6 @@ def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
         frame.env.pop(_RETURN, None)
         raise Return(value)
     return True
-
-
-def _restore(frame: Frame, env: dict[str, Any], owned: dict[str, Any]) -> None:
-    frame.env.clear()
-    frame.env.update(env)
-    frame.owned.clear()
-    frame.owned.update(owned)
 
 
 def _merges(

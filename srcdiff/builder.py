@@ -10,6 +10,7 @@ from reading like a tape dump.
 from __future__ import annotations
 
 import operator
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from .primitives import (
 )
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
+_SUM, _MEAN = PRIMS[np.sum], PRIMS[np.mean]
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
 # Linear in their first argument: ``f(-x)`` is ``-f(x)``.
 _LINEAR = tuple(
@@ -176,7 +178,7 @@ class Builder:
             return items[args[1]]
         if arity and isinstance(args[1], int):
             prim, args = TUPLE_ITEM, (args[0], args[1] % arity)
-        if prim in _ELEMENTWISE:
+        if prim in _ELEMENTWISE or prim.shape == "broadcast":
             args = self._drop_broadcasts(args)
         simpler = self._simplify(prim, args)
         if simpler is not None:
@@ -238,6 +240,7 @@ class Builder:
                 self._identity(prim, x, y)
                 or self._combine_fills(prim, x, y)
                 or self._pull_negation(prim, x, y)
+                or self._rescale(prim, x, y)
             )
         if prim in _LINEAR and args and isinstance(args[0], Var):
             inner = self._negated(args[0])
@@ -245,6 +248,10 @@ class Builder:
                 kwargs = self._kwargs
                 moved = self.bind(prim, (inner, *args[1:]), kwargs, self._loc)
                 return (self._derived(NEG, (moved,)),)
+        if prim in (_SUM, _MEAN) and len(args) == 1 and not self._kwargs:
+            total = self._total_of_fill(prim, args[0])
+            if total is not None:
+                return (total,)
         if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
             return (args[0],)
         if prim is TRANSPOSE and len(args) == 1:
@@ -322,6 +329,95 @@ class Builder:
         if ny is not None:
             return (self._derived(ADD, (x, ny)),)
         return (self._derived(NEG, (self._derived(ADD, (nx, y)),)),)
+
+    def _total_of_fill(self, prim: Prim, value: Any) -> Any:
+        """``np.sum(np.broadcast_to(c, s))`` is ``c * size``; the mean is ``c``."""
+        fill = self.scalar_fill(value)
+        if fill is None or value.shape is None:
+            return None
+        size = int(np.prod(value.shape))
+        if prim is _MEAN:
+            return fill if size else None
+        if is_scalar_const(fill):
+            return fill * size
+        return self._derived(MUL, (fill, size))
+
+    def _rescale(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
+        """Gather number factors, where they cancel: ``a * 2 * b / 2`` is
+        ``a * b``, ``0.01 / (2 * s) * 2`` is ``0.01 / s``."""
+        if prim not in (MUL, DIV):
+            return None
+        if _number(y) or (prim is MUL and _number(x)):
+            value, k = (x, y) if _number(y) else (y, x)
+            factor = Fraction(k) if prim is MUL else 1 / Fraction(y)
+            scaled = self._coefficient(value)
+            if scaled is not None:
+                result = self._scaled(scaled[0], scaled[1] * factor)
+                if isinstance(result, Var) and result.kind == "temp":
+                    result.hint = value.hint  # delta * 2 stays a delta
+                return (result,)
+            over = self._over(value)  # (c / s) * k is (c * k) / s
+            if over is not None:
+                return (self._derived(DIV, (_plain(over[0] * factor), over[1])),)
+            return None
+        if prim is DIV and _number(x):  # c / (s * k) is (c / k) / s
+            scaled = self._coefficient(y)
+            if scaled is not None:
+                numerator = _plain(Fraction(x) / scaled[1])
+                base = scaled[0]
+                base = base.build() if isinstance(base, _Deferred) else base
+                return (self._derived(DIV, (numerator, base)),)
+            return None
+        return None
+
+    def _coefficient(self, value: Any, depth: int = 3) -> tuple[Any, Fraction] | None:
+        """``(s, k)`` when the temporary ``value`` is ``s * k``: ``s * k``,
+        ``s / k``, or a product or quotient with such a factor inside
+        (``a * 2 * b`` is ``(a * b) * 2``, rebuilt only when ``k`` cancels)."""
+        stmt = self._temp_def(value)
+        if stmt is None or stmt.prim not in (MUL, DIV) or depth == 0:
+            return None
+        a, b = stmt.args
+        if _number(b) and not _number(a) and b != 0:
+            return a, Fraction(b) if stmt.prim is MUL else 1 / Fraction(b)
+        if stmt.prim is MUL and _number(a) and not _number(b):
+            return b, Fraction(a)
+        if _number(a) or _number(b):
+            return None
+        for i, part in enumerate((a, b)):
+            inner = self._coefficient(part, depth - 1)
+            if inner is None:
+                continue
+            rest = (inner[0], b) if i == 0 else (a, inner[0])
+            k = inner[1] if i == 0 or stmt.prim is MUL else 1 / inner[1]
+            return _Deferred(self, stmt.prim, rest), k
+        return None
+
+    def _over(self, value: Any) -> tuple[Fraction, Any] | None:
+        """``(c, s)`` when ``value`` is a temporary ``c / s``."""
+        stmt = self._temp_def(value)
+        if stmt is None or stmt.prim is not DIV or not _number(stmt.args[0]):
+            return None
+        if _number(stmt.args[1]):
+            return None
+        return Fraction(stmt.args[0]), stmt.args[1]
+
+    def _temp_def(self, value: Any) -> Assign | None:
+        if isinstance(value, Var) and value.kind == "temp" and value in self.defs:
+            return self.defs[value]
+        return None
+
+    def _scaled(self, value: Any, factor: Fraction) -> Any:
+        """``value * factor``, written the way a person would."""
+        if isinstance(value, _Deferred):
+            value = value.build()
+        if factor == 1 and _keeps_shape(value):
+            return value
+        if factor < 0:
+            return self._derived(NEG, (self._scaled(value, -factor),))
+        if factor.numerator == 1 and factor.denominator <= 10_000:
+            return self._derived(DIV, (value, factor.denominator))
+        return self._derived(MUL, (value, _plain(factor)))
 
     def _negated(self, value: Any) -> Any:
         """``a`` if ``value`` is ``-a`` (a temporary) or a negative constant."""
@@ -462,6 +558,30 @@ def _fits(value: Any, shape: tuple[int, ...] | None) -> bool:
 def _ndim(value: Any) -> int | None:
     shape = shape_of(value)
     return None if shape is None else len(shape)
+
+
+class _Deferred:
+    """A product or quotient to build only if a factor pulled out of it cancels."""
+
+    def __init__(self, builder: Builder, prim: Prim, args: tuple[Any, ...]) -> None:
+        self.builder, self.prim, self.args = builder, prim, args
+
+    def build(self) -> Any:
+        args = tuple(a.build() if isinstance(a, _Deferred) else a for a in self.args)
+        return self.builder._derived(self.prim, args)
+
+
+def _number(value: Any) -> bool:
+    """A real Python or NumPy number written into the code (not a bool)."""
+    return (
+        is_scalar_const(value)
+        and not isinstance(value, (bool, complex, np.bool_, np.complexfloating))
+        and bool(np.isfinite(value))
+    )
+
+
+def _plain(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def _reciprocal_int(value: Any) -> int | None:

@@ -29,7 +29,7 @@ def source_text(emitted: Emitted, header: list[str]) -> str:
     module = module_with_constants(emitted)
     func = module.body[-1]
     assert isinstance(func, ast.FunctionDef)
-    if emitted.backward_at is not None:
+    if emitted.backward_at not in (None, 1):  # 1: nothing but the docstring before
         func.body.insert(emitted.backward_at, ast.Expr(ast.Constant(_MARK)))
     text = ast.unparse(ast.fix_missing_locations(module))
     text = text.replace(f"'{_MARK}'", "")

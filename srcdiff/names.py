@@ -127,9 +127,13 @@ def _describe(node: ast.expr) -> str:
         left, right = _describe(node.left), _describe(node.comparators[0])
         op = _COMPARES.get(type(node.ops[0]), "")
         return left and right and op and f"{left}_{op}_{right}"
-    if isinstance(node, ast.Call) and node.args:
+    if isinstance(node, ast.Call) and node.args and _call_name(node) != "where":
+        # (np.where(mask, ...) is not "where_mask": its value is elsewhere too)
         name, arg = _call_name(node), _describe(node.args[0])
         return name and arg and f"{name}_{arg}"
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name):
+        inner = _describe(node.value)  # X[order] is X_order
+        return inner and f"{inner}_{node.slice.id}"
     if isinstance(node, ast.Attribute) and node.attr == "T":
         inner = _describe(node.value)
         return inner and f"{inner}_T"

@@ -194,17 +194,36 @@ def _index_update(
 def _index_add(
     target: str, args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
 ) -> list[ast.stmt]:
-    """``A_2 = A.copy()`` then ``A_2[i] += v`` (basic indices only: ``+=``
-    would drop repeats of an integer-array index)."""
+    """``A_2 = A.copy()`` then ``A_2[i] += v``, or ``np.add.at(A_2, i, v)``
+    where ``i`` may repeat (``+=`` would add once per distinct index)."""
     array, index, value = args
     copy = ast.Call(ast.Attribute(conv(array), "copy", ast.Load()), [], [])
+    start = ast.Assign([ast.Name(target, ast.Store())], copy)
+    if _may_repeat(index):  # np.add.at adds every repeat of an index
+        at = dotted("np.add.at")
+        args_ = [ast.Name(target, ast.Load()), conv(index), conv(value)]
+        return [start, ast.Expr(ast.Call(at, args_, []))]
     item = ast.Subscript(
         ast.Name(target, ast.Store()), conv(index, index=True), ast.Store()
     )
-    return [
-        ast.Assign([ast.Name(target, ast.Store())], copy),
-        ast.AugAssign(item, ast.Add(), conv(value)),
-    ]
+    return [start, ast.AugAssign(item, ast.Add(), conv(value))]
+
+
+def _may_repeat(index: Any) -> bool:
+    """Whether an index may name one element twice (an integer array may)."""
+    from .ir import Const, walk_vars
+
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (list, np.ndarray)):
+            return True
+        if isinstance(part, Const):
+            return part.value.dtype != np.bool_ and part.value.ndim > 0
+        for var in walk_vars(part):
+            scalar = var.sym == () or (var.known and np.ndim(var.value) == 0)
+            if not scalar and not (var.known and var.dtype == np.bool_):
+                return True
+    return False
 
 
 def _astype(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:

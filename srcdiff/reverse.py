@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, loops
+from . import branches, helpers, loops
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
 from .ir import (
@@ -30,7 +30,7 @@ from .ir import (
     walk_vars,
 )
 from .names import DELTA
-from .primitives import ADD, GETITEM, PRIMS, TO_FLOAT, TUPLE_ITEM
+from .primitives import ADD, GETITEM, INDEX_ADD, PRIMS, TO_FLOAT, TUPLE_ITEM
 from .rules import rule_for
 from .trace import Tracer
 
@@ -199,10 +199,52 @@ def accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any
             )
         return tracer.builder.bind(ADD, (a, b), loc=loc)
 
+    contributions = _scatters_into_one(tracer, contributions, var)
     total = functools.reduce(add, contributions)
     if isinstance(total, Var) and var is not None:
         _name_adjoint(total, var)
     return total
+
+
+def _scatters_into_one(
+    tracer: Tracer, contributions: list[Any], var: Var | None
+) -> list[Any]:
+    """Contributions of several indexings of one array (``u[:, -1]`` and
+    ``u[:, :-1]``) go into one array: ``du = np.zeros(...)``, then
+    ``du[:, -1] += ...`` per index, instead of one scattered array each."""
+    builder = tracer.builder
+    scatters = [c for c in contributions if _scattered(builder, c)]
+    shapes = {_hashable_shape(builder.defs[c].args[1]) for c in scatters}
+    if len(scatters) < 2 or len(shapes) != 1 or None in shapes:
+        return contributions
+    stmts = [builder.defs[c] for c in scatters]
+    if any(
+        np.iscomplexobj(s.args[0].value) for s in stmts if isinstance(s.args[0], Var)
+    ):
+        return contributions
+    loc = var.loc if var else None
+    total = builder.bind(PRIMS[np.zeros], (stmts[0].args[1],), loc=loc)
+    if var is not None:
+        _name_adjoint(total, var)
+    for stmt in stmts:
+        grad, _, index = stmt.args
+        total = builder.bind(INDEX_ADD, (total, index, grad), loc=loc)
+    rest = [c for c in contributions if c not in scatters]
+    return [total, *rest]
+
+
+def _scattered(builder: Any, value: Any) -> bool:
+    stmt = builder.defs.get(value) if isinstance(value, Var) else None
+    return stmt is not None and stmt.prim is PRIMS[helpers.scatter_add]
+
+
+def _hashable_shape(shape: Any) -> Any:
+    return (
+        tuple(shape)
+        if isinstance(shape, (tuple, list))
+        and not any(isinstance(s, Var) for s in shape)
+        else None
+    )
 
 
 def _name_adjoint(adjoint: Var, primal: Var) -> None:

@@ -194,7 +194,7 @@ def trace_rolled(
     reason = why_not(node)
     if reason:
         raise NotRollable(reason)
-    outer_env, owned = dict(frame.env), dict(frame.owned)
+    outside = frame.snapshot()
     flag = None
     if jumps.has_jumps(node.body):
         flag = jumps.flag_name(set(frame.env) | set(assigned_names(node)))
@@ -202,8 +202,9 @@ def trace_rolled(
         wrap = isinstance(node, ast.For)  # a while tests the flag itself
         node.body, uses_flag = jumps.without_jumps(node.body, flag, wrap)
         flag = flag if uses_flag else None
-    env = {**outer_env, flag: False} if flag else outer_env
-    _restore(frame, env, owned)
+    start = ({**outside[0], flag: False}, outside[1]) if flag else outside
+    frame.restore(start)
+    env = start[0]
     target = (
         node.target.id
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name)
@@ -216,12 +217,12 @@ def trace_rolled(
             loop = _trace_once(tracer, node, frame, header, names, promote, flag)
             if not _learned_from_first_trip(loop, names, promote):
                 break
-            _restore(frame, env, owned)
+            frame.restore(start)
         else:
             raise NotRollable("a value changes type from one trip to the next")
         _finish(tracer, loop, node, frame)
     finally:
-        _restore(frame, outer_env, owned)
+        frame.restore(outside)
     _mark_exact(loop)
     unchanged = {c.phi: c.init for c in loop.carried if c.update is c.phi}
     for name, c in zip(names, loop.carried, strict=True):
@@ -305,13 +306,6 @@ def _is_exact(value: Any, exact: set[Var]) -> bool:
     if isinstance(value, Var):
         return value in exact or value.exact
     return isinstance(value, (int, np.integer))  # bools are ints
-
-
-def _restore(frame: Frame, env: dict[str, Any], owned: dict[str, Any]) -> None:
-    frame.env.clear()
-    frame.env.update(env)
-    frame.owned.clear()
-    frame.owned.update(owned)
 
 
 def _trace_once(

@@ -163,6 +163,17 @@ class Frame:
     # x.copy()), so that ``A[i] = v`` cannot change anyone else's array.
     owned: dict[str, Any] = field(default_factory=dict)
 
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The names bound now, for ``restore`` after tracing code tentatively."""
+        return dict(self.env), dict(self.owned)
+
+    def restore(self, snapshot: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        env, owned = snapshot
+        self.env.clear()
+        self.env.update(env)
+        self.owned.clear()
+        self.owned.update(owned)
+
     def loc(self, node: ast.AST) -> Loc:
         if self.in_rule and self.rule_loc is not None:
             return self.rule_loc

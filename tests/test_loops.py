@@ -296,23 +296,6 @@ def test_a_rolled_loop_with_a_branch_takes_both_paths():
 
 
 # ----- break and continue -----
-def skips_and_stops(x, n):
-    total = 0.0
-    for i in range(n):
-        if i % 2 == 1:
-            continue
-        if i > 6:
-            break
-        total = total + np.sum(x ** (i + 1))
-    return total
-
-
-@pytest.mark.parametrize("n", [0, 1, 3, 8, 12])
-def test_break_and_continue_in_a_rolled_for(n):
-    check_generic(skips_and_stops, (X3, n), ("x",))
-    check(skips_and_stops, (X3, n), ("x",), unroll=False)
-
-
 def series_until(x, tol):
     term = x
     total = x

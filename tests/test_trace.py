@@ -19,6 +19,7 @@ from autograd.numpy import tanh as ag_tanh
 from numpy import exp, log
 
 import srcdiff
+from srcdiff.api import compile_derivative
 from srcdiff.numeric import max_relative_error, numerical_grad
 
 TOL = 1e-6
@@ -346,6 +347,15 @@ def break_continue(x, n):
 
 def test_break_and_continue():
     check(break_continue, V, 12)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 8, 12])
+def test_break_and_continue_in_a_rolled_loop(n):
+    g = srcdiff.grad(break_continue, unroll=False)
+    expected = numerical_grad(break_continue, (V, n), 0)
+    assert max_relative_error(g(V, n), expected) < TOL
+    generic = compile_derivative(srcdiff.grad(break_continue).derivative())
+    assert max_relative_error(generic(V, n), expected) < TOL
 
 
 def early_return(x, skip):

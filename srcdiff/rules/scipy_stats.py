@@ -30,6 +30,14 @@ for _name in ["pdf", "cdf", "sf", "logpdf", "logcdf", "logsf"]:
     )
 
 
+def standard(x, loc, scale):
+    """``(x,)`` for the standard normal, so the code says ``norm.pdf(x)``."""
+    plain = isinstance(loc, (int, float)) and isinstance(scale, (int, float))
+    if plain and loc == 0 and scale == 1:
+        return (x,)
+    return (x, loc, scale)
+
+
 def location_scale(dx, z, x, loc, scale):
     """The contributions to x, loc and scale from d/dx: z moves with x, against
     loc, and d/dscale = -z * d/dx."""
@@ -55,24 +63,24 @@ def norm_logpdf(g, ans, x, loc=0, scale=1):
 @adjoint(norm.cdf, note="in x, loc and scale; scale > 0")
 def norm_cdf(g, ans, x, loc=0, scale=1):
     z = (x - loc) / scale
-    return location_scale(g * norm.pdf(x, loc, scale), z, x, loc, scale)
+    return location_scale(g * norm.pdf(*standard(x, loc, scale)), z, x, loc, scale)
 
 
 @adjoint(norm.sf, note="in x, loc and scale; scale > 0")
 def norm_sf(g, ans, x, loc=0, scale=1):
     z = (x - loc) / scale
-    return location_scale(-g * norm.pdf(x, loc, scale), z, x, loc, scale)
+    return location_scale(-g * norm.pdf(*standard(x, loc, scale)), z, x, loc, scale)
 
 
 @adjoint(norm.logcdf, note="in x, loc and scale; scale > 0")
 def norm_logcdf(g, ans, x, loc=0, scale=1):
     z = (x - loc) / scale
-    dx = g * np.exp(norm.logpdf(x, loc, scale) - ans)
+    dx = g * np.exp(norm.logpdf(*standard(x, loc, scale)) - ans)
     return location_scale(dx, z, x, loc, scale)
 
 
 @adjoint(norm.logsf, note="in x, loc and scale; scale > 0")
 def norm_logsf(g, ans, x, loc=0, scale=1):
     z = (x - loc) / scale
-    dx = -g * np.exp(norm.logpdf(x, loc, scale) - ans)
+    dx = -g * np.exp(norm.logpdf(*standard(x, loc, scale)) - ans)
     return location_scale(dx, z, x, loc, scale)
