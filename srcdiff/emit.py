@@ -101,11 +101,10 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     }
     namer = Namer(reserved)
     namer.name_params(params)
-    for stmt in program.stmts:  # range(steps): the int argument itself
-        if isinstance(stmt, Loop):
-            for var in walk_vars(stmt.bounds):
-                if var.kind == "param" and var.hint in program.params:
-                    namer.names[var] = var.hint
+    for loop in _loops(program.stmts):  # range(steps): the int argument itself
+        for var in walk_vars(loop.bounds):
+            if var.kind == "param" and var.hint in program.params:
+                namer.names[var] = var.hint
     ctx = _Context(program, namer, inline, uses, unpacked)
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
@@ -133,6 +132,16 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         ctx.constant_reads,
         backward_at,
     )
+
+
+def _loops(stmts: list[Stmt]) -> Iterator[Loop]:
+    """Every loop, inside loops and ifs too."""
+    for stmt in stmts:
+        if isinstance(stmt, Loop):
+            yield stmt
+            yield from _loops([*stmt.test, *stmt.body])
+        elif isinstance(stmt, Branch):
+            yield from _loops([*stmt.then, *stmt.orelse])
 
 
 def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:

@@ -343,3 +343,17 @@ def test_return_inside_a_loop_keeps_it_rolled():
     source = srcdiff.api.render(derivative)
     assert "for _ in range(n):" in source
     assert "returned = True" in source or "returned, stopped = (True, True)" in source
+
+
+def loops_in_loops(x, n, m):
+    for _ in range(n):
+        for j in range(m):
+            x = np.tanh(x * 1.1 + 0.1 * j)
+    return np.sum(x**2)
+
+
+@pytest.mark.parametrize(("n", "m"), [(5, 3), (0, 3), (4, 0), (30, 20)])
+def test_a_rolled_loop_inside_a_rolled_one(n, m):
+    derivative = check_generic(loops_in_loops, (X3, n, m), ("x",))
+    assert "for j in range(m):" in srcdiff.api.render(derivative)
+    check(loops_in_loops, (X3, n, m), ("x",), unroll=False)
