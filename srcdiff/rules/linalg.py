@@ -1,4 +1,9 @@
-"""Adjoints of products: matmul, dot, outer."""
+"""Adjoints of products: matmul, dot, outer.
+
+Products are holomorphic in each input, so complex inputs (autograd's
+convention: the gradient of the real part) take the same rules, with plain
+transposes and no conjugates.
+"""
 
 import operator
 

@@ -1,9 +1,17 @@
 """Adjoints of np.linalg: inverses, solves, determinants and factorizations.
 
-Each rule is the textbook matrix-calculus adjoint, for real matrices, and
-takes stacks of matrices (leading batch dimensions) wherever NumPy does.
-cholesky and eigh read one triangle of their input, so their gradients lie on
-that triangle, as finite differences of NumPy's functions do.
+Each rule is the textbook matrix-calculus adjoint and takes stacks of
+matrices (leading batch dimensions) wherever NumPy does. cholesky and eigh
+read one triangle of their input, so their gradients lie on that triangle, as
+finite differences of NumPy's functions do.
+
+Complex matrices follow autograd's convention (the gradient of the real part
+of the loss). inv, solve, det and matrix_power are holomorphic: their rules
+are the real ones, plain transposes and no conjugates. The factorizations,
+pinv, lstsq and slogdet's sign are not: their rules conjugate where the
+derivation does (``conj``, ``mH``), which costs nothing on matrices an example
+shows to be real. Without an example a matrix may be complex, so the
+shape-generic derivatives of those rules carry the conjugates.
 """
 
 import numpy as np
@@ -11,6 +19,7 @@ import numpy as np
 from ..helpers import unbroadcast
 from ..primitives import NUMPY, PRIMS, Prim, call, numpy_prim, register
 from . import adjoint, known
+from .products import is_complex
 
 FAMILY = "linalg"
 
@@ -34,6 +43,9 @@ for _name, _arity in [("slogdet", 2), ("eigh", 2), ("qr", 2), ("svd", 3), ("lsts
 for _name in ["tril", "triu", "concatenate"]:
     if getattr(np, _name) not in PRIMS:
         numpy_prim(_name)
+for _name in ["conj", "real", "imag"]:
+    if getattr(np, _name) not in PRIMS:
+        numpy_prim(_name, shape="same")
 
 
 # ----- Stacks of matrices -----
@@ -42,6 +54,31 @@ def mT(x):
     if known(x) and np.ndim(x) == 2:
         return x.T
     return np.swapaxes(x, -1, -2)
+
+
+def conj(x):
+    """The complex conjugate of x; x itself where an example shows it is real."""
+    return np.conj(x) if is_complex(x) else x
+
+
+def mH(x):
+    """The conjugate transpose of each matrix in a stack (NumPy's ``x.mH``)."""
+    return conj(mT(x))
+
+
+def real_part(g):
+    """The adjoint of a real result (eigenvalues, singular values, logabsdet):
+    only its real part belongs to the result. An example shows it real
+    already; without one it may arrive complex."""
+    return np.real(g) if is_complex(g) else g
+
+
+def i_imag(z):
+    """``1j * np.imag(z)``, written so that a real z stays real (without an
+    example z may be either)."""
+    if known(z):
+        return 1j * np.imag(z)
+    return (z - np.conj(z)) / 2
 
 
 def rows(v):
@@ -107,9 +144,10 @@ def halved_triangle(x, lower=True):
 
 
 def on_triangle(grad, lower=True):
-    """A gradient ``grad`` for symmetric changes of ``a``, moved to the one
-    triangle NumPy reads: each entry there stands for itself and its mirror."""
-    return halved_triangle(grad + mT(grad), lower)
+    """A gradient ``grad`` for hermitian changes of ``a``, moved to the one
+    triangle NumPy reads: each entry there stands for itself and its mirror
+    (its conjugate), and the diagonal for its real part."""
+    return halved_triangle(grad + mH(grad), lower)
 
 
 # ----- Inverses, solves, determinants -----
@@ -133,12 +171,22 @@ def det(g, ans, a):
     return per_matrix(g * ans) * mT(np.linalg.inv(a))
 
 
-@adjoint(np.linalg.slogdet, note="invertible a; the sign is piecewise constant")
+@adjoint(
+    np.linalg.slogdet,
+    note="invertible a; a real sign is piecewise constant, a complex one "
+    "(det / abs(det)) is smooth",
+)
 def slogdet(g, ans, a):
-    _, glogabsdet = g
-    if glogabsdet is None:
+    sign, _ = ans
+    gsign, glogabsdet = g
+    # d log(det) = tr(a^-1 da): logabsdet is its real part, and the phase of
+    # sign = exp(i theta) moves with its imaginary part, d sign = i sign d theta.
+    scale = None if glogabsdet is None else real_part(glogabsdet)
+    if gsign is not None and is_complex(sign):
+        scale = plus(scale, i_imag(gsign * sign))
+    if scale is None:
         return None
-    return per_matrix(glogabsdet) * mT(np.linalg.inv(a))
+    return per_matrix(scale) * mT(np.linalg.inv(a))
 
 
 @adjoint(np.linalg.matrix_power, note="integer n; invertible a when n < 0")
@@ -164,10 +212,17 @@ def power_grad(g, a, n):
 @adjoint(np.linalg.pinv, note="a of full rank; not hermitian=True")
 def pinv(g, ans, a, rcond=None, hermitian=False, rtol=None):
     # Golub and Pereyra (1973): the last two terms vanish for invertible a.
+    # They come from a^H in p (p = (a^H a)^-1 a^H for tall a), so for complex a
+    # they are the conjugates of the real terms, which pc, gh and ac give.
     if hermitian:
         raise NotImplementedError("np.linalg.pinv with hermitian=True")
     p, pt, gt = ans, mT(ans), mT(g)
-    return -pt @ g @ pt + (gt - a @ (p @ gt)) @ (p @ pt) + (pt @ p) @ (gt - gt @ p @ a)
+    pc, gh, ac = conj(p), conj(gt), conj(a)
+    return (
+        -pt @ g @ pt
+        + (gh - ac @ (pc @ gh)) @ (pc @ pt)
+        + (pt @ pc) @ (gh - gh @ pc @ ac)
+    )
 
 
 @adjoint(
@@ -180,19 +235,21 @@ def lstsq(g, ans, a, b, rcond=None):
     m, n = np.shape(a)[-2], np.shape(a)[-1]
     vectors = np.ndim(b) == 1
     ga, gb = None, None
+    ac = conj(a)  # a^H = ac.T
     if gx is not None and m >= n:
-        # x = (a^T a)^-1 a^T b; the residual b - a x is orthogonal to a.
-        w = np.linalg.solve(a.T @ a, gx)
-        gb = a @ w
-        ga = outer(b - a @ x, w, vectors) - outer(gb, x, vectors)
+        # x = (a^H a)^-1 a^H b; the residual b - a x is orthogonal to a.
+        w = np.linalg.solve(a.T @ ac, gx)
+        gb = ac @ w
+        ga = conj(outer(b - a @ x, w, vectors)) - outer(gb, x, vectors)
     if gx is not None and m < n:
-        # x = a^T (a a^T)^-1 b, the shortest of all solutions.
-        gram = a @ a.T
-        gb = np.linalg.solve(gram, a @ gx)
-        y = np.linalg.solve(gram, b)
-        ga = outer(y, gx - a.T @ gb, vectors) - outer(gb, x, vectors)
+        # x = a^H (a a^H)^-1 b, the shortest of all solutions.
+        gram = ac @ a.T
+        gb = np.linalg.solve(gram, ac @ gx)
+        y = np.linalg.solve(conj(gram), b)
+        ga = conj(outer(y, gx - a.T @ gb, vectors)) - outer(gb, x, vectors)
     if gresiduals is not None and m > n:
-        weighted = 2 * (b - a @ x) * gresiduals
+        # residuals: |b - a x|^2 summed down each column of b
+        weighted = 2 * conj(b - a @ x) * real_part(gresiduals)
         ga, gb = plus(ga, -outer(weighted, x, vectors)), plus(gb, weighted)
     if gs is not None:
         ga = plus(ga, singular_values_grad(gs, a))
@@ -201,66 +258,71 @@ def lstsq(g, ans, a, b, rcond=None):
 
 # ----- Factorizations -----
 def cholesky_grad(g, L):
-    """Murray (2016): the gradient on a's lower triangle, for a = L L^T."""
+    """Murray (2016): the gradient on a's lower triangle, for a = L L^H."""
     L_inv = np.linalg.inv(L)
-    grad = mT(L_inv) @ halved_triangle(mT(L) @ g) @ L_inv
+    grad = mT(L_inv) @ halved_triangle(mT(L) @ g) @ conj(L_inv)
     return on_triangle(grad)
 
 
 @adjoint(
     np.linalg.cholesky,
-    note="symmetric positive definite a; NumPy reads only the lower triangle "
-    "(upper with upper=True), so the gradient lies on it (Murray, 2016)",
+    note="hermitian (real: symmetric) positive definite a; NumPy reads only the "
+    "lower triangle (upper with upper=True) and the real part of the diagonal, "
+    "so the gradient lies there (Murray, 2016)",
 )
 def cholesky(g, ans, a, upper=False):
-    if upper:  # a = U^T U is the lower factorization of L = U^T, transposed
-        return mT(cholesky_grad(mT(g), mT(ans)))
+    if upper:  # a = U^H U is the lower factorization of L = U^H, transposed
+        return mH(cholesky_grad(mH(g), mH(ans)))
     return cholesky_grad(g, ans)
 
 
-def symmetric_eigh_grad(w, v, gw, gv):
-    """``v (diag(gw) + F * (v^T gv)) v^T``: the gradient for symmetric changes."""
-    vt = mT(v)
+def eigh_grad(w, v, gw, gv):
+    """``conj(v) (diag(gw) + F * (v^T gv)) v^T``: the gradient for hermitian
+    changes (F: the inverse gaps between eigenvalues, 0 on the diagonal)."""
+    vc, vt = conj(v), mT(v)
+    gw = None if gw is None else real_part(gw)
     if gv is None:
-        return v * rows(gw) @ vt
+        return vc * rows(gw) @ vt
     eye = identity(w)
     middle = inverse_gaps(w, eye) * (vt @ gv)
     if gw is not None:
         middle = middle + eye * rows(gw)  # + diag(gw)
-    return v @ middle @ vt
+    return vc @ middle @ vt
 
 
 @adjoint(
     np.linalg.eigh,
-    note="real symmetric a with distinct eigenvalues; NumPy reads only the UPLO "
-    "triangle, so the gradient lies on it (off-diagonal entries count twice)",
+    note="hermitian (real: symmetric) a with distinct eigenvalues; NumPy reads "
+    "only the UPLO triangle, so the gradient lies on it (off-diagonal entries "
+    "count twice); complex eigenvectors: losses that do not see their phases",
 )
 def eigh(g, ans, a, UPLO="L"):
     w, v = ans
     gw, gv = g
-    return on_triangle(symmetric_eigh_grad(w, v, gw, gv), UPLO == "L")
+    return on_triangle(eigh_grad(w, v, gw, gv), UPLO == "L")
 
 
 @adjoint(
     np.linalg.eigvalsh,
-    note="real symmetric a with distinct eigenvalues; the gradient lies on the "
-    "UPLO triangle, as for eigh",
+    note="hermitian (real: symmetric) a with distinct eigenvalues; the gradient "
+    "lies on the UPLO triangle, as for eigh",
 )
 def eigvalsh(g, ans, a, UPLO="L"):
     _, v = np.linalg.eigh(a) if UPLO == "L" else np.linalg.eigh(a, UPLO)
-    return on_triangle(v * rows(g) @ mT(v), UPLO == "L")
+    return on_triangle(conj(v) * rows(real_part(g)) @ mT(v), UPLO == "L")
 
 
 def singular_values_grad(gs, a):
-    """The gradient of ``a``'s singular values: ``u diag(gs) v^T``."""
+    """The gradient of ``a``'s singular values: ``conj(u diag(gs) vh)``."""
     u, _, vh = np.linalg.svd(a, full_matrices=False)
-    return u * rows(gs) @ vh
+    return conj(u) * rows(real_part(gs)) @ conj(vh)
 
 
 @adjoint(
     np.linalg.svd,
-    note="real a with distinct nonzero singular values; full_matrices=False "
-    "(or square a); not hermitian=True",
+    note="a with distinct nonzero singular values; full_matrices=False (or "
+    "square a); not hermitian=True; complex singular vectors: losses that do "
+    "not see their phases",
 )
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     if hermitian:
@@ -273,22 +335,27 @@ def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
         )
     u, s, vh = ans
     gu, gs, gvh = g
-    # Townsend (2016), with v = vh^T: u (diag(gs) + J s + s K) vh, plus the
-    # parts of gu and gvh outside the spans of u and v.
+    # Townsend (2016), with v = vh^H: conj(u) (diag(gs) + J s + s K) conj(vh),
+    # plus the parts of gu and gvh outside the spans of u and v.
+    uc, vhc = conj(u), conj(vh)
     eye = identity(s)
-    middle = None if gs is None else eye * rows(gs)
+    middle = None if gs is None else eye * rows(real_part(gs))
     outside = None
     if gu is not None or gvh is not None:
         F = inverse_gaps(s**2, eye)
     if gu is not None:
         ut_gu = mT(u) @ gu
-        middle = plus(middle, F * (ut_gu - mT(ut_gu)) * rows(s))
-        outside = (gu - u @ ut_gu) / rows(s) @ vh
+        middle = plus(middle, F * (ut_gu - mH(ut_gu)) * rows(s))
+        if is_complex(u):
+            # The phases of u's columns turn against v's with the imaginary
+            # part of u^H da v's diagonal (Wan and Zhang, 2019).
+            middle = middle + eye * i_imag(ut_gu) / rows(s)
+        outside = (gu - uc @ ut_gu) / rows(s) @ vhc
     if gvh is not None:
         gvh_v = gvh @ mT(vh)
-        middle = plus(middle, cols(s) * (F * (mT(gvh_v) - gvh_v)))
-        outside = plus(outside, u @ ((gvh - gvh_v @ vh) / cols(s)))
-    return plus(u @ middle @ vh, outside)
+        middle = plus(middle, cols(s) * (F * (mH(gvh_v) - gvh_v)))
+        outside = plus(outside, uc @ ((gvh - gvh_v @ vhc) / cols(s)))
+    return plus(uc @ middle @ vhc, outside)
 
 
 def qr_grad(q, r, gq, gr):
@@ -299,11 +366,17 @@ def qr_grad(q, r, gq, gr):
         m = r @ mT(gr)
     else:
         m = r @ mT(gr) - mT(gq) @ q
-    b = plus(gq, q @ (np.tril(m) + mT(np.tril(m, -1))))
+    if is_complex(m):  # r's diagonal is real: only the real part of m's counts
+        m = m - identity(m) * i_imag(m)
+    b = plus(gq, conj(q @ (np.tril(m) + mH(np.tril(m, -1)))))
     return mT(np.linalg.solve(r, mT(b)))  # b r^-T
 
 
-@adjoint(np.linalg.qr, note="mode='reduced', a of full rank")
+@adjoint(
+    np.linalg.qr,
+    note="mode='reduced', a of full rank; complex a: r's diagonal is real, as "
+    "LAPACK makes it",
+)
 def qr(g, ans, a, mode="reduced"):
     if mode != "reduced":
         raise NotImplementedError(f"np.linalg.qr with mode='{mode}'")
@@ -316,7 +389,7 @@ def qr(g, ans, a, mode="reduced"):
     y, gu, gv = a[..., m:], None, None
     if gr is not None:
         gu, gv = gr[..., :m], gr[..., m:]
-        gq = y @ mT(gv) if gq is None else gq + y @ mT(gv)
+        gq = plus(gq, conj(y @ mT(gv)))
     gx = qr_grad(q, r[..., :m], gq, gu)
-    gy = np.zeros_like(y) if gv is None else q @ gv
+    gy = np.zeros_like(y) if gv is None else conj(q) @ gv
     return np.concatenate([gx, gy], axis=-1)

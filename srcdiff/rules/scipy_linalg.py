@@ -1,7 +1,10 @@
 """Adjoints of scipy.linalg: triangular and Cholesky solves, matrix square roots.
 
 Loaded the first time a traced function calls into SciPy. Like NumPy's
-rules, these read stacks of matrices where SciPy does (cho_factor does not).
+rules, these read stacks of matrices where SciPy does (cho_factor does not),
+and complex matrices the same way: sqrtm and solve_sylvester are holomorphic,
+solve_triangular too but for trans="C"; Cholesky factors are of hermitian
+matrices, a = L L^H.
 """
 
 import numpy as np
@@ -10,7 +13,7 @@ from scipy import linalg
 from ..helpers import unbroadcast
 from ..primitives import Prim, call, register
 from . import adjoint
-from .matrices import cholesky_grad, mT, outer, solve_each
+from .matrices import cholesky_grad, conj, is_complex, mH, mT, outer, solve_each
 
 FAMILY = "linalg"
 
@@ -58,6 +61,11 @@ def solve_triangular(
     # The adjoint solves with the other transpose; defaults are left out.
     options = {"lower": lower, "unit_diagonal": unit_diagonal}
     options = {key: value for key, value in options.items() if value}
+    if trans in (2, "C") and is_complex(a):
+        # x = a^-H b: the adjoint solves with conj(a), the conjugate of a solve.
+        gb = conj(solve_each(linalg.solve_triangular, a, conj(g), vectors, **options))
+        ga = -conj(outer(ans, gb, vectors))
+        return unbroadcast(triangle(ga, lower, unit_diagonal), a), unbroadcast(gb, b)
     if not transposed:
         options = dict(trans="T", **options)
     gb = solve_each(linalg.solve_triangular, a, g, vectors, **options)
@@ -77,22 +85,24 @@ def cho_factor(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
     c, _ = ans
     if lower:
         return cholesky_grad(np.tril(gc), np.tril(c)) + np.triu(gc, 1)
-    # a = U^T U is the lower factorization of L = U^T, transposed.
-    return mT(cholesky_grad(mT(np.triu(gc)), mT(np.triu(c)))) + np.tril(gc, -1)
+    # a = U^H U is the lower factorization of L = U^H, transposed.
+    return mH(cholesky_grad(mH(np.triu(gc)), mH(np.triu(c)))) + np.tril(gc, -1)
 
 
 @adjoint(
     linalg.cho_solve,
-    note="reads only the factor's triangle of c; no gradient for lower",
+    note="reads only the factor's triangle of c (a = L L^H or U^H U); no "
+    "gradient for lower",
 )
 def cho_solve(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     c, lower = c_and_lower
     vectors = np.ndim(b) == 1
-    gb = solve_each(linalg.cho_solve, c_and_lower, g, vectors)
-    # G = -gb x^T is the gradient of a = L L^T; L's is tril((G + G^T) L),
-    # and for a = U^T U, U's is triu(U (G + G^T)).
-    sym = -outer(gb, ans, vectors) - outer(ans, gb, vectors)
-    gc = np.tril(sym @ np.tril(c)) if lower else np.triu(np.triu(c) @ sym)
+    # a is hermitian, so a^-T g = conj(a^-1 conj(g)).
+    gb = conj(solve_each(linalg.cho_solve, c_and_lower, conj(g), vectors))
+    # G = -gb x^T is the gradient of a = L L^H; L's is tril((G + G^H) conj(L)),
+    # and for a = U^H U, U's is triu(conj(U) (G + G^H)).
+    sym = -outer(gb, ans, vectors) - conj(outer(ans, gb, vectors))
+    gc = np.tril(sym @ conj(np.tril(c))) if lower else np.triu(conj(np.triu(c)) @ sym)
     return (unbroadcast(gc, c), None), unbroadcast(gb, b)
 
 
