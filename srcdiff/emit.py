@@ -587,16 +587,28 @@ def _consts(stmt: Assign | Guard) -> list[Const]:
 def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:
     """Tuple results read only item by item: ``w, v = np.linalg.eigh(A)``."""
     items: dict[Var, dict[int, Var]] = {}
+    defs: dict[Var, Assign] = {}
     for stmt in all_stmts(program.stmts):
+        if isinstance(stmt, Assign):
+            defs[stmt.var] = stmt
         if isinstance(stmt, Assign) and stmt.prim is TUPLE_ITEM:
             whole, index = stmt.args
             items.setdefault(whole, {})[index] = stmt.var
     out: dict[Var, list[Var | None]] = {}
     for whole, by_index in items.items():
-        arity = len(whole.value) if whole.known else max(by_index) + 1
+        arity = len(whole.value) if whole.known else _arity(defs.get(whole))
+        arity = arity or max(by_index) + 1
         if uses[whole] == len(by_index):
             out[whole] = [by_index.get(i) for i in range(arity)]
     return out
+
+
+def _arity(stmt: Assign | None) -> int:
+    """How many results a tuple-valued call has (0: unknown)."""
+    if stmt is None:
+        return 0
+    arity = stmt.prim.arity
+    return int(arity(stmt.kwargs) if callable(arity) else arity or 0)
 
 
 def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:

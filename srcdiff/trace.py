@@ -1074,6 +1074,19 @@ def _known(
     return all(not isinstance(a, Var) or a.known for a in args)
 
 
+def _assume_real(
+    tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    (value,) = args
+    if not isinstance(value, Var) or value.known:
+        return not np.iscomplexobj(value.value if isinstance(value, Var) else value)
+    builder = tracer.builder
+    complex_ = builder.bind(PRIMS[np.iscomplexobj], (value,), loc=loc)
+    what = "this derivative was made for real inputs (no example was given)"
+    builder.guard(complex_, False, loc, what, message=what)
+    return True
+
+
 def _unbroadcast(
     tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
 ) -> Any:
@@ -1113,6 +1126,7 @@ def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
 
 _HOOKS: dict[Any, Callable[..., Any]] = {
     rules.known: _known,
+    rules.assume_real: _assume_real,
     helpers.unbroadcast: _unbroadcast,
     np.shape: _fact(np.shape),
     np.ndim: _fact(np.ndim),

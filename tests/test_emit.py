@@ -208,3 +208,14 @@ def test_wrapped_header_lines_never_read_as_code():
         for text in lines[1:]:
             with pytest.raises(SyntaxError):
                 python_ast.parse(text[1:].strip())
+
+
+def test_a_tuple_result_unpacks_all_its_items_without_an_example():
+    def f(a):
+        sign, _logabsdet = np.linalg.slogdet(a)
+        return np.sum(sign * a)
+
+    derivative = srcdiff.grad(f).derivative()
+    assert "sign, _ = np.linalg.slogdet(a)" in srcdiff.api.render(derivative)
+    got = srcdiff.api.compile_derivative(derivative)(np.eye(2) * 3.0)
+    assert np.array_equal(got, np.ones((2, 2)))

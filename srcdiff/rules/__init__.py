@@ -47,6 +47,14 @@ def known(*values: Any) -> bool:
     return all(np.ndim(v) >= 0 for v in values)
 
 
+def assume_real(value: Any) -> bool:
+    """Whether a rule may take ``value`` as real. On arrays: whether it is real.
+    Tracing without an example answers True and has the emitted code check it
+    (``if np.iscomplexobj(x): raise PathChanged(...)``), so a derivative made
+    for real inputs never runs silently on complex ones."""
+    return not np.iscomplexobj(value)
+
+
 def rule_for(prim: Prim) -> Callable[..., Any] | None:
     return RULES.get(prim)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..helpers import unbroadcast
 from ..primitives import method, numpy_prim
-from . import adjoint, known
+from . import adjoint, assume_real, known
 
 UNARY = [
     "exp2",
@@ -50,10 +50,13 @@ method("conjugate", np.conj)
 
 # ----- Helpers, inlined into the rules -----
 def is_complex(v):
-    """Whether ``v`` is known to hold complex numbers (without an example: no)."""
+    """Whether ``v`` holds complex numbers. Without an example the rule takes
+    it as real, and the emitted code checks that it is."""
     if isinstance(v, (bool, int, float, complex)):
         return isinstance(v, complex)
-    return known(v) and v.dtype.kind == "c"
+    if known(v):
+        return v.dtype.kind == "c"
+    return not assume_real(v)
 
 
 def real_part(g):

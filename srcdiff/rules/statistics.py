@@ -10,6 +10,7 @@ import numpy as np
 from ..helpers import unbroadcast
 from ..primitives import NUMPY, PRIMS, Prim, call, method, numpy_prim, register
 from . import adjoint, known
+from .elementwise import is_complex
 from .reductions import max_, restore_axes
 
 FAMILY = "reductions"
@@ -359,11 +360,14 @@ def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 # ----- Norms -----
 @adjoint(
     np.linalg.norm,
-    note="real input, nonzero norm; vectors: any ord (inf/-inf: ties share; "
-    "ord < 1: nonzero entries); matrices: fro, nuc, 1, -1, 2, -2, inf, -inf "
+    note="real input (complex refused), nonzero norm; vectors: any ord "
+    "(inf/-inf: ties share; ord < 1: nonzero entries); "
+    "matrices: fro, nuc, 1, -1, 2, -2, inf, -inf "
     "(2/-2: distinct extreme singular value; nuc: full rank); axis, keepdims",
 )
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    if is_complex(x):
+        raise NotImplementedError("np.linalg.norm of complex input")
     if axis is None and ord is None:  # the 2-norm of all entries, any ndim
         return x / ans * g
     g = restore_axes(g, axis, keepdims)

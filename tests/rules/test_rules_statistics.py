@@ -570,3 +570,13 @@ def test_ties_as_autograd_splits_them():
     np.testing.assert_array_equal(
         srcdiff.grad(tied_max)(TIED), autograd.grad(tied_max)(TIED)
     )
+
+
+def test_norm_refuses_complex_input():
+    def f(z):
+        return np.linalg.norm(z)
+
+    with pytest.raises(srcdiff.UnsupportedPrimitive, match="complex"):
+        srcdiff.grad(f)(np.array([3 + 4j, 1j]))
+    source = srcdiff.api.render(srcdiff.grad(f).derivative())
+    assert "if np.iscomplexobj(z):" in source  # without an example: checked
