@@ -16,13 +16,13 @@ def loss_grad(params, X, y):
     neg_mean_over_sigma = -mean_over_sigma
 
     where = np.where(censored, 0.0, -1.0)
-    t = (y - mean) / sigma
+    z = (y - mean) / sigma
     delta = np.where(censored, -1.0, 0.0) * np.exp(
         norm.logpdf(neg_mean_over_sigma) - norm.logcdf(neg_mean_over_sigma)
     )
-    dmean = where * t / sigma - delta / sigma
+    dmean = where * z / sigma - delta / sigma
     dbeta = X.T @ dmean
-    dsigma = np.sum(where * (t**2 - 1) / sigma) + np.sum(
+    dsigma = np.sum(where * (z**2 - 1) / sigma) + np.sum(
         delta * mean_over_sigma / sigma
     )
     dlog_sigma = dsigma * sigma

@@ -51,6 +51,9 @@ class Var:
     # Known to hold integers or booleans (a loop counter, a flag), so no
     # gradient, even where no example says so.
     exact: bool = False
+    # The name an adjoint rule gave this value (``z`` in a rule's
+    # ``z = (x - loc) / scale``): a better name than none.
+    local: str = ""
 
     @property
     def known(self) -> bool:
@@ -380,7 +383,7 @@ def _copy(var: Var, mapping: dict[Var, Any], fresh: bool) -> Var:
     if not fresh:
         return var
     new = Var(var.hint, var.value, var.loc, var.kind, var.path, var.adjoint_of, var.sym)
-    new.exact = var.exact
+    new.exact, new.local = var.exact, var.local
     mapping[var] = new
     return new
 

@@ -506,6 +506,8 @@ class Tracer:
         if isinstance(target, ast.Name):
             frame.env[target.id] = value
             frame.owned.pop(target.id, None)
+            if isinstance(value, Var) and frame.in_rule and value.kind == "temp":
+                value.local = value.local or _rule_local(target.id)
             if isinstance(value, Var) and not frame.in_rule:
                 if value.kind == "temp":
                     value.hint, value.kind = target.id, "user"
@@ -976,6 +978,14 @@ class Tracer:
                     "(or call the gradient with real arguments) so its value is known.",
                 ) from None
             raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
+
+
+def _rule_local(name: str) -> str:
+    """A rule's local name worth showing: not its ``dx``-style partials (the
+    emitted code has its own ``d`` names) nor one-letter helpers but ``z``."""
+    if name.startswith("d") or name.startswith("_") or (len(name) == 1 and name != "z"):
+        return ""
+    return name
 
 
 def _load(target: ast.expr) -> ast.expr:
