@@ -490,14 +490,13 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
         return shapes[0] if all(s == shapes[0] for s in shapes) else None
     if prim.name in ("size", "ndim"):
         return ()
-    if prim.name in _REDUCTIONS and len(args) == 1 and not kwargs.get("keepdims"):
+    if prim.shape == "reduction" and len(args) == 1 and not kwargs.get("keepdims"):
         return () if kwargs.get("axis") is None else None
     if prim.name in _SHAPE_OF_ARG:
         return token(args[_SHAPE_OF_ARG[prim.name]])
     return None
 
 
-_REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp"}
 # Results shaped like one argument: its position.
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
 

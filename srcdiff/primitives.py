@@ -35,7 +35,8 @@ class Prim:
     # A function in srcdiff.helpers whose source is copied into emitted files.
     helper: Callable[..., Any] | None = None
     # What the result's shape is, for tracing without an example: "same" as
-    # the first argument, "broadcast" of the arguments, or "" (anything).
+    # the first argument, "broadcast" of the arguments, "reduction" (a scalar
+    # when no axis is given), or "" (anything).
     shape: str = ""
     # Primitives that return a tuple of arrays (np.linalg.eigh): how many, or
     # a function of the call's keywords (np.linalg.svd's compute_uv).
@@ -313,12 +314,10 @@ for _name in ELEMENTWISE:
     numpy_prim(_name, shape="same")
 for _name in ["maximum", "minimum", "where"]:
     numpy_prim(_name, shape="broadcast")
+for _name in ["sum", "mean", "max", "min"]:
+    numpy_prim(_name, shape="reduction")
 for _name in [
     "clip",
-    "sum",
-    "mean",
-    "max",
-    "min",
     "reshape",
     "dot",
     "outer",

@@ -24,7 +24,7 @@ def special_prim(name, shape=""):
     return register(Prim(name, fn, call(name), imports=imports, shape=shape), fn)
 
 
-special_prim("logsumexp")
+special_prim("logsumexp", shape="reduction")
 special_prim("softmax", shape="same")
 special_prim("log_softmax", shape="same")
 for _name in ["expit", "logit", "log_expit", "erf", "erfc", "erfinv", "gammaln"]:

@@ -16,10 +16,10 @@ from .reductions import max_, restore_axes
 FAMILY = "reductions"
 
 
-def _prim(name, differentiable=True):
+def _prim(name, differentiable=True, shape=""):
     """Register ``np.<name>`` unless another rule family already has."""
     if operator.attrgetter(name)(np) not in PRIMS:
-        numpy_prim(name, differentiable=differentiable)
+        numpy_prim(name, differentiable=differentiable, shape=shape)
 
 
 for _name in [
@@ -33,6 +33,9 @@ for _name in [
     "nanprod",
     "nanvar",
     "nanstd",
+]:
+    _prim(_name, shape="reduction")  # a scalar when no axis is given
+for _name in [
     "cumsum",
     "cumprod",
     "diff",
