@@ -295,13 +295,23 @@ class Builder:
         absorbs it.
         """
         fx, fy = self.scalar_fill(x), self.scalar_fill(y)
-        if fx is not None and x.shape is not None and _fits(y, x.shape):
+        if fx is not None and self._fill_absorbs(x, y):
             inner = self._derived(prim, (fx, y))
-            return (self._derived(_BROADCAST_TO, (inner, x.shape)),)
-        if fy is not None and y.shape is not None and _fits(x, y.shape):
+            return (self._derived(_BROADCAST_TO, (inner, self._fill_shape(x))),)
+        if fy is not None and self._fill_absorbs(y, x):
             inner = self._derived(prim, (x, fy))
-            return (self._derived(_BROADCAST_TO, (inner, y.shape)),)
+            return (self._derived(_BROADCAST_TO, (inner, self._fill_shape(y))),)
         return None
+
+    def _fill_absorbs(self, fill: Var, other: Any) -> bool:
+        """Whether ``other`` fits in the fill's shape (without an example: a
+        scalar always does)."""
+        if fill.shape is not None:
+            return _fits(other, fill.shape)
+        return is_scalar_const(other) or shape_of(other) == ()
+
+    def _fill_shape(self, fill: Var) -> Any:
+        return fill.shape if fill.shape is not None else self.defs[fill].args[1]
 
     def _pull_negation(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
         """Move minus signs outwards, where they cancel: ``-a * b`` is ``-(a * b)``."""
