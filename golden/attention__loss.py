@@ -26,9 +26,9 @@ def loss_grad(Wq, Wk, Wv, X, Y):
         dout_dot_V_T * e_over_sum_e / sum_e, axis=1, keepdims=True
     )
     dshifted = de * e
-    scores_eq_max_scores = scores == max_scores
+    winners = scores == max_scores
     dscores = dshifted - np.sum(dshifted, axis=1, keepdims=True) * (
-        scores_eq_max_scores / np.sum(scores_eq_max_scores, axis=1, keepdims=True)
+        winners / np.sum(winners, axis=1, keepdims=True)
     )
     dQ = np.einsum("ij,jd->id", dscores / np.sqrt(3), K)
     dWq = X.T @ dQ

@@ -29,11 +29,11 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
         np.outer(np.linalg.solve(L_T, solve_L_2), solve_L)
         + np.outer(solve_L_2, alpha).T
     )
-    inv_L = np.linalg.inv(L)
+    L_inv = np.linalg.inv(L)
     L_T_dot_dL = L_T @ dL
-    t_2 = inv_L.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye / 2)
-    t_2_dot_inv_L = t_2 @ inv_L
-    t_3 = t_2_dot_inv_L + t_2_dot_inv_L.T
+    t_2 = L_inv.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye / 2)
+    t_2_dot_L_inv = t_2 @ L_inv
+    t_3 = t_2_dot_L_inv + t_2_dot_L_inv.T
     dK = np.linalg.inv(K).T / 2 + (np.tril(t_3) - t_3 * eye / 2)
     dnoise = np.sum(dK * eye)
     dvariance = np.sum(dK * exp_neg_d2_over_t)

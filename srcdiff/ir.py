@@ -9,6 +9,7 @@ whose leaves may be ``Var`` or ``Const``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,14 @@ from .errors import Loc
 
 if TYPE_CHECKING:
     from .primitives import Prim
+
+
+_SERIALS = itertools.count()
+
+
+def next_serial() -> int:
+    """A serial below that of every Var made from now on."""
+    return next(_SERIALS)
 
 
 class _Unknown:
@@ -51,9 +60,11 @@ class Var:
     # Known to hold integers or booleans (a loop counter, a flag), so no
     # gradient, even where no example says so.
     exact: bool = False
-    # The name an adjoint rule gave this value (``z`` in a rule's
-    # ``z = (x - loc) / scale``): a better name than none.
+    # The name an adjoint rule gave this value (``winners`` in the max rule):
+    # a better name than a description of the expression.
     local: str = ""
+    # Creation order, so a rule can tell the values it made from older ones.
+    serial: int = field(default_factory=lambda: next(_SERIALS))
 
     @property
     def known(self) -> bool:

@@ -65,8 +65,10 @@ class Namer:
             return self.names[var]
         if var.kind == "adjoint" and var.adjoint_of is not None:
             base = "d" + self.name(var.adjoint_of)
-        elif render_hint == FALLBACK and (var.local or var.hint == DELTA):
-            base = DELTA if var.hint == DELTA else var.local
+        elif var.local and var.kind == "temp" and var.hint != DELTA:
+            base = var.local  # what the rule calls it: winners, z
+        elif render_hint == FALLBACK and var.hint == DELTA:
+            base = DELTA
         elif var.kind in ("user", "param", "leaf"):
             base = var.hint
         else:

@@ -33,7 +33,7 @@ from .errors import (
     UnsupportedPrimitive,
     UnsupportedSyntax,
 )
-from .ir import Const, Var, walk_vars
+from .ir import Const, Var, next_serial, walk_vars
 from .parse import Source, parse
 from .primitives import (
     GETITEM,
@@ -162,6 +162,8 @@ class Frame:
     # Names bound to an array this function made itself (np.zeros, a + b,
     # x.copy()), so that ``A[i] = v`` cannot change anyone else's array.
     owned: dict[str, Any] = field(default_factory=dict)
+    # Vars with a serial from here on were made while this frame ran.
+    first_serial: int = field(default_factory=next_serial)
 
     def snapshot(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The names bound now, for ``restore`` after tracing code tentatively."""
@@ -506,7 +508,8 @@ class Tracer:
         if isinstance(target, ast.Name):
             frame.env[target.id] = value
             frame.owned.pop(target.id, None)
-            if isinstance(value, Var) and frame.in_rule and value.kind == "temp":
+            made_here = isinstance(value, Var) and value.serial >= frame.first_serial
+            if frame.in_rule and made_here and value.kind == "temp":
                 value.local = value.local or _rule_local(target.id)
             if isinstance(value, Var) and not frame.in_rule:
                 if value.kind == "temp":
@@ -982,10 +985,14 @@ class Tracer:
 
 def _rule_local(name: str) -> str:
     """A rule's local name worth showing: not its ``dx``-style partials (the
-    emitted code has its own ``d`` names) nor one-letter helpers but ``z``."""
-    if name.startswith("d") or name.startswith("_") or (len(name) == 1 and name != "z"):
+    emitted code has its own ``d`` names), generic words or one letter but z."""
+    one_letter = len(name) == 1 and name != "z"
+    if name.startswith(("d", "_")) or name in _GENERIC or one_letter:
         return ""
     return name
+
+
+_GENERIC = frozenset({"grad", "out", "result", "value", "tmp", "res", "total"})
 
 
 def _load(target: ast.expr) -> ast.expr:
