@@ -122,6 +122,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         body.extend(_emit_stmt(stmt, ctx))
     body.append(ast.Return(_conv(program.output, ctx)))
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
+    _call_aliases(func, set(program.params) & _imported_names(program))
     module_body = [*_preamble(ctx, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
     return Emitted(
@@ -755,6 +756,13 @@ def literal(value: Any) -> ast.expr:
         return ast.Constant(value)
     if value is Ellipsis:
         return ast.Constant(Ellipsis)
+    if isinstance(value, np.ndarray) and value.size == 0:  # tolist() drops its shape
+        keywords = (
+            []
+            if value.dtype == np.float64
+            else [ast.keyword("dtype", literal(value.dtype))]
+        )
+        return ast.Call(dotted("np.zeros"), [literal(value.shape)], keywords)
     if isinstance(value, np.ndarray):
         return ast.Call(dotted("np.array"), [literal(value.tolist())], [])
     if isinstance(value, (tuple, list)):
@@ -888,12 +896,35 @@ def _helper_names() -> list[str]:
 def _preamble(ctx: _Context, program: Program) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for line in _imports(ctx.prims):
-        out.extend(ast.parse(line).body)
+        out.extend(_aliased(ast.parse(line).body, set(program.params)))
     for fn in _helpers_needed(ctx.prims):
         out.extend(ast.parse(textwrap.dedent(inspect.getsource(fn))).body)
     if any(isinstance(s, Guard) for s in all_stmts(program.stmts)) or program.statics:
         out.extend(ast.parse(_GUARD_SOURCE).body)
     return out
+
+
+def _aliased(imports: list[ast.stmt], params: set[str]) -> list[ast.stmt]:
+    """``from scipy.special import beta as beta_`` where an argument is called
+    ``beta`` (the function body calls it by the alias, see ``_call_aliases``)."""
+    for node in imports:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name in params:
+                    alias.asname = alias.name + "_"
+    return imports
+
+
+def _call_aliases(func: ast.FunctionDef, params: set[str]) -> None:
+    """Calls of an imported function an argument's name hides go by its alias
+    (a called name is never an argument: arguments hold arrays)."""
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in params
+        ):
+            node.func.id += "_"
 
 
 _GUARD_SOURCE = f'''

@@ -219,3 +219,27 @@ def test_a_tuple_result_unpacks_all_its_items_without_an_example():
     assert "sign, _ = np.linalg.slogdet(a)" in srcdiff.api.render(derivative)
     got = srcdiff.api.compile_derivative(derivative)(np.eye(2) * 3.0)
     assert np.array_equal(got, np.ones((2, 2)))
+
+
+def test_an_argument_named_like_an_imported_function():
+    from scipy import special
+
+    def f(x, beta):
+        return np.sum(special.beta(x, 2.0) * beta)
+
+    x = np.array([1.5, 2.5])
+    g = srcdiff.grad(f)
+    expected = numerical_grad(f, (x, 2.0), 0)
+    assert np.allclose(g(x, 2.0), expected, rtol=1e-6)
+    assert "from scipy.special import beta as beta_, digamma" in g.source
+    assert "beta_(x, 2.0)" in g.source
+
+
+EMPTY = [np.ones((2, 0, 3))]
+
+
+def test_an_empty_array_constant_keeps_its_shape():
+    def f(x):
+        return np.sum(x * EMPTY[0])
+
+    assert srcdiff.grad(f)(np.ones((2, 0, 3))).shape == (2, 0, 3)
