@@ -371,9 +371,9 @@ def render() -> str:
     ]
     if getattr(np, "astype", None) in theirs.grad and "x.astype" in ours.names.values():
         lines += [
-            "x.astype is srcdiff's entry for the ndarray method; autograd has "
-            "the method too (ArrayBox.astype, not counted), and also the NumPy "
-            "2 function np.astype, which srcdiff does not register.",
+            "x.astype is srcdiff's entry for the ndarray method, which NumPy 2's "
+            "np.astype shares (one rule); autograd has np.astype and the method "
+            "(ArrayBox.astype, not counted).",
             "",
         ]
     lines += _zero_section(ours, theirs)
