@@ -302,15 +302,18 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     before: list[ast.stmt] = []
     for c in loop.carried:
         init = c.init
+        same_role = isinstance(init, Var) and (
+            init.kind in ("temp", "adjoint") or init.hint == c.phi.hint
+        )
         shares = (
-            isinstance(init, Var)
+            same_role
             and ctx.uses[init] == 1
             and init.kind not in ("param", "leaf")
             and init in namer.names
             and c.phi not in namer.names
         )
         rebinds_argument = isinstance(init, Var) and init.hint == c.phi.hint
-        if shares or (rebinds_argument and _free_after(init, ctx)):
+        if shares or (rebinds_argument and _free_after(init, loop, ctx)):
             namer.names[c.phi] = namer.names[init]
             if not shares:  # the caller's array, for the first trip
                 ctx.aliased.add(c.phi)
@@ -322,7 +325,7 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         namer.names[c.result] = namer.names[c.phi]
     for var, phi in loop.restores:
         if var not in namer.names:
-            _restored_name(var, phi, ctx)
+            _restored_name(var, phi, loop, ctx)
     if loop.reverse_of is not None:
         _reuse_forward_names(loop, ctx)
     lists = {phi: _saved_list(phi, ctx) for phi in _saved(loop)}
@@ -348,25 +351,39 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
 
 
-def _free_after(value: Any, ctx: _Context) -> bool:
-    """Whether ``value``'s name may be rebound here: it is a top-level
-    argument nothing reads after this statement."""
+def _name_free(name: str | None, loop: Loop, ctx: _Context) -> bool:
+    """Whether ``loop`` (a top-level statement) may rebind ``name``: no value
+    that name holds is read inside the loop or after it."""
+    if name is None or ctx.depth > 0:
+        return False
+    holders = {v for v, n in ctx.namer.names.items() if n == name}
+    after = any(ctx.last_read.get(v, -1) > ctx.at for v in holders)
+    return not after and not holders & _reads_inside(loop)
+
+
+def _reads_inside(loop: Loop) -> set[Var]:
+    """What a loop reads once it has started (its inits are read before)."""
+    reads: set[Var] = set()
+    for stmt in [*loop.test, *loop.body]:
+        reads.update(_reads_within(stmt))
+    reads.update(walk_vars([[c.update for c in loop.carried], loop.cond, loop.saves]))
+    return reads
+
+
+def _free_after(value: Any, loop: Loop, ctx: _Context) -> bool:
+    """Whether an argument's name may be rebound by the loop (``for ...: h =
+    f(h)`` with ``h`` an argument nothing reads later)."""
     if not isinstance(value, Var) or value.kind != "param" or value.path:
         return False
-    name = ctx.namer.names.get(value)
-    holders = [v for v, n in ctx.namer.names.items() if n == name]
-    return ctx.depth == 0 and all(ctx.last_read.get(v, -1) <= ctx.at for v in holders)
+    return _name_free(ctx.namer.names.get(value), loop, ctx)
 
 
-def _restored_name(var: Var, phi: Var, ctx: _Context) -> None:
+def _restored_name(var: Var, phi: Var, loop: Loop, ctx: _Context) -> None:
     """A backward trip's ``h = hs.pop()`` reuses the forward name ``h`` when
-    nothing after this point reads what that name held."""
-    names = ctx.namer.names
-    name = names.get(phi)
-    holders = [v for v, n in names.items() if n == name]
-    free = all(ctx.last_read.get(v, -1) <= ctx.at for v in holders)
-    if name is not None and ctx.depth == 0 and free:
-        names[var] = name
+    nothing the backward loop or later code reads holds that name."""
+    name = ctx.namer.names.get(phi)
+    if _name_free(name, loop, ctx):
+        ctx.namer.names[var] = name  # type: ignore[assignment]
     else:
         ctx.namer.name(var)
 

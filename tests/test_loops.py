@@ -357,3 +357,17 @@ def test_a_rolled_loop_inside_a_rolled_one(n, m):
     derivative = check_generic(loops_in_loops, (X3, n, m), ("x",))
     assert "for j in range(m):" in srcdiff.api.render(derivative)
     check(loops_in_loops, (X3, n, m), ("x",), unroll=False)
+
+
+def cross(x, y, n):
+    for _ in range(n):
+        x = np.sin(y)
+        y = x * y + 0.1 * x
+    return np.sum(x * y)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_adjoints_do_not_take_the_names_of_restored_values(n):
+    """d/dx starts as the forward y: called y, the restored y would clobber it."""
+    source = check(cross, (X3, X3[::-1].copy(), n), ("x", "y"), unroll=False)
+    assert "dx = y" in source and "y = ys.pop()" in source
