@@ -109,8 +109,8 @@ def reverse_loop(
         carried.append(_carry(adjoint_phis[c], init, new_adjoints[c], c.phi))
     for v, (running, update) in sums.items():
         pending = adjoints.pop(v, None)
-        if pending:
-            init = reverse.accumulate(tracer, pending, None)
+        if pending:  # an array of its own, so trips can add into it in place
+            init = reverse.writable(tracer, reverse.accumulate(tracer, pending, None))
         else:
             init = builder.bind(PRIMS[np.zeros_like], (v,), loc=loop.loc)
         carried.append(_carry(running, init, update, v))

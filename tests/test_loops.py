@@ -371,3 +371,18 @@ def test_adjoints_do_not_take_the_names_of_restored_values(n):
     """d/dx starts as the forward y: called y, the restored y would clobber it."""
     source = check(cross, (X3, X3[::-1].copy(), n), ("x", "y"), unroll=False)
     assert "dx = y" in source and "y = ys.pop()" in source
+
+
+def rows_and_sum(W, xs):
+    h = np.zeros(3)
+    for x_t in xs:
+        h = np.tanh(W @ h + x_t)
+    return np.sum(h) + np.sum(xs)
+
+
+def test_row_gradients_add_in_place_onto_earlier_ones():
+    """d/dxs starts as a broadcast 1.0 (from np.sum(xs)): written as an array
+    of its own, so each trip adds its row in place instead of copying."""
+    args = (THETA, RNG.normal(size=(30, 3)))
+    source = check(rows_and_sum, args, ("xs",), unroll=False)
+    assert "dxs[t] += dx_t" in source and ".copy()" not in source
