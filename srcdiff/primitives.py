@@ -252,14 +252,28 @@ INDEX_UPDATE = register(
 )
 
 
-def _both(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
-    return ast.BoolOp(ast.And(), [conv(args[0]), conv(args[1])])
+def _boolop(op: ast.boolop) -> Render:
+    def render(
+        args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+    ) -> ast.expr:
+        return ast.BoolOp(op, [conv(args[0]), conv(args[1])])
+
+    return render
 
 
-# ``not stopped`` and ``not stopped and cond``: the tests of a rolled while
-# that may break, on Python bools and 0-d comparisons.
+# ``not stopped``, ``a and b``, ``a or b`` on Python bools and 0-d comparisons:
+# the tests of rolled loops and ifs decided when the code runs.
 NOT = Prim("not", operator.not_, _unary(ast.Not()), False)
-BOTH = Prim("both", lambda a, b: bool(a) and bool(b), _both, False)
+BOTH = Prim("both", lambda a, b: bool(a) and bool(b), _boolop(ast.And()), False)
+EITHER = Prim("either", lambda a, b: bool(a) or bool(b), _boolop(ast.Or()), False)
+# Primitives whose results hold booleans (comparisons, logic): conditions.
+TESTS = frozenset(
+    [
+        *("greater", "less", "greater_equal", "less_equal", "equal", "not_equal"),
+        *("and", "or", "invert", "not", "both", "either"),
+        *("logical_and", "logical_or", "logical_not", "logical_xor"),
+    ]
+)
 # ``A[i] += v`` with a basic index, for sums a rolled adjoint loop builds up.
 INDEX_ADD = Prim(
     "index_add", helpers.index_add, call("index_add"), statements=_index_add

@@ -37,7 +37,7 @@ from .ir import (
     substitute,
     substitute_value,
 )
-from .primitives import BOTH, GETITEM, NOT
+from .primitives import BOTH, GETITEM, NOT, TESTS
 
 if TYPE_CHECKING:
     from .trace import Frame, Tracer
@@ -239,26 +239,7 @@ def trace_rolled(
     return loop
 
 
-# Results that hold booleans, and integer arithmetic that keeps integers.
-_TESTS = frozenset(
-    [
-        "greater",
-        "less",
-        "greater_equal",
-        "less_equal",
-        "equal",
-        "not_equal",
-        "and",
-        "or",
-        "invert",
-        "logical_and",
-        "logical_or",
-        "logical_not",
-        "logical_xor",
-        "not",
-        "both",
-    ]
-)
+# Integer arithmetic that keeps integers (TESTS hold booleans).
 _INTEGER_OPS = frozenset(
     ["add", "subtract", "multiply", "floor_divide", "remainder", "negative", "absolute"]
 )
@@ -289,7 +270,7 @@ def _mark_exact(loop: Loop) -> None:
 def _exact_block(stmts: list[Stmt], exact: set[Var]) -> None:
     for stmt in stmts:
         if isinstance(stmt, Assign):
-            if stmt.prim.name in _TESTS or (
+            if stmt.prim.name in TESTS or (
                 stmt.prim.name in _INTEGER_OPS
                 and all(_is_exact(a, exact) for a in stmt.args)
             ):

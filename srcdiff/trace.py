@@ -36,10 +36,13 @@ from .errors import (
 from .ir import Const, Var, next_serial, walk_vars
 from .parse import Source, parse
 from .primitives import (
+    BOTH,
+    EITHER,
     GETITEM,
     INDEX_UPDATE,
     METHODS,
     PRIMS,
+    TESTS,
     TRANSPOSE,
     VARARG_METHODS,
     VIEWS,
@@ -798,10 +801,24 @@ class Tracer:
 
     def eval_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Any:
         is_and = isinstance(node.op, ast.And)
+        keyword = "and" if is_and else "or"
         value: Any = None
-        for operand in node.values:
+        for i, operand in enumerate(node.values):
             value = self.eval(operand, frame)
-            if self.truth(value, operand, frame, "and" if is_and else "or") != is_and:
+            rest = node.values[i + 1 :]
+            if rest and self._decided_when_run(value, frame) and _is_test(self, value):
+                # k < n and err > tol, on values known only when the code runs
+                tail = ast.copy_location(ast.BoolOp(node.op, rest), node)
+                other = self.eval(tail if len(rest) > 1 else rest[0], frame)
+                if _is_test(self, other):
+                    combine = BOTH if is_and else EITHER
+                    return self.builder.bind(
+                        combine, (value, other), loc=frame.loc(node)
+                    )
+                if self.truth(value, operand, frame, keyword) != is_and:
+                    return value
+                return other
+            if self.truth(value, operand, frame, keyword) != is_and:
                 return value
         return value
 
@@ -981,6 +998,15 @@ class Tracer:
                     "(or call the gradient with real arguments) so its value is known.",
                 ) from None
             raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
+
+
+def _is_test(tracer: Tracer, value: Any) -> bool:
+    """A comparison's result (or a plain bool): what ``and``/``or`` may combine
+    into one value without changing what the code does with it."""
+    if isinstance(value, bool):
+        return True
+    stmt = tracer.builder.defs.get(value) if isinstance(value, Var) else None
+    return stmt is not None and stmt.prim.name in TESTS
 
 
 def _rule_local(name: str) -> str:

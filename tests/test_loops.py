@@ -386,3 +386,19 @@ def test_row_gradients_add_in_place_onto_earlier_ones():
     args = (THETA, RNG.normal(size=(30, 3)))
     source = check(rows_and_sum, args, ("xs",), unroll=False)
     assert "dxs[t] += dx_t" in source and ".copy()" not in source
+
+
+def grow_until(x):
+    y = x
+    k = 0
+    while np.sum(y**2) < 50.0 and k < 100:
+        y = y * 1.3 + 0.1
+        k += 1
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 10.0])
+def test_while_on_two_conditions_joined_by_and(scale):
+    derivative = check_generic(grow_until, (X3 * scale,), ("x",))
+    assert "while np.sum(y**2) < 50.0 and k < 100:" in srcdiff.api.render(derivative)
+    check(grow_until, (X3 * scale,), ("x",), unroll=False)
