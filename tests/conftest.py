@@ -1,6 +1,11 @@
-"""Shared test options: --update-golden and the hypothesis profiles."""
+"""Shared test options: --update-golden, the hypothesis profiles, and a
+loader for generated functions (srcdiff reads source, so they need a file)."""
 
+import importlib.util
+import itertools
 import os
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -25,3 +30,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was started with --update-golden."""
     return bool(request.config.getoption("--update-golden"))
+
+
+_modules = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def load_function(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], Any]:
+    """Write generated source to a file of its own and return its ``f``."""
+    directory = tmp_path_factory.mktemp("generated")
+
+    def load(source: str) -> Any:
+        path = directory / f"generated_{next(_modules)}.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.f
+
+    return load

@@ -8,13 +8,7 @@ values, restored values and adjoints in one function is where a clash would
 give a wrong gradient without an error.
 """
 
-import importlib.util
-import itertools
-import tempfile
-from pathlib import Path
-
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +28,6 @@ TEMPLATES = [
     "{q}",
     "0.1 * t + np.tanh({p})",
 ]
-_modules = itertools.count()
 
 
 @st.composite
@@ -67,25 +60,10 @@ def loop_programs(draw):
     )
 
 
-def load(source, directory):
-    path = Path(directory) / f"random_loop_{next(_modules)}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.f
-
-
-@pytest.fixture(scope="module")
-def directory():
-    with tempfile.TemporaryDirectory() as name:
-        yield name
-
-
 @settings(max_examples=40, deadline=None)
 @given(source=loop_programs(), n=st.sampled_from([0, 1, 2, 12]), seed=st.integers(0, 9))
-def test_random_rolled_loops(source, n, seed, directory):
-    f = load(source, directory)
+def test_random_rolled_loops(source, n, seed, load_function):
+    f = load_function(source)
     rng = np.random.default_rng(seed)
     args = (*rng.uniform(-1, 1, size=(3, 3)), rng.uniform(0.5, 1.0), n)
     wrt = (0, 1, 2, 3)

@@ -8,11 +8,8 @@ function's own, and the emitted text must parse to the module ``grad`` ran.
 """
 
 import ast
-import importlib.util
 import itertools
-import tempfile
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,7 +55,6 @@ BINARY = [
 ]
 REDUCE = ["np.sum", "np.mean", "np.max"]
 METHOD = ["{a}.sum({axis})", "{a}.mean({axis})", "{a}.T"]
-_modules = itertools.count()
 
 
 def result_shape(expr, shapes):
@@ -98,21 +94,6 @@ def programs(draw):
     return source, draw(st.integers(0, 2**16))
 
 
-def load(source, directory):
-    path = Path(directory) / f"random_program_{next(_modules)}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.f
-
-
-@pytest.fixture(scope="module")
-def directory():
-    with tempfile.TemporaryDirectory() as name:
-        yield name
-
-
 @pytest.mark.parametrize("template", UNARY + BINARY + METHOD)
 def test_every_template_applies_to_the_inputs(template):
     pairs = itertools.product(INPUTS, repeat=2)
@@ -122,9 +103,9 @@ def test_every_template_applies_to_the_inputs(template):
 
 @settings(max_examples=20, derandomize=True, deadline=None)
 @given(programs())
-def test_random_program(directory, program):
+def test_random_program(load_function, program):
     source, seed = program
-    f = load(source, directory)
+    f = load_function(source)
     rng = np.random.default_rng(seed)
     args = tuple(rng.normal(size=shape) for shape in INPUTS.values())
 
