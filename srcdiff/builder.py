@@ -17,7 +17,7 @@ import numpy as np
 
 from . import helpers
 from .errors import Loc, TraceError
-from .ir import UNKNOWN, Assign, Const, Guard, Var, walk_vars
+from .ir import UNKNOWN, Assign, Const, Guard, Var, map_leaves, walk_vars
 from .primitives import (
     ADD,
     DIV,
@@ -71,19 +71,7 @@ def is_traced(value: Any) -> bool:
 
 def concrete(value: Any) -> Any:
     """Replace Vars and Consts in a nested value by their concrete values."""
-    if isinstance(value, Var):
-        return value.value
-    if isinstance(value, Const):
-        return value.value
-    if isinstance(value, tuple):
-        return tuple(concrete(v) for v in value)
-    if isinstance(value, list):
-        return [concrete(v) for v in value]
-    if isinstance(value, dict):
-        return {k: concrete(v) for k, v in value.items()}
-    if isinstance(value, slice):
-        return slice(concrete(value.start), concrete(value.stop), concrete(value.step))
-    return value
+    return map_leaves(value, lambda v: v.value if isinstance(v, (Var, Const)) else v)
 
 
 def all_known(value: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Assign, Branch, Const, Guard, Loop, Stmt, Var
+from .ir import Assign, Branch, Const, Guard, Loop, Stmt, Var, map_leaves
 
 # A while loop that runs longer than this while tracing is reported.
 WHILE_LIMIT = 100_000
@@ -32,20 +32,13 @@ class Runaway(Exception):
 
 def resolve(value: Any, env: dict[Var, Any]) -> Any:
     """A nested argument with each Var replaced by its value in ``env``."""
-    if isinstance(value, Var):
-        return env.get(value, value.value)
-    if isinstance(value, Const):
-        return value.value
-    if isinstance(value, tuple):
-        return tuple(resolve(v, env) for v in value)
-    if isinstance(value, list):
-        return [resolve(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: resolve(v, env) for k, v in value.items()}
-    if isinstance(value, slice):
-        parts = (value.start, value.stop, value.step)
-        return slice(*(resolve(p, env) for p in parts))
-    return value
+    return map_leaves(value, lambda v: _value(v, env))
+
+
+def _value(leaf: Any, env: dict[Var, Any]) -> Any:
+    if isinstance(leaf, Var):
+        return env.get(leaf, leaf.value)
+    return leaf.value if isinstance(leaf, Const) else leaf
 
 
 def run_block(stmts: list[Stmt], env: dict[Var, Any]) -> None:
@@ -67,13 +60,11 @@ def run_block(stmts: list[Stmt], env: dict[Var, Any]) -> None:
             run_loop(stmt, env)
 
 
-def run_loop(loop: Loop, env: dict[Var, Any], first: int = 0) -> int:
-    """Run ``loop`` (from trip ``first``, its phis already in ``env`` when
-    ``first`` > 0); bind its results and return how many trips it ran."""
-    if first == 0:
-        for c in loop.carried:
-            env[c.phi] = resolve(c.init, env)
-    trips = first
+def run_loop(loop: Loop, env: dict[Var, Any]) -> int:
+    """Run ``loop``, bind its results and return how many trips it ran."""
+    for c in loop.carried:
+        env[c.phi] = resolve(c.init, env)
+    trips = 0
     if loop.test or loop.cond is not None:
         while True:
             run_block(loop.test, env)
@@ -84,7 +75,7 @@ def run_loop(loop: Loop, env: dict[Var, Any], first: int = 0) -> int:
             _trip(loop, env, None)
             trips += 1
     else:
-        for i in _indices(loop, env)[first:]:
+        for i in _indices(loop, env):
             _trip(loop, env, i)
             trips += 1
     for c in loop.carried:

@@ -9,6 +9,7 @@ whose leaves may be ``Var`` or ``Const``.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -365,18 +366,22 @@ def dump(program: Program) -> str:
     return "\n".join(lines)
 
 
-def substitute_value(value: Any, mapping: dict[Var, Any]) -> Any:
-    """A nested argument value reading ``mapping[v]`` wherever it read ``v``."""
-    if isinstance(value, Var):
-        return mapping.get(value, value)
+def map_leaves(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """A nested argument value (tuples, lists, dicts, slices) with ``leaf``
+    applied to each Var, Const or plain value inside it."""
     if isinstance(value, (tuple, list)):
-        return type(value)(substitute_value(v, mapping) for v in value)
+        return type(value)(map_leaves(v, leaf) for v in value)
     if isinstance(value, dict):
-        return {k: substitute_value(v, mapping) for k, v in value.items()}
+        return {k: map_leaves(v, leaf) for k, v in value.items()}
     if isinstance(value, slice):
         parts = (value.start, value.stop, value.step)
-        return slice(*(substitute_value(p, mapping) for p in parts))
-    return value
+        return slice(*(map_leaves(p, leaf) for p in parts))
+    return leaf(value)
+
+
+def substitute_value(value: Any, mapping: dict[Var, Any]) -> Any:
+    """A nested argument value reading ``mapping[v]`` wherever it read ``v``."""
+    return map_leaves(value, lambda v: mapping.get(v, v) if isinstance(v, Var) else v)
 
 
 def substitute(stmts: list[Stmt], mapping: dict[Var, Any]) -> list[Stmt]:
@@ -390,13 +395,17 @@ def clone_block(stmts: list[Stmt], mapping: dict[Var, Any]) -> list[Stmt]:
     return _rewrite(stmts, mapping, fresh=True)
 
 
+def copy_var(var: Var) -> Var:
+    """A Var like ``var`` for another definition of the same value (a trip
+    recomputed in an adjoint loop): same hint, facts and example value."""
+    return dataclasses.replace(var, serial=next(_SERIALS))
+
+
 def _copy(var: Var, mapping: dict[Var, Any], fresh: bool) -> Var:
     if not fresh:
         return var
-    new = Var(var.hint, var.value, var.loc, var.kind, var.path, var.adjoint_of, var.sym)
-    new.exact, new.local = var.exact, var.local
-    mapping[var] = new
-    return new
+    mapping[var] = copy_var(var)
+    return mapping[var]
 
 
 def _rewrite(stmts: list[Stmt], mapping: dict[Var, Any], fresh: bool) -> list[Stmt]:

@@ -22,6 +22,7 @@ from .ir import (
     Loop,
     Var,
     clone_block,
+    copy_var,
     loop_inputs,
     stmt_inputs,
     substitute_value,
@@ -45,9 +46,9 @@ def reverse_loop(
         return
     mapping: dict[Var, Any] = {}
     for c in loop.carried:
-        mapping[c.phi] = _fresh(c.phi)
+        mapping[c.phi] = copy_var(c.phi)
     if loop.index is not None:
-        mapping[loop.index] = _fresh(loop.index)
+        mapping[loop.index] = copy_var(loop.index)
     body = clone_block(loop.body, mapping)
     updates = {c: substitute_value(c.update, mapping) for c in loop.carried}
     free = [v for v in loop_inputs(loop) if v in active]
@@ -165,12 +166,6 @@ def _basic(where: Any, index: Var) -> bool:
     parts = where if isinstance(where, tuple) else (where,)
     return index in parts and all(
         p is index or (isinstance(p, slice) and not list(walk_vars(p))) for p in parts
-    )
-
-
-def _fresh(var: Var) -> Var:
-    return Var(
-        var.hint, var.value, var.loc, var.kind, var.path, var.adjoint_of, var.sym
     )
 
 

@@ -7,9 +7,10 @@ values (``interpret``), so that the code after the loop sees real values.
 
 A loop stays unrolled when unrolling reads better and is possible: its trip
 count is known and trips * statements fits ``UNROLL_BUDGET``, or it loops
-over a Python container. A loop that cannot be rolled (it breaks out early,
-grows a Python list, changes a value's shape from trip to trip) is unrolled
-when its trips are known, and reported otherwise.
+over a Python container. A loop that cannot be rolled (it grows a Python
+list, changes a value's shape from trip to trip) is unrolled when its trips
+are known, and reported otherwise; ``break``, ``continue`` and ``return``
+are rewritten first (``jumps``, ``returns``) so that they need not be.
 """
 
 from __future__ import annotations
@@ -141,22 +142,18 @@ def why_not(node: ast.For | ast.While) -> str:
 
 
 def _walk_body(node: ast.For | ast.While) -> list[ast.AST]:
-    """Nodes of the body, not descending into nested functions or loops'
-    own break/continue (those belong to the inner loop)."""
+    """Nodes of the body, not descending into nested functions."""
     found: list[ast.AST] = []
 
-    def visit(n: ast.AST, inner_loop: bool) -> None:
+    def visit(n: ast.AST) -> None:
         for child in ast.iter_child_nodes(n):
-            if isinstance(child, (ast.FunctionDef, ast.Lambda)):
-                continue
-            if isinstance(child, (ast.Break, ast.Continue)) and inner_loop:
-                continue
-            found.append(child)
-            visit(child, inner_loop or isinstance(child, (ast.For, ast.While)))
+            if not isinstance(child, (ast.FunctionDef, ast.Lambda)):
+                found.append(child)
+                visit(child)
 
     for stmt in node.body:
         found.append(stmt)
-        visit(stmt, isinstance(stmt, (ast.For, ast.While)))
+        visit(stmt)
     return found
 
 
