@@ -32,6 +32,7 @@ from .ir import (
     Program,
     Stmt,
     Var,
+    blocks,
     loop_inputs,
     stmt_inputs,
     walk_vars,
@@ -140,33 +141,29 @@ def _loops(stmts: list[Stmt]) -> Iterator[Loop]:
     for stmt in stmts:
         if isinstance(stmt, Loop):
             yield stmt
-            yield from _loops([*stmt.test, *stmt.body])
-        elif isinstance(stmt, Branch):
-            yield from _loops([*stmt.then, *stmt.orelse])
+        for block in blocks(stmt):
+            yield from _loops(block)
 
 
 def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
-    """Every Assign and Guard, inside loops too."""
+    """Every Assign and Guard, inside loops and ifs too."""
     for stmt in stmts:
-        if isinstance(stmt, Loop):
-            yield from all_stmts(stmt.test)
-            yield from all_stmts(stmt.body)
-        elif isinstance(stmt, Branch):
-            yield from all_stmts(stmt.then)
-            yield from all_stmts(stmt.orelse)
-        else:
+        if isinstance(stmt, (Assign, Guard)):
             yield stmt
+        for block in blocks(stmt):
+            yield from all_stmts(block)
 
 
 def _reads_within(stmt: Stmt) -> Iterator[Var]:
+    """What a statement reads, its nested blocks and carried or merged values
+    included (``stmt_inputs`` gives only what it reads from outside)."""
     yield from stmt_inputs(stmt)
-    if isinstance(stmt, Loop):
-        for inner in [*stmt.test, *stmt.body]:
+    for block in blocks(stmt):
+        for inner in block:
             yield from _reads_within(inner)
+    if isinstance(stmt, Loop):
         yield from walk_vars([c.update for c in stmt.carried])
     if isinstance(stmt, Branch):
-        for inner in [*stmt.then, *stmt.orelse]:
-            yield from _reads_within(inner)
         yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
 
 
@@ -683,12 +680,8 @@ def _home_blocks(stmts: list[Stmt]) -> dict[Var, int]:
     for stmt in stmts:
         if isinstance(stmt, Assign):
             home[stmt.var] = id(stmts)
-        elif isinstance(stmt, Loop):
-            home.update(_home_blocks(stmt.test))
-            home.update(_home_blocks(stmt.body))
-        elif isinstance(stmt, Branch):
-            home.update(_home_blocks(stmt.then))
-            home.update(_home_blocks(stmt.orelse))
+        for block in blocks(stmt):
+            home.update(_home_blocks(block))
     return home
 
 

@@ -252,6 +252,15 @@ def branch_inputs(branch: Branch) -> list[Var]:
     return list(dict.fromkeys(v for v in reads if v not in inner))
 
 
+def blocks(stmt: Stmt) -> list[list[Stmt]]:
+    """The statement lists a loop (test, body) or an if (its arms) holds."""
+    if isinstance(stmt, Loop):
+        return [stmt.test, stmt.body]
+    if isinstance(stmt, Branch):
+        return [stmt.then, stmt.orelse]
+    return []
+
+
 def defined_in(stmts: list[Stmt]) -> list[Var]:
     """Every Var a block defines, inside its loops and ifs too."""
     defined: list[Var] = []
@@ -259,8 +268,8 @@ def defined_in(stmts: list[Stmt]) -> list[Var]:
         defined.extend(stmt_outputs(stmt))
         if isinstance(stmt, Loop):
             defined.extend(loop_locals(stmt))
-        elif isinstance(stmt, Branch):
-            defined.extend(defined_in(stmt.then) + defined_in(stmt.orelse))
+        else:
+            defined.extend(v for block in blocks(stmt) for v in defined_in(block))
     return defined
 
 
