@@ -41,23 +41,21 @@ def trace_branch(tracer: Tracer, node: ast.If, test: Var, frame: Frame) -> bool:
     builder = tracer.builder
     before = frame.snapshot()
     env = before[0]
-    outer, seen = builder.stmts, dict(builder._seen)
     arms: list[tuple[list[Any], dict[str, Any]]] = []
     returned: list[Any] = []
     try:
         for body in (node.body, node.orelse):
-            builder.stmts, builder._seen = [], dict(seen)
             frame.restore(before)
-            try:
-                tracer.exec_block(body, frame)
-            except Return as ret:  # this arm ends the function
-                returned.append(ret.value)
-                frame.env[_RETURN] = ret.value
-            arms.append((builder.stmts, dict(frame.env)))
+            with builder.block([]) as stmts:
+                try:
+                    tracer.exec_block(body, frame)
+                except Return as ret:  # this arm ends the function
+                    returned.append(ret.value)
+                    frame.env[_RETURN] = ret.value
+            arms.append((stmts, dict(frame.env)))
     except (ControlFlow, SrcdiffError):
         return False
     finally:
-        builder.stmts, builder._seen = outer, seen
         frame.restore(before)
     if len(returned) == 1:  # one arm returns, the other goes on: not merged
         return False
@@ -144,11 +142,9 @@ def reverse_branch(
         m: reverse.accumulate(tracer, adjoints.pop(m.result), m.result) for m in flowing
     }
     free = [v for v in branch_inputs(branch) if v in active]
-    outer, seen = builder.stmts, dict(builder._seen)
     arms: list[tuple[list[Any], dict[Var, Any]]] = []
-    try:
-        for stmts, side in ((branch.then, "then"), (branch.orelse, "orelse")):
-            builder.stmts, builder._seen = [], dict(seen)
+    for stmts, side in ((branch.then, "then"), (branch.orelse, "orelse")):
+        with builder.block([]) as adjoint_stmts:
             values = [getattr(m, side) for m in flowing]
             arm_active = reverse.active_vars(stmts, free, values) | set(free)
             inner: dict[Var, list[Any]] = {}
@@ -161,15 +157,13 @@ def reverse_branch(
                 for v in free
                 if inner.get(v)
             }
-            arms.append((builder.stmts, sums))
-        targets = list(dict.fromkeys(v for _, sums in arms for v in sums))
-        for stmts, sums in arms:
-            builder.stmts = stmts
+        arms.append((adjoint_stmts, sums))
+    targets = list(dict.fromkeys(v for _, sums in arms for v in sums))
+    for adjoint_stmts, sums in arms:  # zeros where an arm gives none
+        with builder.block(adjoint_stmts):
             for v in targets:
                 if v not in sums:
                     sums[v] = builder.bind(PRIMS[np.zeros_like], (v,), loc=branch.loc)
-    finally:
-        builder.stmts, builder._seen = outer, seen
     (then, then_sums), (orelse, else_sums) = arms
     merges = []
     for v in targets:

@@ -10,6 +10,8 @@ from reading like a tape dump.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from . import helpers
 from .errors import Loc, TraceError
-from .ir import UNKNOWN, Assign, Const, Guard, Var, map_leaves, walk_vars
+from .ir import UNKNOWN, Assign, Const, Guard, Stmt, Var, map_leaves, walk_vars
 from .primitives import (
     ADD,
     DIV,
@@ -113,13 +115,24 @@ class Builder:
     """Collects statements for one program (forward and adjoint sweeps)."""
 
     def __init__(self) -> None:
-        self.stmts: list[Assign | Guard] = []
+        self.stmts: list[Stmt] = []
         self.defs: dict[Var, Assign] = {}
         # The statement being built, for the statements simplify adds.
         self._loc: Loc | None = None
         self._kwargs: dict[str, Any] = {}
         self._seen: dict[Any, Var] = {}
         self._guarded: set[tuple[Var, bool]] = set()
+
+    @contextmanager
+    def block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
+        """Bind into ``stmts`` (a loop body, an arm of an if) instead of the
+        current list; values made there are not reused (CSE) after it."""
+        outer, seen = self.stmts, dict(self._seen)
+        self.stmts = stmts
+        try:
+            yield stmts
+        finally:
+            self.stmts, self._seen = outer, seen
 
     def arity(self, value: Any) -> int:
         """How many results a tuple-valued Var holds (0 for an ordinary value)."""

@@ -65,12 +65,11 @@ def reverse_loop(
     ]
     phis = [mapping[c.phi] for c in flowing]
 
-    outer, seen = builder.stmts, dict(builder._seen)
-    builder.stmts = list(body)
     for stmt in body:
         if isinstance(stmt, Assign):
             builder.defs[stmt.var] = stmt
-    try:
+    # The backward trip recomputes the forward one (body), then its adjoint.
+    with builder.block(list(body)) as rbody:
         adjoint_phis = {c: _adjoint_var(c.phi, mapping[c.phi]) for c in flowing}
         inner: dict[Var, list[Any]] = {}
         for c in flowing:
@@ -96,9 +95,6 @@ def reverse_loop(
                 continue
             running = _adjoint_var(v, v)
             sums[v] = (running, _add_up(tracer, running, contributions, index, loop))
-        rbody = builder.stmts
-    finally:
-        builder.stmts, builder._seen = outer, seen
 
     carried = []
     for c in flowing:

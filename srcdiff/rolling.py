@@ -310,11 +310,10 @@ def _trace_once(
         frame.env[name] = phi
         if frame.owned.get(name) is init:
             frame.owned[name] = phi
-    outer, seen = builder.stmts, dict(builder._seen)
     test: list[Stmt] = []
     body: list[Stmt] = []
     loop = Loop(carried, body, loc, test=test)
-    try:
+    with builder.block(test):
         if isinstance(node, ast.While):
             builder.stmts = test
             loop.cond = tracer.eval(node.test, frame)
@@ -326,7 +325,7 @@ def _trace_once(
                 if not static:
                     go_on = builder.bind(BOTH, (go_on, loop.cond))
                 loop.cond = go_on
-        builder.stmts = body
+        builder.stmts = body  # after the test in the same trip: may reuse its values
         if isinstance(node, ast.For):
             assert header is not None
             loop.bounds, loop.over = header.bounds, header.over
@@ -344,8 +343,6 @@ def _trace_once(
             tracer.exec_block(node.body, frame)
         finally:
             tracer.rolling -= 1
-    finally:
-        builder.stmts, builder._seen = outer, seen
     for c, name in zip(carried, names, strict=True):
         c.update = frame.env.get(name, c.phi)
         if not _carriable(c.update):
