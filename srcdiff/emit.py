@@ -396,18 +396,15 @@ def _reuse_forward_names(loop: Loop, ctx: _Context) -> None:
     """A backward trip recomputes ``x_t`` under the forward trip's name when
     nothing else the backward trip reads holds that name."""
     names = ctx.namer.names
-    if ctx.depth > 0:
-        return
     here = {names.get(v) for v in loop_inputs(loop)}
     here.update(names.get(c.phi) for c in loop.carried)
     here.update(names.get(v) for v, _ in loop.restores)
-    for copy in loop.origins:
-        name = names.get(loop.origins.get(copy))  # type: ignore[arg-type]
-        if copy in names or copy in ctx.inline or name is None or name in here:
+    for copy, original in loop.origins.items():
+        name = names.get(original)
+        if copy in names or copy in ctx.inline or name in here:
             continue
-        holders = [v for v, n in names.items() if n == name]
-        if all(ctx.last_read.get(v, -1) <= ctx.at for v in holders):
-            names[copy] = name
+        if _name_free(name, loop, ctx):
+            names[copy] = name  # type: ignore[assignment]
             here.add(name)
 
 
