@@ -7,12 +7,41 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(Wq, Wk, Wv, X, Y):
     """Gradient of loss with respect to Wq."""
+    d = Wq.shape[1]
+    if np.ndim(Wq) != 2 or d == 1:
+        raise PathChanged(
+            "examples/attention.py:12:10", "Wq is not shaped like the example"
+        )
+    if np.ndim(Wk) != 2 or Wk.shape[1] == 1:
+        raise PathChanged(
+            "examples/attention.py:12:14", "Wk is not shaped like the example"
+        )
+    if np.ndim(Wv) != 2:
+        raise PathChanged(
+            "examples/attention.py:12:18", "Wv is not shaped like the example"
+        )
+    if np.ndim(X) != 2:
+        raise PathChanged(
+            "examples/attention.py:12:22", "X is not shaped like the example"
+        )
+    if np.ndim(Y) != 2 or Wv.shape[1] != Y.shape[1] or X.shape[0] != Y.shape[0]:
+        raise PathChanged(
+            "examples/attention.py:12:25", "Y is not shaped like the example"
+        )
     Q = X @ Wq
     K = X @ Wk
     V = X @ Wv
-    scores = np.einsum("id,jd->ij", Q, K) / np.sqrt(3)
+    sqrt_d = np.sqrt(d)
+    scores = np.einsum("id,jd->ij", Q, K) / sqrt_d
     max_scores = np.max(scores, axis=1, keepdims=True)
     shifted = scores - max_scores
     e = np.exp(shifted)
@@ -20,7 +49,7 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     e_over_sum_e = e / sum_e
     out = e_over_sum_e @ V
 
-    dout = (out - Y) / 9
+    dout = 2 * (out - Y) / (Wv.shape[1] * X.shape[0])
     dout_dot_V_T = dout @ V.T
     de = dout_dot_V_T / sum_e - np.sum(
         dout_dot_V_T * e_over_sum_e / sum_e, axis=1, keepdims=True
@@ -30,6 +59,6 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     dscores = dshifted - np.sum(dshifted, axis=1, keepdims=True) * (
         winners / np.sum(winners, axis=1, keepdims=True)
     )
-    dQ = np.einsum("ij,jd->id", dscores / np.sqrt(3), K)
+    dQ = np.einsum("ij,jd->id", dscores / sqrt_d, K)
     dWq = X.T @ dQ
     return dWq

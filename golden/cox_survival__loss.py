@@ -6,20 +6,49 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(beta, X, time, died):
     """Gradient of loss with respect to beta."""
+    if np.ndim(beta) != 1:
+        raise PathChanged(
+            "examples/cox_survival.py:11:10", "beta is not shaped like the example"
+        )
+    if np.ndim(X) != 2:
+        raise PathChanged(
+            "examples/cox_survival.py:11:16", "X is not shaped like the example"
+        )
+    if np.ndim(time) != 1:
+        raise PathChanged(
+            "examples/cox_survival.py:11:19", "time is not shaped like the example"
+        )
+    if np.ndim(died) != 1:
+        raise PathChanged(
+            "examples/cox_survival.py:11:25", "died is not shaped like the example"
+        )
     order = np.argsort(-time)
     X_order = X[order]
     eta = X_order @ beta
     exp_eta = np.exp(eta)
+    cumsum_exp_eta = np.cumsum(exp_eta)
+    if not len(order) == len(cumsum_exp_eta):
+        raise PathChanged(
+            "examples/cox_survival.py:15:35",
+            "sizes that compared so when traced compare otherwise",
+        )
 
     dlog_risk = 1.0 / np.sum(died) * died[order]
-    t = (
-        np.flip(
-            np.cumsum(np.flip(dlog_risk / np.cumsum(exp_eta), axis=0), axis=0), axis=0
+    cumsum = np.cumsum(np.flip(dlog_risk / cumsum_exp_eta, axis=0), axis=0)
+    if not len(order) == len(cumsum):
+        raise PathChanged(
+            "examples/cox_survival.py:14:33",
+            "sizes that compared so when traced compare otherwise",
         )
-        * exp_eta
-    )
-    deta = t - dlog_risk
+    deta = np.flip(cumsum, axis=0) * exp_eta - dlog_risk
     dbeta = X_order.T @ deta
     return dbeta

@@ -6,19 +6,39 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(x, observed, kernel):
     """Gradient of loss with respect to x."""
+    n = len(x)
+    if np.ndim(x) != 1:
+        raise PathChanged(
+            "examples/deconvolution.py:10:10", "x is not shaped like the example"
+        )
+    if np.ndim(observed) != 1 or n != len(observed):
+        raise PathChanged(
+            "examples/deconvolution.py:10:13", "observed is not shaped like the example"
+        )
+    if np.ndim(kernel) != 1 or n // 2 != len(kernel) // 2:
+        raise PathChanged(
+            "examples/deconvolution.py:10:23", "kernel is not shaped like the example"
+        )
     spectrum = np.fft.rfft(x)
     rfft_kernel = np.fft.rfft(kernel)
-    blurred = np.fft.irfft(spectrum * rfft_kernel, n=32)
+    blurred = np.fft.irfft(spectrum * rfft_kernel, n=n)
     dblurred = blurred - observed
-    frequency = np.fft.rfftfreq(32)
+    frequency = np.fft.rfftfreq(n)
 
-    t = frequency**2 / 32 * np.abs(spectrum) * np.conj(np.sign(spectrum))
-    arange = np.arange(17)
+    t = frequency**2 / n * np.abs(spectrum) * np.conj(np.sign(spectrum))
+    arange = np.arange(1 + n // 2)
     delta = np.conj(np.fft.rfft(dblurred, norm="forward")) * np.where(
-        (arange == 0) | (2 * arange == 32), 1.0, 2.0
+        (arange == 0) | (2 * arange == n), 1.0, 2.0
     )
     dspectrum = t + delta * rfft_kernel
-    dx = np.real(np.fft.fft(dspectrum, 32))
+    dx = np.real(np.fft.fft(dspectrum, n))
     return dx

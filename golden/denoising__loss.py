@@ -6,27 +6,55 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(image, noisy, basis):
     """Gradient of loss with respect to image."""
+    if np.ndim(image) != 2:
+        raise PathChanged(
+            "examples/denoising.py:11:10", "image is not shaped like the example"
+        )
+    if (
+        np.ndim(noisy) != 2
+        or image.shape[1] != noisy.shape[1]
+        or image.shape[0] != noisy.shape[0]
+    ):
+        raise PathChanged(
+            "examples/denoising.py:11:17", "noisy is not shaped like the example"
+        )
+    if np.ndim(basis) != 2:
+        raise PathChanged(
+            "examples/denoising.py:11:24", "basis is not shaped like the example"
+        )
     dy = np.roll(image, -1, axis=0) - image
     dx = np.roll(image, -1, axis=1) - image
     edges = np.concatenate([np.ravel(dy), np.ravel(dx)])
     padded = np.pad(image, 1)
-    patches = np.transpose(np.reshape(padded, (2, 4, 2, 4)), (0, 2, 1, 3))
+    rows = 2 + image.shape[0]
+    cols = 2 + image.shape[1]
+    t = rows // 4
+    t_2 = cols // 4
+    patches = np.transpose(np.reshape(padded, (t, 4, t_2, 4)), (0, 2, 1, 3))
     coefficients = np.reshape(patches, (-1, 16)) @ basis
 
     dcoefficients = 0.05 / np.sqrt(coefficients**2 + 0.01) * coefficients
-    dpatches = np.reshape(dcoefficients @ basis.T, (2, 2, 4, 4))
-    dpadded = np.reshape(np.transpose(dpatches, (0, 2, 1, 3)), (8, 8))
+    dpatches = np.reshape(dcoefficients @ basis.T, (t, t_2, 4, 4))
+    dpadded = np.reshape(np.transpose(dpatches, (0, 2, 1, 3)), (rows, cols))
     dedges = 0.1 / np.sqrt(edges**2 + 0.01) * edges
-    ddx = np.reshape(dedges[36:], (6, 6))
-    ddy = np.reshape(dedges[:36], (6, 6))
-    t = (
+    size_image = np.size(image)
+    ddx = np.reshape(dedges[size_image:], (image.shape[0], image.shape[1]))
+    ddy = np.reshape(dedges[:size_image], (image.shape[0], image.shape[1]))
+    t_3 = (
         dpadded[1:-1, 1:-1]
         - ddx
         + np.roll(ddx, 1, axis=1)
         - ddy
         + np.roll(ddy, 1, axis=0)
     )
-    dimage = t + (image - noisy)
+    dimage = t_3 + (image - noisy)
     return dimage

@@ -7,8 +7,20 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     """Gradient of loss with respect to log_lengthscale, log_variance, log_noise."""
+    n = len(y)
+    if np.ndim(X) != 2:
+        raise PathChanged("examples/gp.py:6:52", "X is not shaped like the example")
+    if np.ndim(y) != 1 or X.shape[0] != n:
+        raise PathChanged("examples/gp.py:6:55", "y is not shaped like the example")
     lengthscale = np.exp(log_lengthscale)
     variance = np.exp(log_variance)
     noise = np.exp(log_noise)
@@ -16,8 +28,8 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     t = 2 * lengthscale**2
     d2_over_t = d2 / t
     exp_neg_d2_over_t = np.exp(-d2_over_t)
-    eye = np.eye(12)
-    K = variance * exp_neg_d2_over_t + noise * eye
+    eye_n = np.eye(n)
+    K = variance * exp_neg_d2_over_t + noise * eye_n
     L = np.linalg.cholesky(K)
     L_T = L.T
     solve_L = np.linalg.solve(L, y)
@@ -31,11 +43,12 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     )
     L_inv = np.linalg.inv(L)
     L_T_dot_dL = L_T @ dL
-    t_2 = L_inv.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye / 2)
+    t_2 = L_inv.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye_n / 2)
     t_2_dot_L_inv = t_2 @ L_inv
     t_3 = t_2_dot_L_inv + t_2_dot_L_inv.T
-    dK = np.linalg.inv(K).T / 2 + (np.tril(t_3) - t_3 * eye / 2)
-    dnoise = np.sum(dK * eye)
+    t_4 = np.tril(t_3) - t_3 * np.eye(X.shape[0]) / 2
+    dK = np.linalg.inv(K).T / 2 + t_4
+    dnoise = np.sum(dK * eye_n)
     dvariance = np.sum(dK * exp_neg_d2_over_t)
     delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4
     dlengthscale = delta * lengthscale

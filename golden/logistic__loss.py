@@ -6,14 +6,33 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(w, X, y):
     """Gradient of loss with respect to w."""
+    if np.ndim(w) != 1:
+        raise PathChanged(
+            "examples/logistic.py:10:10", "w is not shaped like the example"
+        )
+    if np.ndim(X) != 2:
+        raise PathChanged(
+            "examples/logistic.py:10:13", "X is not shaped like the example"
+        )
+    if np.ndim(y) != 1 or X.shape[0] != len(y):
+        raise PathChanged(
+            "examples/logistic.py:10:16", "y is not shaped like the example"
+        )
     z = X @ w
     exp_neg_z = np.exp(-z)
     one_plus_exp_neg_z = 1 + exp_neg_z
     p = 1 / one_plus_exp_neg_z
 
-    dp = (1 - y) / 20 / (1 - p) - y / 20 / p
+    dp = (1 - y) / X.shape[0] / (1 - p) - y / X.shape[0] / p
     dz = dp * p / one_plus_exp_neg_z * exp_neg_z
     dw = X.T @ dz
     return dw

@@ -24,24 +24,44 @@ class PathChanged(RuntimeError):
 
 def loss_grad(users_table, items_table, user_ids, item_ids, ratings):
     """Gradient of loss with respect to users_table."""
+    if np.ndim(users_table) != 2:
+        raise PathChanged(
+            "examples/matrix_factorization.py:10:10",
+            "users_table is not shaped like the example",
+        )
+    if np.ndim(items_table) != 2 or users_table.shape[1] != items_table.shape[1]:
+        raise PathChanged(
+            "examples/matrix_factorization.py:10:23",
+            "items_table is not shaped like the example",
+        )
+    if np.ndim(user_ids) != 1:
+        raise PathChanged(
+            "examples/matrix_factorization.py:10:36",
+            "user_ids is not shaped like the example",
+        )
+    if np.ndim(item_ids) != 1 or len(user_ids) != len(item_ids):
+        raise PathChanged(
+            "examples/matrix_factorization.py:10:46",
+            "item_ids is not shaped like the example",
+        )
+    if np.ndim(ratings) != 1:
+        raise PathChanged(
+            "examples/matrix_factorization.py:10:56",
+            "ratings is not shaped like the example",
+        )
     u = users_table[user_ids]
     v = items_table[item_ids]
     t = v[:, :-1]
     prediction = np.sum(u[:, :-1] * t, axis=1) + u[:, -1] + v[:, -1]
     observed = ~np.isnan(ratings)
-    if not np.sum(observed) == 24:
-        raise PathChanged(
-            "examples/matrix_factorization.py:15:13",
-            "the mask selected 24 values when traced",
-        )
     error = prediction[observed] - ratings[observed]
 
-    derror = error / 12
-    dprediction = scatter_add(derror, (30,), observed)
-    du = np.zeros((30, 3))
+    derror = 2 * error / np.count_nonzero(observed)
+    dprediction = scatter_add(derror, (len(user_ids),), observed)
+    du = np.zeros((len(user_ids), users_table.shape[1]))
     du[:, -1] += dprediction
     du[:, :-1] += np.expand_dims(dprediction, 1) * t
-    dusers_table = np.zeros((5, 3))
+    dusers_table = np.zeros((users_table.shape[0], users_table.shape[1]))
     dusers_table[:, :-1] += users_table[:, :-1] / 50
     np.add.at(dusers_table, user_ids, du)
     return dusers_table

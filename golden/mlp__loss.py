@@ -7,14 +7,37 @@ import numpy as np
 from scipy.special import logsumexp
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(params, X, Y):
     """Gradient of loss with respect to params."""
     (W1, b1), (W2, b2) = params
+    if (
+        np.ndim(W1) != 2
+        or np.ndim(b1) != 1
+        or W1.shape[1] != len(b1)
+        or np.ndim(W2) != 2
+        or W1.shape[1] != W2.shape[0]
+        or np.ndim(b2) != 1
+        or W2.shape[1] != len(b2)
+    ):
+        raise PathChanged(
+            "examples/mlp.py:7:10", "params is not shaped like the example"
+        )
+    if np.ndim(X) != 2:
+        raise PathChanged("examples/mlp.py:7:18", "X is not shaped like the example")
+    if np.ndim(Y) != 2 or W2.shape[1] != Y.shape[1] or X.shape[0] != Y.shape[0]:
+        raise PathChanged("examples/mlp.py:7:21", "Y is not shaped like the example")
     h = np.tanh(X @ W1 + b1)
     logits = h @ W2 + b2
     log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
 
-    dlog_probs = -Y / 16
+    dlog_probs = -Y / X.shape[0]
     dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
     db2 = np.sum(dlogits, axis=0)
     dh = dlogits @ W2.T

@@ -7,18 +7,42 @@ import numpy as np
 from scipy.special import digamma
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(params, X, counts):
     """Gradient of loss with respect to params."""
     w, log_r = params
+    if np.ndim(w) != 1:
+        raise PathChanged(
+            "examples/negative_binomial.py:11:10",
+            "params is not shaped like the example",
+        )
+    if np.ndim(X) != 2:
+        raise PathChanged(
+            "examples/negative_binomial.py:11:18", "X is not shaped like the example"
+        )
+    if np.ndim(counts) != 1 or X.shape[0] != len(counts):
+        raise PathChanged(
+            "examples/negative_binomial.py:11:21",
+            "counts is not shaped like the example",
+        )
     r = np.exp(log_r)
     mean = np.exp(X @ w)
     counts_plus_r = counts + r
     r_plus_mean = r + mean
 
-    delta = counts_plus_r / 40 / r_plus_mean
-    total = np.sum(np.log(r_plus_mean) / 40 - digamma(counts_plus_r) / 40)
-    dmean = delta - counts / 40 / mean
+    dlog_odds = -np.broadcast_to(1.0 / X.shape[0], (X.shape[0],))
+    t = dlog_odds * counts_plus_r / r_plus_mean
+    sum_dlog_odds = np.sum(dlog_odds)
+    total = np.sum(dlog_odds * digamma(counts_plus_r) - dlog_odds * np.log(r_plus_mean))
+    dmean = dlog_odds * counts / mean - t
     dw = X.T @ (dmean * mean)
-    dr = np.sum(delta) - log_r + digamma(r) + total
-    dlog_r = dr * r - r
+    t_2 = sum_dlog_odds * log_r - np.sum(t) - sum_dlog_odds * digamma(r)
+    dr = t_2 + total
+    dlog_r = sum_dlog_odds * r + dr * r
     return (dw, dlog_r)

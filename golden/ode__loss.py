@@ -6,8 +6,27 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(angle0, velocity0, damping, target, steps=1000, dt=0.01):
     """Gradient of loss with respect to angle0."""
+    if np.ndim(angle0) != 1:
+        raise PathChanged(
+            "examples/ode.py:6:10", "angle0 is not shaped like the example"
+        )
+    if np.ndim(velocity0) != 1 or len(angle0) != len(velocity0):
+        raise PathChanged(
+            "examples/ode.py:6:18", "velocity0 is not shaped like the example"
+        )
+    if np.ndim(target) != 1 or len(angle0) != len(target):
+        raise PathChanged(
+            "examples/ode.py:6:38", "target is not shaped like the example"
+        )
     angle = angle0
     velocity = velocity0
     angles = []
@@ -17,7 +36,7 @@ def loss_grad(angle0, velocity0, damping, target, steps=1000, dt=0.01):
         angle = angle + dt * velocity
         velocity = velocity + dt * acceleration
 
-    dangle = 0.4 * (angle - target)
+    dangle = 2 * (angle - target) / len(angle0)
     dvelocity = np.zeros_like(velocity)
     for _ in range(steps):
         angle = angles.pop()

@@ -7,12 +7,48 @@ import numpy as np
 from scipy import signal
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(kernel, stimulus, response):
     """Gradient of loss with respect to kernel."""
+    if np.ndim(kernel) != 1:
+        raise PathChanged(
+            "examples/receptive_field.py:11:10", "kernel is not shaped like the example"
+        )
+    if np.ndim(stimulus) != 1:
+        raise PathChanged(
+            "examples/receptive_field.py:11:18",
+            "stimulus is not shaped like the example",
+        )
+    if np.ndim(response) != 1 or 1 + len(response) == len(kernel) + len(stimulus):
+        raise PathChanged(
+            "examples/receptive_field.py:11:28",
+            "response is not shaped like the example",
+        )
     prediction = signal.convolve(stimulus, kernel, mode="valid")
+    if not len(response) == len(prediction):
+        raise PathChanged(
+            "examples/receptive_field.py:13:23",
+            "sizes that compared so when traced compare otherwise",
+        )
 
-    dprediction = 2 / 53 * (prediction - response)
-    dkernel = np.diff(
-        -np.diff(kernel) / 5, axis=-1, prepend=0, append=0
-    ) + signal.convolve(np.pad(dprediction, [(7, 7)]), np.flip(stimulus), "valid")
+    take = np.take(
+        np.diff(-np.diff(kernel) / 5, axis=-1, prepend=0, append=0),
+        np.arange(len(kernel)),
+        axis=-1,
+    )
+    dprediction = 2 * (prediction - response) / len(response)
+    t = len(stimulus) + len(kernel) - 1 - len(response)
+    t_2 = t // 2
+    convolve = signal.convolve(
+        np.pad(dprediction, [(t_2, t - t_2)]), np.flip(stimulus), "valid"
+    )
+    dkernel = take + convolve
+    if not len(take) == len(convolve):
+        raise PathChanged("?", "sizes that compared so when traced compare otherwise")
     return dkernel

@@ -7,8 +7,27 @@
 import numpy as np
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(W, U, V, h0, xs, y):
     """Gradient of loss with respect to W, U, V, h0."""
+    if np.ndim(W) != 2:
+        raise PathChanged("examples/rnn.py:6:10", "W is not shaped like the example")
+    if np.ndim(U) != 2 or W.shape[0] != U.shape[0]:
+        raise PathChanged("examples/rnn.py:6:13", "U is not shaped like the example")
+    if np.ndim(V) != 2:
+        raise PathChanged("examples/rnn.py:6:16", "V is not shaped like the example")
+    if np.ndim(h0) != 1 or W.shape[0] != len(h0) or W.shape[1] != len(h0):
+        raise PathChanged("examples/rnn.py:6:19", "h0 is not shaped like the example")
+    if np.ndim(xs) != 2 or U.shape[1] != xs.shape[1]:
+        raise PathChanged("examples/rnn.py:6:23", "xs is not shaped like the example")
+    if np.ndim(y) != 1 or V.shape[0] != len(y):
+        raise PathChanged("examples/rnn.py:6:27", "y is not shaped like the example")
     h = h0
     hs = []
     for x_t in xs:

@@ -6,9 +6,24 @@ import numpy as np
 from scipy.stats import norm
 
 
+class PathChanged(RuntimeError):
+    """The inputs take another path than the example this code was made for."""
+
+    def __init__(self, where, what):
+        super().__init__(f"{where}: {what}; emit the gradient again for them")
+
+
 def loss_grad(params, X, y):
     """Gradient of loss with respect to params."""
     beta, log_sigma = params
+    if np.ndim(beta) != 1:
+        raise PathChanged(
+            "examples/tobit.py:13:10", "params is not shaped like the example"
+        )
+    if np.ndim(X) != 2:
+        raise PathChanged("examples/tobit.py:13:18", "X is not shaped like the example")
+    if np.ndim(y) != 1 or X.shape[0] != len(y):
+        raise PathChanged("examples/tobit.py:13:21", "y is not shaped like the example")
     sigma = np.exp(log_sigma)
     mean = X @ beta
     censored = y <= 0.0

@@ -103,6 +103,7 @@ def _merges(
         if test.known:
             value = _value(then if test.value else orelse)
         result = Var(name, value, loc, "user")
+        result.like = then if isinstance(then, Var) else None
         if value is UNKNOWN:
             same = token(then) == token(orelse)
             result.sym = token(then) if same else None
@@ -170,6 +171,7 @@ def reverse_branch(
         taken = then_sums[v] if _taken(branch) else else_sums[v]
         value = _value(taken) if _taken(branch) is not None else UNKNOWN
         result = Var(v.hint, value, branch.loc, "adjoint", adjoint_of=v)
+        result.like = v
         if value is UNKNOWN:
             result.sym = token(v)
         merges.append(Merge(then_sums[v], else_sums[v], result))

@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from . import helpers
+from . import helpers, sizes
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Stmt, Var, map_leaves, walk_vars
 from .primitives import (
     ADD,
+    DIM,
     DIV,
     GETITEM,
     MUL,
@@ -122,6 +123,18 @@ class Builder:
         self._kwargs: dict[str, Any] = {}
         self._seen: dict[Any, Var] = {}
         self._guarded: set[tuple[Var, bool]] = set()
+        # Sizes (``srcdiff.sizes``): each known array's axes as polynomials,
+        # the example's value of each atom, and how to read an atom.
+        self.shapes: dict[Var, tuple[sizes.Poly, ...]] = {}
+        self._atom_values: dict[sizes.Atom, int] = {}
+        self._atom_reads: dict[sizes.Atom, Any] = {}
+        # Comparisons of the inputs' sizes the trace relied on (sizes that
+        # broadcasting matched, ``if n > 1``): checked on entry.
+        self.assumptions: list[Any] = []
+        self._raw = False
+        self.input_leaves: set[Var] = set()
+        self._whole: dict[sizes.Poly, Var] = {}
+        self._entry_seen: dict[Any, Var] = {}
 
     @contextmanager
     def block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
@@ -129,6 +142,21 @@ class Builder:
         current list; values made there are not reused (CSE) after it."""
         outer, seen = self.stmts, dict(self._seen)
         self.stmts = stmts
+        try:
+            yield stmts
+        finally:
+            self.stmts, self._seen = outer, seen
+
+    def mark_entry(self) -> None:
+        """What has been bound so far (the inputs' sizes) is all that entry
+        checks may reuse."""
+        self._entry_seen = dict(self._seen)
+
+    @contextmanager
+    def entry_block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
+        """Bind into ``stmts``, which go before every traced statement."""
+        outer, seen = self.stmts, self._seen
+        self.stmts, self._seen = stmts, dict(self._entry_seen)
         try:
             yield stmts
         finally:
@@ -155,6 +183,421 @@ class Builder:
             self._guarded.add((cond, expect))
         self.stmts.append(Guard(cond, expect, loc, text, message))
 
+    # ----- Sizes -----
+    def sizes_of(self, value: Any) -> tuple[sizes.Poly, ...] | None:
+        """Each axis of a known value as a polynomial of sizes read at run
+        time (None where the value is unknown)."""
+        if isinstance(value, Var):
+            if not value.known or isinstance(value.value, (tuple, list)):
+                return None
+            if value not in self.shapes:
+                self.shapes[value] = self._infer_sizes(value)
+            return self.shapes[value]
+        if isinstance(value, (Const, np.ndarray)):
+            return tuple(sizes.const(n) for n in np.shape(concrete(value)))
+        if isinstance(value, (bool, int, float, complex, np.number)):
+            return ()
+        if isinstance(value, (list, tuple)) and value and all_known(value):
+            inner = [self.sizes_of(v) for v in value]
+            if all(i is not None and i == inner[0] for i in inner):
+                return (sizes.const(len(value)), *inner[0])  # type: ignore[misc]
+            return tuple(sizes.const(n) for n in np.shape(concrete(value)))
+        return None
+
+    def size_value(self, poly: sizes.Poly) -> Any:
+        """A size as an int, or a Var computing it from the inputs."""
+        number = sizes.constant(poly)
+        if number is not None:
+            return number
+        key = ("size", poly)
+        if key in self._seen:
+            return self._seen[key]
+        if poly in self._whole:  # every axis of an input: x.size
+            var = self.bind_raw(PRIMS[np.size], (self._whole[poly],), None)
+            var.size, var.exact = poly, True
+            self._seen[key] = var
+            return var
+        terms = []
+        for monomial, coef in poly:
+            term: Any = abs(coef)
+            for atom in monomial:
+                term = self.bind(MUL, (term, self._atom(atom)))
+            terms.append((term, coef < 0))
+        total, negative = terms[0]
+        total = self.bind(NEG, (total,)) if negative else total
+        for term, negative in terms[1:]:
+            total = self.bind(SUB if negative else ADD, (total, term))
+        return total
+
+    def shape_value(self, value: Any) -> tuple[Any, ...] | None:
+        """``np.shape(value)`` as ints and size Vars."""
+        shape = self.sizes_of(value)
+        return None if shape is None else tuple(self.size_value(p) for p in shape)
+
+    def input_sizes(self, leaf: Var) -> None:
+        """Read the axes of an input once, before any statement uses them."""
+        self.input_leaves.add(leaf)
+        axes = self.sizes_of(leaf) or ()
+        for poly in axes:
+            if sizes.single_atom(poly):
+                self.size_value(poly)
+        if len(axes) > 1:
+            self._whole.setdefault(sizes.product(axes), leaf)
+
+    def _atom(self, atom: sizes.Atom) -> Any:
+        read = self._atom_reads[atom]
+        if isinstance(read, Var):
+            return read
+        if atom[0] == "floordiv":  # n // 2 of a size n
+            _, poly, divisor = atom
+            read = (PRIMS[operator.floordiv], (self.size_value(poly), divisor))
+        var = self.bind_raw(*read, None)
+        if isinstance(var, Var):
+            var.size, var.exact = sizes.atom(atom), True
+            self._seen[("size", var.size)] = var
+        return var
+
+    def floordiv(self, poly: sizes.Poly, divisor: int) -> sizes.Poly:
+        """``poly // divisor``: exact where it divides, else an atom of its own."""
+        exact = sizes.divide(poly, sizes.const(divisor))
+        if exact is not None:
+            return exact
+        number = sizes.constant(poly)
+        if number is not None:
+            return sizes.const(number // divisor)
+        value = self.evaluate_size(poly) // divisor
+        return self._new_atom(("floordiv", poly, divisor), value, None)
+
+    def fixed_size(self, value: Any, loc: Loc | None) -> int:
+        """A size the trace uses as a plain int (a loop unrolled over it):
+        the code holds for this size only, checked when it runs."""
+        if isinstance(value, Var) and value.size is not None:
+            number = self.evaluate_size(value.size)
+            self._assume(value.size, PRIMS[operator.eq], sizes.const(number), True, loc)
+            return number
+        return int(concrete(value))
+
+    def _new_atom(self, key: sizes.Atom, value: int, read: Any) -> sizes.Poly:
+        self._atom_values[key] = int(value)
+        self._atom_reads[key] = read
+        return sizes.atom(key)
+
+    def evaluate_size(self, poly: sizes.Poly) -> int:
+        return sizes.evaluate(poly, self._atom_values)
+
+    def _infer_sizes(self, var: Var) -> tuple[sizes.Poly, ...]:
+        shape = np.shape(var.value)
+        stmt = self.defs.get(var)
+        inferred = None if stmt is None else self._infer(stmt, shape)
+        if stmt is None and var.like is not None:
+            inferred = self.sizes_of(var.like)
+            if inferred is not None and not self._inputs_only(*inferred):
+                inferred = None  # a value of another block: read its own
+        if inferred is not None and len(inferred) == len(shape):  # checked
+            values = [self.evaluate_size(p) for p in inferred]
+            if values == list(shape):
+                return inferred
+        return tuple(
+            sizes.const(1)
+            if n == 1
+            else self._new_atom(("dim", var.serial, i), n, (DIM, (var, i)))
+            for i, n in enumerate(shape)
+        )
+
+    def _infer(self, stmt: Assign, shape: tuple[int, ...]) -> Any:
+        prim, args, kwargs = stmt.prim, stmt.args, stmt.kwargs
+        of = self.sizes_of
+        if prim in _ELEMENTWISE or prim.shape == "broadcast":
+            operands = [
+                of(a)
+                for a in (*args, *kwargs.values())
+                if isinstance(a, (Var, Const, np.ndarray, int, float, complex))
+            ]
+            if any(o is None for o in operands):
+                return None
+            result, equal = sizes.broadcast(operands, shape, self.evaluate_size)
+            for a, b in equal:
+                self._assume(a, PRIMS[operator.eq], b, True, stmt.loc)
+            return result
+        if prim.shape == "same" or prim.name == "copy":
+            return of(args[0])
+        if prim.shape == "reduction" and args:
+            operand = of(args[0])
+            axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
+            keepdims = bool(kwargs.get("keepdims", False))
+            return None if operand is None else sizes.reduce(operand, axis, keepdims)
+        name = prim.name.rsplit(".", 1)[-1]
+        if prim is DIM:
+            return ()
+        if name in ("matmul", "dot") and len(args) == 2:
+            a, b = of(args[0]), of(args[1])
+            return None if a is None or b is None else sizes.matmul(a, b)
+        if prim is TRANSPOSE and args:
+            operand = of(args[0])
+            axes = args[1] if len(args) > 1 else kwargs.get("axes")
+            if operand is None:
+                return None
+            if axes is None:
+                return tuple(reversed(operand))
+            return tuple(operand[int(i)] for i in axes)
+        if prim is GETITEM:
+            operand = of(args[0])
+            if operand is None:
+                return None
+            return sizes.index(operand, args[1], of, self._count)
+        if name in ("reshape", "broadcast_to") and len(args) == 2:
+            return self._given_shape(args[1], args[0])
+        if name in ("zeros", "ones", "empty", "full") and args:
+            return self._given_shape(args[0], None)
+        if name == "eye" and args and not kwargs:
+            n = self._size_poly(args[0])
+            m = n if len(args) < 2 else self._size_poly(args[1])
+            return None if n is None or m is None else (n, m)
+        if name == "arange" and len(args) == 1 and not kwargs:
+            n = self._size_poly(args[0])
+            return None if n is None else (n,)
+        if name == "outer" and len(args) == 2:
+            a, b = of(args[0]), of(args[1])
+            if a is None or b is None:
+                return None
+            return (sizes.product(a), sizes.product(b))
+        if name == "expand_dims" and len(args) == 2:
+            operand, axis = of(args[0]), args[1]
+            if operand is None or not isinstance(axis, int):
+                return None
+            out = list(operand)
+            out.insert(axis % (len(out) + 1), sizes.const(1))
+            return tuple(out)
+        if name == "einsum" and args and isinstance(args[0], str):
+            shapes = [of(a) for a in args[1:]]
+            if any(s is None for s in shapes):
+                return None
+            return sizes.einsum(args[0], shapes)  # type: ignore[arg-type]
+        if name == "ravel" and len(args) == 1:
+            operand = of(args[0])
+            return None if operand is None else (sizes.product(operand),)
+        if name in ("tril", "triu"):
+            return of(args[0])
+        if name in ("solve", "solve_triangular", "cho_solve") and len(args) == 2:
+            return of(args[1])
+        if name in _FFT:
+            return self._fft_sizes(name, args, kwargs)
+        if prim.helper is helpers.scatter_add:
+            return self._given_shape(args[1], None)
+        if name in _SHAPE_OF_ARG:
+            return of(args[_SHAPE_OF_ARG[name]])
+        if name == "pad" and len(args) >= 2 and not kwargs:
+            operand = of(args[0])
+            return None if operand is None else sizes.pad(operand, args[1])
+        if name in ("stack", "concatenate") and isinstance(args[0], (list, tuple)):
+            return self._joined(name, args, kwargs)
+        return None
+
+    def _fft_sizes(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
+        """One-axis transforms: the axis's length n becomes n (fft), n // 2 + 1
+        (rfft) or the ``n`` asked for; rfftfreq(n) has n // 2 + 1 values."""
+        if name in ("fftfreq", "rfftfreq"):
+            n = self._size_poly(args[0]) if args else None
+            if n is None:
+                return None
+            return (n,) if name == "fftfreq" else (self._half(n),)
+        operand = self.sizes_of(args[0]) if args else None
+        axis = kwargs.get("axis", args[2] if len(args) > 2 else -1)
+        if operand is None or not operand or not isinstance(axis, int):
+            return None
+        given = kwargs.get("n", args[1] if len(args) > 1 else None)
+        n = operand[axis] if given is None else self._size_poly(given)
+        if n is None:
+            return None
+        if name == "rfft":
+            n = self._half(n)
+        elif name == "irfft" and given is None:
+            n = sizes.mul(sizes.sub(n, sizes.const(1)), sizes.const(2))
+        out = list(operand)
+        out[axis] = n
+        return tuple(out)
+
+    def _half(self, n: sizes.Poly) -> sizes.Poly:
+        return sizes.add(self.floordiv(n, 2), sizes.const(1))
+
+    def _given_shape(self, shape: Any, operand: Any) -> Any:
+        """The sizes of a shape argument (``(n, 3)``, ``np.shape(x)``); a -1
+        is what the operand's size leaves."""
+        parts = shape if isinstance(shape, (tuple, list)) else (shape,)
+        polys = [self._size_poly(p) for p in parts]
+        if any(p is None for p in polys):
+            return None
+        holes = [i for i, p in enumerate(polys) if p == sizes.const(-1)]
+        if not holes:
+            return tuple(polys)
+        total = None if operand is None else self.sizes_of(operand)
+        if len(holes) > 1 or total is None:
+            return None
+        known = sizes.product([p for p in polys if p != sizes.const(-1)])
+        rest = sizes.divide(sizes.product(list(total)), known)
+        if rest is None:
+            return None
+        polys[holes[0]] = rest
+        return tuple(polys)
+
+    def _joined(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
+        items = [self.sizes_of(a) for a in args[0]]
+        if not items or any(i is None for i in items):
+            return None
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
+        if not isinstance(axis, int):
+            return None
+        first = list(items[0])
+        if name == "stack":
+            first.insert(axis % (len(first) + 1), sizes.const(len(items)))
+            return tuple(first)
+        axis %= len(first)
+        total: sizes.Poly = ()
+        for item in items:
+            total = sizes.add(total, item[axis])
+        first[axis] = total
+        return tuple(first)
+
+    def _size_poly(self, value: Any) -> sizes.Poly | None:
+        if isinstance(value, (bool, np.bool_)):
+            return None
+        if isinstance(value, (int, np.integer)):
+            return sizes.const(int(value))
+        if isinstance(value, Var) and value.size is not None:
+            return value.size
+        return None
+
+    def _count(self, mask: Any) -> sizes.Poly:
+        """How many values a boolean mask selects, read when the code runs."""
+        if isinstance(mask, Var):
+            key = ("count", mask.serial)
+            count = int(np.count_nonzero(mask.value))
+            return self._new_atom(key, count, (PRIMS[np.count_nonzero], (mask,)))
+        return sizes.const(int(np.count_nonzero(concrete(mask))))
+
+    def _assume(
+        self, a: sizes.Poly, prim: Prim, b: sizes.Poly, held: bool, loc: Loc | None
+    ) -> None:
+        """The trace relied on ``a <prim> b`` being ``held``. On sizes of the
+        inputs that is checked on entry; on others where it was decided."""
+        if sizes.constant(sizes.sub(a, b)) is not None:
+            return  # decided whatever the sizes
+        if self._inputs_only(a, b):
+            if (a, prim, b, held) not in [x[:4] for x in self.assumptions]:
+                self.assumptions.append((a, prim, b, held, loc))
+            return
+        sides = (self.size_value(a), self.size_value(b))
+        test = self.bind_raw(prim, sides, loc)
+        if isinstance(test, Var):
+            what = "sizes that compared so when traced compare otherwise"
+            self.guard(test, held, loc, what, message=what)
+
+    def _inputs_only(self, *polys: sizes.Poly) -> bool:
+        """Whether the sizes read only the inputs' axes (they can be read on
+        entry, before any statement)."""
+        for key in (key for poly in polys for key in sizes.atoms(poly)):
+            if key[0] == "floordiv" and not self._inputs_only(key[1]):
+                return False
+            if key[0] != "floordiv" and not (key[0] == "dim" and self._is_input(key)):
+                return False
+        return True
+
+    def _is_input(self, key: sizes.Atom) -> bool:
+        read = self._atom_reads[key]
+        return not isinstance(read, Var) and read[1][0] in self.input_leaves
+
+    def _size_args(self, args: tuple[Any, ...]) -> bool:
+        """Arithmetic on sizes: ints and size Vars, at least one Var."""
+        if not 1 <= len(args) <= 2:
+            return False
+        some = False
+        for a in args:
+            if isinstance(a, Var) and a.size is not None:
+                some = True
+            elif not isinstance(a, (int, np.integer)) or isinstance(
+                a, (bool, np.bool_)
+            ):
+                return False
+        return some
+
+    def _compare_shapes(
+        self, prim: Prim, args: tuple[Any, ...], loc: Loc | None
+    ) -> Any:
+        """``np.shape(a) == np.shape(b)`` on sizes: decided, and the sizes it
+        relied on recorded."""
+        if not all(isinstance(a, tuple) for a in args):
+            return NotImplemented
+        polys = [[self._size_poly(x) for x in a] for a in args]
+        if any(p is None for side in polys for p in side):
+            return NotImplemented
+        if not any(isinstance(x, Var) for a in args for x in a):
+            return NotImplemented
+        same = len(args[0]) == len(args[1])
+        if same:
+            pairs = list(zip(*polys, strict=True))
+            values = [tuple(map(self.evaluate_size, pair)) for pair in pairs]
+            same = all(a == b for a, b in values)
+            eq = PRIMS[operator.eq]
+            for pair, (a, b) in zip(pairs, values, strict=True):
+                if sizes.constant(sizes.sub(*pair)) is None and (same or a != b):
+                    self._assume(pair[0], eq, pair[1], same, loc)
+                    if not same:
+                        break
+        return same if prim.name == "equal" else not same
+
+    def _size_arithmetic(
+        self, prim: Prim, args: tuple[Any, ...], loc: Loc | None
+    ) -> Any:
+        """Sizes add, multiply and cancel as polynomials; comparisons that the
+        polynomials decide are decided (``len(x) - 1 < len(x)``)."""
+        polys = [self._size_poly(a) for a in args]
+        result: sizes.Poly | None = None
+        if prim is NEG:
+            result = sizes.neg(polys[0])
+        elif prim in (ADD, SUB, MUL):
+            result = {ADD: sizes.add, SUB: sizes.sub, MUL: sizes.mul}[prim](*polys)
+        elif prim is DIV or prim is PRIMS.get(operator.floordiv):
+            quotient = sizes.divide(*polys)
+            if quotient is None:
+                if prim is DIV:
+                    return NotImplemented
+                divisor = sizes.constant(polys[1])
+                if divisor is not None and divisor > 0:
+                    return self.size_value(self.floordiv(polys[0], divisor))
+                var = self.bind_raw(prim, args, loc)
+                key = ("var", var.serial)
+                var.size, var.exact = self._new_atom(key, var.value, var), True
+                return var
+            return self.size_value(quotient)
+        elif prim.name in _ORDER and len(args) == 2:
+            test = _ORDER[prim.name]
+            difference = sizes.constant(sizes.sub(*polys))
+            if difference is not None:
+                return bool(test(difference, 0))
+            held = bool(test(*map(self.evaluate_size, polys)))
+            self._assume(polys[0], prim, polys[1], held, loc)
+            return held
+        else:
+            return NotImplemented
+        number = sizes.constant(result)
+        if number is not None:
+            return number
+        key = ("size", result)
+        if key in self._seen:
+            return self._seen[key]
+        var = self.bind_raw(prim, args, loc)
+        if isinstance(var, Var):
+            var.size, var.exact = result, True
+            self._seen[key] = var
+        return var
+
+    def bind_raw(self, prim: Prim, args: tuple[Any, ...], loc: Loc | None) -> Any:
+        self._raw = True
+        try:
+            return self.bind(prim, args, loc=loc)
+        finally:
+            self._raw = False
+
     def bind(
         self,
         prim: Prim,
@@ -168,6 +611,14 @@ class Builder:
         code says ``np.zeros(n)`` rather than spelling out the array.
         """
         kwargs = kwargs or {}
+        if not self._raw and not kwargs and self._size_args(args):
+            result = self._size_arithmetic(prim, args, loc)
+            if result is not NotImplemented:
+                return result
+        if not self._raw and prim.name in ("equal", "not_equal") and len(args) == 2:
+            result = self._compare_shapes(prim, args, loc)
+            if result is not NotImplemented:
+                return result
         if not is_traced(args) and not is_traced(kwargs):
             value = self._evaluate(prim, args, kwargs, loc)
             if not isinstance(value, np.ndarray):
@@ -203,18 +654,11 @@ class Builder:
         stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
         self.stmts.append(stmt)
         self.defs[var] = stmt
-        for mask in _masks(prim, args):
-            self._guard_count(mask, loc)
+        if isinstance(value, np.ndarray) and (
+            prim in _ELEMENTWISE or prim.shape == "broadcast"
+        ):
+            self.sizes_of(var)  # matches sizes now: the checks they need
         return var
-
-    def _guard_count(self, mask: Var, loc: Loc | None) -> None:
-        """``x[mask]`` is as long as the mask has True values: shapes after it
-        (and the code for them) hold for masks with the example's count only."""
-        count = int(np.sum(mask.value))
-        total = self.bind(PRIMS[np.sum], (mask,), loc=loc)
-        same = self.bind(PRIMS[operator.eq], (total, count), loc=loc)
-        what = f"the mask selected {count} values when traced"
-        self.guard(same, True, loc, what, message=what)
 
     def _evaluate(self, prim: Prim, args: Any, kwargs: Any, loc: Loc | None) -> Any:
         try:
@@ -358,6 +802,11 @@ class Builder:
         ``a * b``, ``0.01 / (2 * s) * 2`` is ``0.01 / s``."""
         if prim not in (MUL, DIV):
             return None
+        for a, b in ((x, y), (y, x)) if prim is MUL else ():
+            over = self._over(a)  # (c / n) * b is c * b / n, n a size
+            if over is not None and getattr(over[1], "size", None) is not None:
+                top = b if over[0] == 1 else self._derived(MUL, (_plain(over[0]), b))
+                return (self._derived(DIV, (top, over[1])),)
         if _number(y) or (prim is MUL and _number(x)):
             value, k = (x, y) if _number(y) else (y, x)
             factor = Fraction(k) if prim is MUL else 1 / Fraction(y)
@@ -512,22 +961,15 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
 
 
-def _masks(prim: Prim, args: tuple[Any, ...]) -> list[Var]:
-    """Boolean arrays whose count of True values sets the result's shape."""
-    if prim is GETITEM:
-        index = args[1] if isinstance(args[1], tuple) else (args[1],)
-    elif prim.name in ("nonzero", "argwhere", "flatnonzero"):
-        index = args[:1]
-    else:
-        return []
-    return [
-        part
-        for part in index
-        if isinstance(part, Var)
-        and isinstance(part.value, np.ndarray)
-        and part.value.ndim > 0
-        and part.value.dtype == np.bool_
-    ]
+_FFT = ("fft", "ifft", "rfft", "irfft", "fftfreq", "rfftfreq")
+_ORDER = {
+    "equal": operator.eq,
+    "not_equal": operator.ne,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+}
 
 
 def _cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

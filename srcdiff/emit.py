@@ -38,7 +38,17 @@ from .ir import (
     walk_vars,
 )
 from .names import Namer, plural, temp_hint
-from .primitives import GETITEM, NUMPY, TUPLE_ITEM, VIEWS, Prim, dotted
+from .primitives import (
+    DIM,
+    GETITEM,
+    NUMPY,
+    PRIMS,
+    TESTS,
+    TUPLE_ITEM,
+    VIEWS,
+    Prim,
+    dotted,
+)
 
 # Floats whose repr is longer than this print as a ratio when one is exact.
 _SHORT_FLOAT = 8
@@ -650,6 +660,7 @@ def _choose_inline(
         if isinstance(s, Assign) and s.prim.statements is not None
     }
     home = _home_blocks(program.stmts)
+    tests = _guard_tests(program.stmts, uses)
     for stmt in all_stmts(program.stmts):
         if not isinstance(stmt, Assign) or stmt.var in unpacked:
             continue
@@ -660,6 +671,9 @@ def _choose_inline(
         weight[stmt.var] = 1 + sum(
             weight.get(v, 0) for v in stmt_inputs(stmt) if v in inline
         )
+        if stmt.var in tests or (stmt.prim is DIM and stmt.var.kind == "temp"):
+            inline[stmt.var] = stmt  # X.shape[0] reads as well as a name
+            continue
         if (
             stmt.var.kind == "temp"
             and uses[stmt.var] == 1
@@ -669,6 +683,25 @@ def _choose_inline(
         ):
             inline[stmt.var] = stmt
     return inline
+
+
+def _guard_tests(stmts: list[Stmt], uses: Counter[Var]) -> set[Var]:
+    """The parts of a guard's condition (``np.ndim(X) != 2 or ...``): one
+    ``if`` however long, rather than named pieces."""
+    defs = {s.var: s for s in all_stmts(stmts) if isinstance(s, Assign)}
+    todo = [
+        v for s in all_stmts(stmts) if isinstance(s, Guard) for v in walk_vars(s.cond)
+    ]
+    out: set[Var] = set()
+    while todo:
+        var = todo.pop()
+        stmt = defs.get(var)
+        if stmt is None or var.kind != "temp" or uses[var] != 1 or var in out:
+            continue
+        if stmt.prim.name in TESTS or stmt.prim in (DIM, PRIMS[np.ndim]):
+            out.add(var)
+            todo.extend(stmt_inputs(stmt))
+    return out
 
 
 def _home_blocks(stmts: list[Stmt]) -> dict[Var, int]:

@@ -31,11 +31,30 @@ def source_text(emitted: Emitted, header: list[str]) -> str:
     assert isinstance(func, ast.FunctionDef)
     if emitted.backward_at not in (None, 1):  # 1: nothing but the docstring before
         func.body.insert(emitted.backward_at, ast.Expr(ast.Constant(_MARK)))
-    text = ast.unparse(ast.fix_missing_locations(module))
+    text = unparse(ast.fix_missing_locations(module))
     text = text.replace(f"'{_MARK}'", "")
     comment = "\n".join(_comment(line) for line in header)
     text = comment + "\n\n" + text + "\n"
     return black.format_str(text, mode=black.Mode())
+
+
+class _Unparser(ast._Unparser):  # type: ignore[name-defined,misc]
+    """``ast.unparse``, except that ``a or b or c or d`` stays unparenthesised
+    (Python 3.11's puts parentheses around the fourth operand onwards)."""
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        operator = self.boolops[node.op.__class__.__name__]
+        precedence = self.boolop_precedence[operator]
+        with self.require_parens(precedence, node):
+            for i, value in enumerate(node.values):
+                if i:
+                    self.write(f" {operator} ")
+                self.set_precedence(precedence.next(), value)
+                self.traverse(value)
+
+
+def unparse(node: ast.AST) -> str:
+    return _Unparser().visit(node)
 
 
 def _comment(line: str, width: int = 86) -> str:

@@ -64,6 +64,12 @@ class Var:
     # The name an adjoint rule gave this value (``winners`` in the max rule):
     # a better name than a description of the expression.
     local: str = ""
+    # Values that hold an array's size: the size as a polynomial of the
+    # inputs' axes (``srcdiff.sizes``), so that sizes cancel and compare.
+    size: Any = None
+    # A value known to have this one's shape when the code runs (a loop's
+    # start value, the forward value an adjoint loop recomputes): its sizes.
+    like: Var | None = None
     # Creation order, so a rule can tell the values it made from older ones.
     serial: int = field(default_factory=lambda: next(_SERIALS))
 
@@ -407,7 +413,7 @@ def clone_block(stmts: list[Stmt], mapping: dict[Var, Any]) -> list[Stmt]:
 def copy_var(var: Var) -> Var:
     """A Var like ``var`` for another definition of the same value (a trip
     recomputed in an adjoint loop): same hint, facts and example value."""
-    return dataclasses.replace(var, serial=next(_SERIALS))
+    return dataclasses.replace(var, serial=next(_SERIALS), like=var)
 
 
 def _copy(var: Var, mapping: dict[Var, Any], fresh: bool) -> Var:

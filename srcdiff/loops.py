@@ -173,12 +173,14 @@ def _adjoint_var(primal: Var, like: Var) -> Var:
     """
     value = UNKNOWN if not like.known else np.zeros_like(like.value)
     var = Var(primal.hint, value, primal.loc, "adjoint", adjoint_of=primal)
+    var.like = like
     var.sym = like.sym if not like.known else None
     return var
 
 
 def _carry(phi: Var, init: Any, update: Any, primal: Var) -> Carried:
     result = Var(phi.hint, phi.value, phi.loc, "adjoint", adjoint_of=primal)
+    result.like = phi
     result.sym = phi.sym
     return Carried(phi, init, update, result)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import fence, simplify
+from . import entry, fence, simplify
 from .builder import Builder, shape_of
 from .emit import Emitted, emit, literal
 from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
@@ -63,6 +63,18 @@ def derive(
 
     tracer = Tracer(Builder())
     tracer.unroll = spec.unroll
+    arrays = {
+        name: [
+            leaf
+            for leaf in walk_vars(inputs[name])
+            if isinstance(leaf.value, (np.ndarray, np.generic))
+        ]
+        for name in params
+    }
+    for leaf in (leaf for leaves in arrays.values() for leaf in leaves):
+        tracer.builder.input_sizes(leaf)
+    tracer.builder.mark_entry()
+    entry_at = len(tracer.builder.stmts)
     output = tracer.run_top(source, inputs)
     _check_scalar(source, output)
     _guard_scalar(source, tracer, output)
@@ -71,6 +83,10 @@ def derive(
     backward_start = len(tracer.builder.stmts)
     wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
     grads = gradients(tracer, output, wrt)
+    locs = {name: source.loc(_param_node(source, name)) for name in params}
+    checks = entry.checks(tracer.builder, arrays, locs)
+    tracer.builder.stmts[entry_at:entry_at] = checks
+    backward_start += len(checks)
     result: Any = grads[0] if len(grads) == 1 else tuple(grads)
     if spec.value:
         result = (output, result)

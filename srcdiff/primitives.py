@@ -256,7 +256,7 @@ def _boolop(op: ast.boolop) -> Render:
     def render(
         args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
     ) -> ast.expr:
-        return ast.BoolOp(op, [conv(args[0]), conv(args[1])])
+        return ast.BoolOp(op, [conv(a) for a in args])
 
     return render
 
@@ -265,7 +265,7 @@ def _boolop(op: ast.boolop) -> Render:
 # the tests of rolled loops and ifs decided when the code runs.
 NOT = Prim("not", operator.not_, _unary(ast.Not()), False)
 BOTH = Prim("both", lambda a, b: bool(a) and bool(b), _boolop(ast.And()), False)
-EITHER = Prim("either", lambda a, b: bool(a) or bool(b), _boolop(ast.Or()), False)
+EITHER = Prim("either", lambda *xs: any(map(bool, xs)), _boolop(ast.Or()), False)
 # Primitives whose results hold booleans (comparisons, logic): conditions.
 TESTS = frozenset(
     [
@@ -306,6 +306,19 @@ INVERT = register(
     Prim("invert", operator.invert, _unary(ast.Invert()), False, shape="same"),
     operator.invert,
 )
+
+
+def _dim(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    """``len(y)`` for a vector, ``X.shape[1]`` otherwise."""
+    value, axis = args
+    if axis == 0 and np.ndim(getattr(value, "value", None)) == 1:
+        return ast.Call(ast.Name("len", ast.Load()), [conv(value)], [])
+    shape = ast.Attribute(conv(value), "shape", ast.Load())
+    return ast.Subscript(shape, ast.Constant(axis), ast.Load())
+
+
+# One axis's size, read when the code runs (``srcdiff.sizes``).
+DIM = Prim("dim", lambda x, axis: np.shape(x)[axis], _dim, False)
 
 # ----- NumPy functions with adjoint rules -----
 ELEMENTWISE = [

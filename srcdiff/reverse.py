@@ -239,12 +239,10 @@ def _scattered(builder: Any, value: Any) -> bool:
 
 
 def _hashable_shape(shape: Any) -> Any:
-    return (
-        tuple(shape)
-        if isinstance(shape, (tuple, list))
-        and not any(isinstance(s, Var) for s in shape)
-        else None
-    )
+    """Shapes hold ints and size Vars (one Var per size, so by identity)."""
+    if not isinstance(shape, (tuple, list)):
+        return None
+    return tuple(("size", id(s)) if isinstance(s, Var) else s for s in shape)
 
 
 def _name_adjoint(adjoint: Var, primal: Var) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from .ir import (
     substitute,
     substitute_value,
 )
-from .primitives import BOTH, GETITEM, NOT, TESTS
+from .primitives import BOTH, GETITEM, NOT, PRIMS, TESTS
 
 if TYPE_CHECKING:
     from .trace import Frame, Tracer
@@ -120,9 +121,21 @@ def _as_index(value: Any, loc: Any) -> Any:
     return value
 
 
-def unrolled_range(header: Header) -> range:
+def unrolled_range(header: Header, tracer: Tracer, loc: Any) -> range:
+    """The range an unrolled loop runs: bounds read when the code runs are
+    checked to be what they were when traced."""
     assert header.trips is not None
-    return range(*map(int, concrete(header.bounds)))
+    builder = tracer.builder
+    bounds = []
+    for bound in header.bounds or ():
+        if isinstance(bound, Var) and bound.size is None and bound.kind != "param":
+            same = builder.bind(PRIMS[operator.eq], (bound, int(bound.value)), loc=loc)
+            what = f"the loop ran {header.trips} times when traced"
+            builder.guard(same, True, loc, what, message=what)
+        bounds.append(
+            builder.fixed_size(bound, loc) if isinstance(bound, Var) else int(bound)
+        )
+    return range(*bounds)
 
 
 def why_not(node: ast.For | ast.While) -> str:
@@ -304,6 +317,7 @@ def _trace_once(
             raise NotRollable(f"the loop changes `{name}`, a {type(init).__name__}")
         value = promote.get(name, _value_of(init))
         phi = Var(name, value, loc, kind="user")
+        phi.like = init if isinstance(init, Var) else None
         if value is UNKNOWN:  # assume the shape stays; checked after the trip
             phi.sym = None if name in promote.get(_LOOSE, ()) else token(init)
         carried.append(Carried(phi, init, None, phi))
@@ -434,6 +448,7 @@ def _finish(tracer: Tracer, loop: Loop, node: ast.AST, frame: Frame) -> None:
             raise NotRollable("it is short enough to read best unrolled")
     for c in loop.carried:
         c.result = Var(c.phi.hint, values.get(c.result, UNKNOWN), loop.loc, "user")
+        c.result.like = c.phi
         if c.result.value is UNKNOWN:
             c.result.sym = c.phi.sym
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, fence, helpers, returns, rolling, rules
+from . import branches, fence, helpers, returns, rolling, rules, sizes
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -413,7 +413,7 @@ class Tracer:
         if header is not None and self._roll(node, frame, header):
             return
         if header is not None and header.over is None:
-            iterable = rolling.unrolled_range(header)
+            iterable = rolling.unrolled_range(header, self, frame.loc(node.iter))
         for item in self.iterate(iterable, frame.loc(node.iter)):
             self.assign(node.target, item, frame)
             try:
@@ -554,6 +554,7 @@ class Tracer:
                 )
             if not shape:
                 raise TraceError("cannot iterate over a 0-d array", loc)
+            self.builder.fixed_size(self.builder.shape_value(value)[0], loc)
             return [
                 self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(shape[0])
             ]
@@ -948,7 +949,7 @@ class Tracer:
             return len(args[0])  # a Python container of traced values
         if fn is builtins.len:
             shape = self.call_value(np.shape, args, {}, loc, in_rule=True)
-            if is_traced(shape):
+            if not isinstance(shape, tuple):
                 raise NeedsExample(
                     "len() of an array needs its shape",
                     loc,
@@ -957,6 +958,13 @@ class Tracer:
             return shape[0]
         if fn is builtins.float:
             return args[0]
+        if fn is builtins.slice:  # x[slice(0, n)]: an index like x[0:n]
+            return slice(*args)
+        if fn is builtins.range and all(_is_size(a) for a in args):
+            # A Python loop over range(len(x)) unrolls: for this many items only.
+            return range(*(self.builder.fixed_size(a, loc) for a in args))
+        if fn in _SIZE_BUILTINS and all(_is_size(a) for a in _flat(args)) and args:
+            return self._size_builtin(fn, _flat(args), loc)
         if fn in _STATIC_BUILTINS and fn not in (
             builtins.min,
             builtins.max,
@@ -970,6 +978,20 @@ class Tracer:
         ):
             return fn(*args, **kwargs)
         raise _unsupported(fn, loc)
+
+    def _size_builtin(self, fn: Any, args: list[Any], loc: Loc) -> Any:
+        """``int(n)``, ``max(n, 1)`` on sizes: the size itself, or the one the
+        example picks (the comparison is checked when the code runs)."""
+        if fn in (builtins.int, builtins.round, operator.index):
+            return args[0]
+        if fn is builtins.bool:
+            return self.builder.bind(PRIMS[operator.ne], (args[0], 0), loc=loc)
+        pick = args[0]
+        beats = operator.gt if fn is builtins.max else operator.lt
+        for other in args[1:]:
+            if self.builder.bind(PRIMS[beats], (other, pick), loc=loc):
+                pick = other
+        return pick
 
     def _pieces(self, value: Any, loc: Loc) -> Any:
         """A list-valued result (``np.split(x, 2)``) passed on whole is a
@@ -998,6 +1020,30 @@ class Tracer:
                     "(or call the gradient with real arguments) so its value is known.",
                 ) from None
             raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
+
+
+_SIZE_BUILTINS = (
+    builtins.int,
+    builtins.round,
+    builtins.bool,
+    builtins.max,
+    builtins.min,
+    operator.index,
+)
+
+
+def _is_size(value: Any) -> bool:
+    """An int or a Var holding an array's size (``srcdiff.sizes``)."""
+    if isinstance(value, Var):
+        return value.size is not None
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _flat(args: tuple[Any, ...]) -> list[Any]:
+    """``max(a, b)`` and ``max([a, b])`` alike."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        return list(args[0])
+    return list(args)
 
 
 def _is_test(tracer: Tracer, value: Any) -> bool:
@@ -1159,10 +1205,16 @@ def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
         tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
     ) -> Any:
         (value,) = args
+        builder = tracer.builder
+        polys = builder.sizes_of(value)
+        if polys is not None and fn is not np.ndim:  # sizes read at run time
+            if fn is np.shape:
+                return tuple(builder.size_value(p) for p in polys)
+            return builder.size_value(sizes.product(polys))
         shape = shape_of(value)
         if shape is not None:
             return fn(np.empty(shape))
-        return tracer.builder.bind(PRIMS[fn], args, loc=loc)
+        return builder.bind(PRIMS[fn], args, loc=loc)
 
     return hook
 

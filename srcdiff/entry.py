@@ -1,0 +1,102 @@
+"""Checks on entry: the structure of the inputs a derivative was traced for.
+
+With an example, the emitted code reads sizes from its inputs
+(``srcdiff.sizes``) but keeps the example's structure: how many dimensions
+each array has, which axes have length 1 (they broadcast), and which sizes
+broadcasting matched (``y * p`` with ``p`` as long as ``X``). One check per
+argument, at the top of the function, raises ``PathChanged`` for inputs of
+another structure instead of returning a wrong gradient.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import sizes
+from .builder import Builder
+from .errors import Loc
+from .ir import Stmt, Var
+from .primitives import DIM, EITHER, PRIMS, Prim
+
+Assumption = tuple[sizes.Poly, Prim, sizes.Poly, bool]
+_OPERATORS = {
+    "equal": operator.eq,
+    "not_equal": operator.ne,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+}
+_OPPOSITE = {
+    "equal": "not_equal",
+    "not_equal": "equal",
+    "less": "greater_equal",
+    "greater_equal": "less",
+    "greater": "less_equal",
+    "less_equal": "greater",
+}
+
+
+def checks(
+    builder: Builder, arguments: dict[str, list[Var]], locs: dict[str, Loc | None]
+) -> list[Stmt]:
+    """Guard statements for the top of the function, one per argument whose
+    arrays the trace read (after ``Builder.input_sizes``)."""
+    order = [leaf for leaves in arguments.values() for leaf in leaves]
+    owner = {
+        key: leaf
+        for leaf in order
+        for poly in builder.sizes_of(leaf) or ()
+        for key in sizes.atoms(poly)
+    }
+    relied: dict[Var, list[Assumption]] = {}
+    for a, prim, b, held, _ in builder.assumptions:
+        keys = [k for k in sizes.base_atoms(a) | sizes.base_atoms(b) if k in owner]
+        later = max((owner[k] for k in keys), key=order.index)
+        relied.setdefault(later, []).append((a, prim, b, held))
+    out: list[Stmt] = []
+    with builder.entry_block(out):
+        for name, leaves in arguments.items():
+            _check(builder, name, leaves, relied, locs.get(name))
+    return out
+
+
+def _check(
+    builder: Builder,
+    name: str,
+    leaves: list[Var],
+    relied: dict[Var, list[Assumption]],
+    loc: Loc | None,
+) -> None:
+    ne = PRIMS[operator.ne]
+    wrong: list[object] = []
+    for leaf in leaves:
+        shape = np.shape(leaf.value)
+        ndim = builder.bind(PRIMS[np.ndim], (leaf,))
+        wrong.append(builder.bind(ne, (ndim, len(shape))))
+        for axis, n in enumerate(shape):
+            if n == 1:
+                wrong.append(builder.bind(ne, (builder.bind(DIM, (leaf, axis)), 1)))
+        for a, prim, b, held in relied.get(leaf, []):
+            wrong.append(_differs(builder, a, prim, b, held))
+    parts = [w for w in wrong if isinstance(w, Var)]
+    if not parts:
+        return
+    cond = parts[0] if len(parts) == 1 else builder.bind(EITHER, tuple(parts))
+    what = f"{name} is not shaped like the example"
+    builder.guard(cond, False, loc, what, message=what)
+
+
+def _differs(
+    builder: Builder, a: sizes.Poly, prim: Prim, b: sizes.Poly, held: bool
+) -> object:
+    """The test that an assumption fails, its terms moved to the side where
+    they are positive (``len(a) - 1 == len(b) - 1`` is ``len(a) != len(b)``)."""
+    difference = sizes.sub(a, b)
+    left = tuple(t for t in difference if t[1] > 0)
+    right = sizes.neg(tuple(t for t in difference if t[1] < 0))
+    test = _OPPOSITE[prim.name] if held else prim.name
+    sides = (builder.size_value(left), builder.size_value(right))
+    return builder.bind_raw(PRIMS[_OPERATORS[test]], sides, None)
