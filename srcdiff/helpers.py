@@ -27,6 +27,34 @@ def scatter_add(grad, shape, index):
     return out
 
 
+def item_grads(like, grads):
+    """The gradient of `like` (a dict, list, tuple or array) from those of the
+    items read from it, `grads` by key; items not read get zeros."""
+    if isinstance(like, dict):
+        return {
+            key: grads[key] if key in grads else zeros_like_items(item)
+            for key, item in like.items()
+        }
+    if isinstance(like, (list, tuple)):
+        out = [zeros_like_items(item) for item in like]
+        for key, grad in grads.items():
+            out[key] = out[key] + grad  # like[0] and like[-2] may be one item
+        return type(like)(out)
+    out = np.zeros(np.shape(like), dtype=np.result_type(like, *grads.values(), float))
+    for key, grad in grads.items():
+        out[key] += grad
+    return out
+
+
+def zeros_like_items(like):
+    """Zeros in the structure of `like`: the gradient of an item not read."""
+    if isinstance(like, dict):
+        return {k: zeros_like_items(v) for k, v in like.items()}
+    if isinstance(like, (list, tuple)):
+        return type(like)(zeros_like_items(item) for item in like)
+    return np.zeros_like(like, dtype=np.result_type(like, float))
+
+
 def index_update(array, index, value):
     """A copy of `array` with `array[index] = value` (what NumPy does in place)."""
     out = np.array(array, copy=True)

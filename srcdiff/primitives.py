@@ -375,6 +375,7 @@ def helper_prim(fn: Callable[..., Any]) -> Prim:
 for _helper in (
     helpers.unbroadcast,
     helpers.scatter_add,
+    helpers.item_grads,
     helpers.matmul_left_grad,
     helpers.matmul_right_grad,
 ):

@@ -160,6 +160,62 @@ def test_example_gives_a_specialised_gradient(cli):
     assert_gradient(m.loss, args, emitted(out, "loss_grad")(*args))
 
 
+STRUCTURED = """\
+import numpy as np
+
+
+def by_key(params, X):
+    return np.sum(np.tanh(X @ params["W"] + params["b"]))
+
+
+def by_index(params, X):
+    return np.sum(np.tanh(X @ params[0] + params[-1]))
+
+
+def nested(params, X):
+    h = np.tanh(X @ params["hidden"]["W"] + params["hidden"]["b"])
+    return np.sum(h @ params["out"][0]) + np.sum(params["out"][1] ** 2)
+
+
+def rosenbrock(x, X):
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+"""
+
+
+def _structured_arguments():
+    rng = np.random.default_rng(4)
+    W, b, v = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=2)
+    X = rng.normal(size=(5, 3))
+    return [
+        ("by_key", {"W": W, "b": b}),
+        ("by_key", {"W": W, "b": b, "unused": rng.normal(size=4)}),
+        ("by_index", [W, b]),
+        ("by_index", (W, rng.normal(size=3), b)),  # params[-1] is the third
+        ("nested", {"hidden": {"W": W, "b": b}, "out": [v, 0.5], "step": 0.1}),
+        ("rosenbrock", rng.normal(size=4)),
+        ("rosenbrock", [0.3, -0.4]),
+    ], X
+
+
+def test_structured_arguments_without_an_example_run(tmp_path, monkeypatch, cli):
+    # Without an example, an argument read item by item may be a dict, list
+    # or tuple as well as an array: the gradient must be built in the
+    # argument's own type (scatter_add took a dict for an array: IndexError).
+    (tmp_path / "structured.py").write_text(STRUCTURED)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(STRUCTURED, "structured.py", "exec"), namespace)
+    cases, X = _structured_arguments()
+    for name, params in cases:
+        code, out, err = cli("emit", f"structured.py:{name}")
+        assert (code, err) == (0, ""), err
+        grad = emitted(out, f"{name}_grad")(params, X)
+        assert type(grad) is type(params), name
+        assert_gradient(namespace[name], (params, X), grad)
+        if isinstance(params, dict):
+            assert list(grad) == list(params)
+
+
 def test_value_emits_value_and_grad(cli):
     code, out, err = cli("emit", "examples/loglinear.py:loss", "--value")
     assert (code, err) == (0, "")
