@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .api import GradFunction, render
-from .errors import NoSource, SrcdiffError
+from .errors import NoSource, SrcdiffError, UnboundMethod
 from .ir import dump
 from .numeric import leaves, map_leaves, max_relative_error, numerical_grad
 from .parse import parse
@@ -126,10 +126,37 @@ def load(target: str) -> Any:
     try:
         obj = module
         for part in attr.split("."):
-            obj = getattr(obj, part)
+            owner, obj = obj, getattr(obj, part)
     except AttributeError:
         raise UsageError(f"{module_part} has no attribute {attr!r}") from None
+    if inspect.isclass(owner) and inspect.isfunction(
+        inspect.getattr_static(owner, part, None)
+    ):
+        _refuse_unbound_method(obj, attr)
     return obj
+
+
+def _refuse_unbound_method(fn: Any, attr: str) -> None:
+    """``Model.loss`` read from the class takes ``self`` as its first argument,
+    which would be differentiated (``dself``) as if it were an array."""
+    try:
+        source = parse(fn)
+    except NoSource:
+        return
+    args = source.node.args
+    first = (args.posonlyargs + args.args)[:1]
+    if not first:
+        return
+    owner, _, name = attr.rpartition(".")
+    raise UnboundMethod(
+        f"{attr} is a method read from its class: its first argument "
+        f"`{first[0].arg}` would be differentiated as if it were an array",
+        source.loc(first[0]),
+        f"Differentiate a module-level function that takes the arrays as "
+        f"arguments (def {name}(W, x): ... outside the class), or, in Python, a "
+        f"bound method: srcdiff.grad(model.{name}) with model a {owner}, whose "
+        "arrays are then read as constants.",
+    )
 
 
 def _import(name: str) -> Any:

@@ -305,6 +305,47 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary(
     assert target.read_text() == "old\n"
 
 
+METHODS = """\
+import numpy as np
+
+
+class Model:
+    def __init__(self):
+        self.W = np.eye(2)
+
+    def loss(self, x):
+        return np.sum(np.tanh(self.W @ x))
+
+    @staticmethod
+    def penalty(x):
+        return np.sum(x**2)
+"""
+
+
+def test_an_unbound_method_is_refused(tmp_path, monkeypatch, cli):
+    # Model.loss read from the class takes `self` first: emitting it wrote
+    # `dself = np.zeros_like(self)`.
+    (tmp_path / "model.py").write_text(METHODS)
+    monkeypatch.chdir(tmp_path)
+    for command in ("emit", "check"):
+        message = one_paragraph_error(
+            *cli(command, "model.py:Model.loss", "--example", "model.py:Model")
+        )
+        assert message.startswith(
+            "model.py:8:14: Model.loss is a method read from its class: its first "
+            "argument `self` would be differentiated as if it were an array\n"
+            "    def loss(self, x):\n"
+            "             ^\n"
+        ), message
+        assert "srcdiff.grad(model.loss) with model a Model" in message
+    code, out, err = cli("emit", "model.py:Model.loss", "-o", "loss_grad.py")
+    assert code == 2
+    assert sorted(os.listdir(tmp_path)) == ["model.py"]
+    code, out, err = cli("emit", "model.py:Model.penalty")  # no self
+    assert (code, err) == (0, "")
+    assert "def penalty_grad(x):" in out
+
+
 # ----- Bad input: exit status 2 and one paragraph -----
 LOGISTIC = "examples/logistic.py:loss"
 TAYLOR_EXAMPLE = "examples/taylor_sine.py:example"
