@@ -8,6 +8,7 @@ atomically, so a failed run never leaves a file behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -244,6 +245,11 @@ def _example_args(option: str | None, fn: Any) -> tuple[Any, ...] | None:
 
 def _emit(args: argparse.Namespace) -> int:
     fn = _function(args.target)
+    if args.output:
+        inputs = _files(args.target, fn)
+        if args.example:
+            inputs += _files(args.example, load(args.example))
+        _refuse_overwriting(Path(args.output), inputs)
     grad = GradFunction(fn, args.wrt, value=args.value)
     example = _example_args(args.example, fn)
     arguments = None if example is None else bind_arguments(fn, example, {})
@@ -258,6 +264,35 @@ def _emit(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _files(target: str, obj: Any) -> list[str]:
+    """The files a target is read from: its module's, then its source's."""
+    module_part = target.rpartition(":")[0]
+    if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
+        files = [module_part]
+    else:
+        files = [getattr(sys.modules.get(module_part), "__file__", None) or ""]
+    with contextlib.suppress(TypeError):  # a builtin, or no function at all
+        files.append(inspect.getsourcefile(inspect.unwrap(obj)) or "")
+    return [name for name in files if name]
+
+
+def _refuse_overwriting(path: Path, inputs: list[str]) -> None:
+    """``-o`` must not name a file the command reads: that would replace the
+    user's source with its gradient. Symlinks and relative paths are resolved
+    first (and hard links caught by ``samefile``)."""
+    real = os.path.realpath(path)
+    for name in inputs:
+        same = os.path.realpath(name) == real
+        if not same and os.path.exists(name) and os.path.exists(real):
+            same = os.path.samefile(name, real)
+        if same:
+            raise UsageError(
+                f"-o {path} would overwrite {name}, which this command reads, "
+                "with the gradient\n"
+                f"Write it to another file, e.g. -o {Path(name).stem}_grad.py"
+            )
 
 
 def _command_words(args: argparse.Namespace) -> list[str]:

@@ -346,6 +346,66 @@ def test_an_unbound_method_is_refused(tmp_path, monkeypatch, cli):
     assert "def penalty_grad(x):" in out
 
 
+HELPER = """\
+import numpy as np
+
+
+def loss(x):
+    return np.sum(x**2)
+
+
+def example():
+    return (np.ones(3),)
+"""
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "target.py",  # the target's file
+        "./sub/../target.py",
+        "link.py",  # a symlink to it
+        "hard.py",  # a hard link to it
+        "examples_of_target.py",  # the --example's file
+        "srcdiff_cli_lib.py",  # where the target's function is defined
+        "{tmp}/target.py",
+    ],
+)
+def test_output_naming_an_input_file_is_refused(output, tmp_path, monkeypatch, cli):
+    (tmp_path / "srcdiff_cli_lib.py").write_text(HELPER)
+    monkeypatch.delitem(sys.modules, "srcdiff_cli_lib", raising=False)
+    (tmp_path / "target.py").write_text("from srcdiff_cli_lib import loss\n")
+    (tmp_path / "examples_of_target.py").write_text(
+        "from srcdiff_cli_lib import example\n"
+    )
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.py").symlink_to("target.py")
+    os.link(tmp_path / "target.py", tmp_path / "hard.py")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    monkeypatch.chdir(tmp_path)
+    output = output.format(tmp=tmp_path)
+    args = ["target.py:loss", "--example", "examples_of_target.py:example"]
+    message = one_paragraph_error(*cli("emit", *args, "-o", output))
+    assert message.startswith(f"-o {Path(output)} would overwrite ")
+    assert "which this command reads, with the gradient" in message
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before
+    assert sorted(os.listdir(tmp_path / "sub")) == []
+    sys.modules.pop("srcdiff_cli_lib", None)
+
+
+def test_output_naming_an_imported_module_is_refused(tmp_path, monkeypatch, cli):
+    (tmp_path / "srcdiff_cli_overwrite_mod.py").write_text(HELPER)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "srcdiff_cli_overwrite_mod", raising=False)
+    code, out, err = cli(
+        "emit", "srcdiff_cli_overwrite_mod:loss", "-o", "srcdiff_cli_overwrite_mod.py"
+    )
+    assert "would overwrite" in one_paragraph_error(code, out, err)
+    assert (tmp_path / "srcdiff_cli_overwrite_mod.py").read_text() == HELPER
+    sys.modules.pop("srcdiff_cli_overwrite_mod", None)
+
+
 # ----- Bad input: exit status 2 and one paragraph -----
 LOGISTIC = "examples/logistic.py:loss"
 TAYLOR_EXAMPLE = "examples/taylor_sine.py:example"
