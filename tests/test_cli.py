@@ -216,6 +216,23 @@ def test_structured_arguments_without_an_example_run(tmp_path, monkeypatch, cli)
             assert list(grad) == list(params)
 
 
+def test_a_vector_output_without_an_example_is_refused(tmp_path, monkeypatch, cli):
+    # It wrote a file whose check `np.ndim(outer) == 0` always failed.
+    (tmp_path / "vector.py").write_text(
+        "import numpy as np\n\n\ndef outer(x):\n    return np.outer(x, x)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("emit", "vector.py:outer", "-o", "outer_grad.py")
+    message = one_paragraph_error(code, out, err)
+    assert message.startswith(
+        "vector.py:5:12: outer returns an array of at least 2 dimensions for any "
+        "arguments; a gradient needs one number\n"
+        "    return np.outer(x, x)\n"
+        "           ^\n"
+    ), message
+    assert os.listdir(tmp_path) == ["vector.py"]
+
+
 def test_value_emits_value_and_grad(cli):
     code, out, err = cli("emit", "examples/loglinear.py:loss", "--value")
     assert (code, err) == (0, "")
