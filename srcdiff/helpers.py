@@ -30,20 +30,22 @@ def scatter_add(grad, shape, index):
 def item_grads(like, grads):
     """The gradient of `like` (a dict, list, tuple or array) from those of the
     items read from it, `grads` by key; items not read get zeros."""
-    if isinstance(like, dict):
-        return {
-            key: grads[key] if key in grads else zeros_like_items(item)
-            for key, item in like.items()
-        }
-    if isinstance(like, (list, tuple)):
-        out = [zeros_like_items(item) for item in like]
+    if not isinstance(like, (dict, list, tuple)):
+        dtype = np.result_type(like, *grads.values(), float)
+        out = np.zeros(np.shape(like), dtype=dtype)
         for key, grad in grads.items():
-            out[key] = out[key] + grad  # like[0] and like[-2] may be one item
-        return type(like)(out)
-    out = np.zeros(np.shape(like), dtype=np.result_type(like, *grads.values(), float))
+            out[key] += grad
+        return out
+    keys = list(like) if isinstance(like, dict) else range(len(like))
+    out = {key: zeros_like_items(like[key]) for key in keys}
     for key, grad in grads.items():
-        out[key] += grad
-    return out
+        if not isinstance(like, dict):
+            key = key % len(like)  # like[0] and like[-2] may be one item
+        if isinstance(grad, (dict, list, tuple)):  # an item's own item_grads
+            out[key] = grad
+        else:
+            out[key] = out[key] + grad  # a new array, shaped like the item
+    return out if isinstance(like, dict) else type(like)(out.values())
 
 
 def zeros_like_items(like):

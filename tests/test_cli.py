@@ -179,6 +179,20 @@ def nested(params, X):
 
 def rosenbrock(x, X):
     return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+def unpacked(params, X):
+    (W, b), c = params
+    return np.sum(np.tanh(X @ W + b)) * c
+
+
+def aliased(params, X):
+    return np.sum(params[0] * params[1]) + np.sum(params[-2] ** 2)
+
+
+def point(x, X):
+    a, b = x
+    return (1 - a) ** 2 + 100 * (b - a**2) ** 2
 """
 
 
@@ -194,6 +208,12 @@ def _structured_arguments():
         ("nested", {"hidden": {"W": W, "b": b}, "out": [v, 0.5], "step": 0.1}),
         ("rosenbrock", rng.normal(size=4)),
         ("rosenbrock", [0.3, -0.4]),
+        ("unpacked", [(W, b), 0.7]),
+        ("unpacked", ([W, b], np.float64(0.7))),
+        ("point", rng.normal(size=2)),
+        ("aliased", [b, v]),  # params[0] is params[-2]
+        ("aliased", {0: b, 1: v, -2: v}),
+        ("point", (0.3, -0.4)),
     ], X
 
 
@@ -214,6 +234,12 @@ def test_structured_arguments_without_an_example_run(tmp_path, monkeypatch, cli)
         assert_gradient(namespace[name], (params, X), grad)
         if isinstance(params, dict):
             assert list(grad) == list(params)
+        if name == "aliased":  # d/dparams[1] is params[0]: a copy
+            assert grad[1] is not params[0]
+    # `a, b = x` unpacks exactly two items: the emitted code checks it.
+    code, out, err = cli("emit", "structured.py:point")
+    with pytest.raises(RuntimeError, match="unpacking into 2 names needs 2 items"):
+        emitted(out, "point_grad")(np.ones(3), X)
 
 
 def test_a_vector_output_without_an_example_is_refused(tmp_path, monkeypatch, cli):
