@@ -112,8 +112,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(target: str) -> Any:
-    """``path/to/file.py:name`` or ``package.module:name`` -> the object."""
+def load(target: str, differentiated: bool = False) -> Any:
+    """``path/to/file.py:name`` or ``package.module:name`` -> the object.
+
+    A ``differentiated`` target may not be a method read from its class."""
     module_part, sep, attr = target.rpartition(":")
     if not sep or not module_part or not attr:
         raise UsageError(
@@ -130,8 +132,10 @@ def load(target: str) -> Any:
             owner, obj = obj, getattr(obj, part)
     except AttributeError:
         raise UsageError(f"{module_part} has no attribute {attr!r}") from None
-    if inspect.isclass(owner) and inspect.isfunction(
-        inspect.getattr_static(owner, part, None)
+    if (
+        differentiated
+        and inspect.isclass(owner)
+        and inspect.isfunction(inspect.getattr_static(owner, part, None))
     ):
         _refuse_unbound_method(obj, attr)
     return obj
@@ -184,7 +188,7 @@ def _import(name: str) -> Any:
 
 def _function(target: str) -> Any:
     """The target of ``emit`` or ``check``, checked to be a Python function."""
-    fn = load(target)
+    fn = load(target, differentiated=True)
     try:
         parse(fn)
     except NoSource as exc:

@@ -362,6 +362,9 @@ class Model:
     @staticmethod
     def penalty(x):
         return np.sum(x**2)
+
+    def example():  # called on the class: Model.example()
+        return (np.ones(2),)
 """
 
 
@@ -384,7 +387,9 @@ def test_an_unbound_method_is_refused(tmp_path, monkeypatch, cli):
     code, out, err = cli("emit", "model.py:Model.loss", "-o", "loss_grad.py")
     assert code == 2
     assert sorted(os.listdir(tmp_path)) == ["model.py"]
-    code, out, err = cli("emit", "model.py:Model.penalty")  # no self
+    # No self: a static method, and an example callable read from the class.
+    example = ["--example", "model.py:Model.example"]
+    code, out, err = cli("emit", "model.py:Model.penalty", *example)
     assert (code, err) == (0, "")
     assert "def penalty_grad(x):" in out
 
