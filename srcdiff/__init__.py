@@ -9,6 +9,7 @@ from .errors import (
     PathChanged,
     SrcdiffError,
     TraceError,
+    UnboundMethod,
     UnsupportedPrimitive,
     UnsupportedSyntax,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "PathChanged",
     "SrcdiffError",
     "TraceError",
+    "UnboundMethod",
     "UnsupportedPrimitive",
     "UnsupportedSyntax",
     "grad",

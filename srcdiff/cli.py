@@ -8,6 +8,7 @@ atomically, so a failed run never leaves a file behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .api import GradFunction, render
-from .errors import NoSource, SrcdiffError
+from .errors import NoSource, SrcdiffError, UnboundMethod
 from .ir import dump
 from .numeric import leaves, map_leaves, max_relative_error, numerical_grad
 from .parse import parse
@@ -111,8 +112,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(target: str) -> Any:
-    """``path/to/file.py:name`` or ``package.module:name`` -> the object."""
+def load(target: str, differentiated: bool = False) -> Any:
+    """``path/to/file.py:name`` or ``package.module:name`` -> the object.
+
+    A ``differentiated`` target may not be a method read from its class."""
     module_part, sep, attr = target.rpartition(":")
     if not sep or not module_part or not attr:
         raise UsageError(
@@ -126,10 +129,39 @@ def load(target: str) -> Any:
     try:
         obj = module
         for part in attr.split("."):
-            obj = getattr(obj, part)
+            owner, obj = obj, getattr(obj, part)
     except AttributeError:
         raise UsageError(f"{module_part} has no attribute {attr!r}") from None
+    if (
+        differentiated
+        and inspect.isclass(owner)
+        and inspect.isfunction(inspect.getattr_static(owner, part, None))
+    ):
+        _refuse_unbound_method(obj, attr)
     return obj
+
+
+def _refuse_unbound_method(fn: Any, attr: str) -> None:
+    """``Model.loss`` read from the class takes ``self`` as its first argument,
+    which would be differentiated (``dself``) as if it were an array."""
+    try:
+        source = parse(fn)
+    except NoSource:
+        return
+    args = source.node.args
+    first = (args.posonlyargs + args.args)[:1]
+    if not first:
+        return
+    owner, _, name = attr.rpartition(".")
+    raise UnboundMethod(
+        f"{attr} is a method read from its class: its first argument "
+        f"`{first[0].arg}` would be differentiated as if it were an array",
+        source.loc(first[0]),
+        f"Differentiate a module-level function that takes the arrays as "
+        f"arguments (def {name}(W, x): ... outside the class), or, in Python, a "
+        f"bound method: srcdiff.grad(model.{name}) with model a {owner}, whose "
+        "arrays are then read as constants.",
+    )
 
 
 def _import(name: str) -> Any:
@@ -156,7 +188,7 @@ def _import(name: str) -> Any:
 
 def _function(target: str) -> Any:
     """The target of ``emit`` or ``check``, checked to be a Python function."""
-    fn = load(target)
+    fn = load(target, differentiated=True)
     try:
         parse(fn)
     except NoSource as exc:
@@ -217,6 +249,11 @@ def _example_args(option: str | None, fn: Any) -> tuple[Any, ...] | None:
 
 def _emit(args: argparse.Namespace) -> int:
     fn = _function(args.target)
+    if args.output:
+        inputs = _files(args.target, fn)
+        if args.example:
+            inputs += _files(args.example, load(args.example))
+        _refuse_overwriting(Path(args.output), inputs)
     grad = GradFunction(fn, args.wrt, value=args.value)
     example = _example_args(args.example, fn)
     arguments = None if example is None else bind_arguments(fn, example, {})
@@ -231,6 +268,35 @@ def _emit(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _files(target: str, obj: Any) -> list[str]:
+    """The files a target is read from: its module's, then its source's."""
+    module_part = target.rpartition(":")[0]
+    if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
+        files = [module_part]
+    else:
+        files = [getattr(sys.modules.get(module_part), "__file__", None) or ""]
+    with contextlib.suppress(TypeError):  # a builtin, or no function at all
+        files.append(inspect.getsourcefile(inspect.unwrap(obj)) or "")
+    return [name for name in files if name]
+
+
+def _refuse_overwriting(path: Path, inputs: list[str]) -> None:
+    """``-o`` must not name a file the command reads: that would replace the
+    user's source with its gradient. Symlinks and relative paths are resolved
+    first (and hard links caught by ``samefile``)."""
+    real = os.path.realpath(path)
+    for name in inputs:
+        same = os.path.realpath(name) == real
+        if not same and os.path.exists(name) and os.path.exists(real):
+            same = os.path.samefile(name, real)
+        if same:
+            raise UsageError(
+                f"-o {path} would overwrite {name}, which this command reads, "
+                "with the gradient\n"
+                f"Write it to another file, e.g. -o {Path(name).stem}_grad.py"
+            )
 
 
 def _command_words(args: argparse.Namespace) -> list[str]:

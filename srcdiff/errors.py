@@ -70,6 +70,10 @@ class NonScalarOutput(SrcdiffError):
     """``grad`` needs a scalar output; the function returned an array."""
 
 
+class UnboundMethod(SrcdiffError):
+    """A method read from its class: its ``self`` is not an array to differentiate."""
+
+
 class InvalidWrt(SrcdiffError):
     """``wrt`` names an unknown argument, or one that cannot have a gradient."""
 

@@ -27,6 +27,36 @@ def scatter_add(grad, shape, index):
     return out
 
 
+def item_grads(like, grads):
+    """The gradient of `like` (a dict, list, tuple or array) from those of the
+    items read from it, `grads` by key; items not read get zeros."""
+    if not isinstance(like, (dict, list, tuple)):
+        dtype = np.result_type(like, *grads.values(), float)
+        out = np.zeros(np.shape(like), dtype=dtype)
+        for key, grad in grads.items():
+            out[key] += grad
+        return out
+    keys = list(like) if isinstance(like, dict) else range(len(like))
+    out = {key: zeros_like_items(like[key]) for key in keys}
+    for key, grad in grads.items():
+        if not isinstance(like, dict):
+            key = key % len(like)  # like[0] and like[-2] may be one item
+        if isinstance(grad, (dict, list, tuple)):  # an item's own item_grads
+            out[key] = grad
+        else:
+            out[key] = out[key] + grad  # a new array, shaped like the item
+    return out if isinstance(like, dict) else type(like)(out.values())
+
+
+def zeros_like_items(like):
+    """Zeros in the structure of `like`: the gradient of an item not read."""
+    if isinstance(like, dict):
+        return {k: zeros_like_items(v) for k, v in like.items()}
+    if isinstance(like, (list, tuple)):
+        return type(like)(zeros_like_items(item) for item in like)
+    return np.zeros_like(like, dtype=np.result_type(like, float))
+
+
 def index_update(array, index, value):
     """A copy of `array` with `array[index] = value` (what NumPy does in place)."""
     out = np.array(array, copy=True)

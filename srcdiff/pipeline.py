@@ -20,7 +20,7 @@ from . import entry, fence, simplify
 from .builder import Builder, shape_of
 from .emit import Emitted, emit, literal
 from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
-from .ir import UNKNOWN, Program, Var, walk_vars
+from .ir import UNKNOWN, Const, Program, Var, walk_vars
 from .parse import Source, parse
 from .primitives import PRIMS
 from .reverse import gradients
@@ -77,6 +77,7 @@ def derive(
     entry_at = len(tracer.builder.stmts)
     output = tracer.run_top(source, inputs)
     _check_scalar(source, output)
+    _check_dimensions(source, tracer, output)
     _guard_scalar(source, tracer, output)
     if isinstance(output, Var) and output.kind == "temp":
         output.hint, output.kind = source.name, "user"
@@ -251,6 +252,142 @@ def _describe(value: Any) -> str:
     if isinstance(value, (list, tuple, dict)):
         return f"a {type(value).__name__}"
     return "None" if value is None else f"a {type(value).__name__} value"
+
+
+def _check_dimensions(source: Source, tracer: Tracer, output: Any) -> None:
+    """Without an example, refuse an output the trace shows to be an array
+    (``np.outer(x, x)``, ``x[None]``, ``np.stack(...)``): a file whose scalar
+    check always fails is no gradient. Where the statements cannot tell
+    (``np.sum(x, axis=0)`` of an ``x`` of unknown rank), the emitted code
+    checks it (``_guard_scalar``)."""
+    if not isinstance(output, Var) or output.known:
+        return
+    ndim = min_ndim(output, tracer.builder.defs)
+    if ndim == 0:
+        return
+    raise NonScalarOutput(
+        f"{source.name} returns an array of at least {ndim} dimension"
+        f"{'s' if ndim > 1 else ''} for any arguments; a gradient needs one number",
+        output.loc or source.loc(source.node),
+        "Reduce the result to a scalar, e.g. return np.sum(...) or np.mean(...), "
+        "or differentiate one element of it.",
+    )
+
+
+def min_ndim(value: Any, defs: dict[Var, Any], depth: int = 0) -> int:
+    """A lower bound on the number of dimensions ``value`` has for any
+    arguments, from the statements that computed it (0 when they do not say)."""
+    if isinstance(value, Const):
+        return int(np.ndim(value.value))
+    if isinstance(value, (list, tuple)):  # a list standing for an array
+        items = [min_ndim(v, defs, depth + 1) for v in value]
+        return 1 + max(items, default=0)
+    if not isinstance(value, Var):
+        return 0
+    if value.known:
+        return int(np.ndim(value.value))
+    stmt = defs.get(value)
+    if stmt is None or depth > 200 or not hasattr(stmt, "prim"):
+        return 0
+    prim, args, kwargs = stmt.prim, stmt.args, stmt.kwargs
+
+    def of(v: Any) -> int:
+        return min_ndim(v, defs, depth + 1)
+
+    if prim.shape == "same":
+        return of(args[0])
+    if prim.shape == "broadcast":
+        return max((of(a) for a in (*args, *kwargs.values())), default=0)
+    if prim.shape == "reduction":
+        return _reduced_ndim(of(args[0]), args, kwargs)
+    name = prim.name
+    if name == "getitem":
+        return _indexed_ndim(of(args[0]), args[1])
+    if name in _EXACTLY:
+        return _EXACTLY[name]
+    if name in _AT_LEAST:
+        return max(_AT_LEAST[name], of(args[0]))
+    if name in ("array", "asarray"):  # of a list: one more than its items
+        return of(args[0])
+    if name in ("stack", "concatenate", "hstack"):
+        seq = args[0] if isinstance(args[0], (list, tuple)) else ()
+        items = max((of(v) for v in seq), default=0)
+        axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
+        if name == "concatenate" and axis is None:  # flattened first
+            return 1
+        return items + 1 if name == "stack" else max(items, 1)
+    if name == "expand_dims":
+        axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
+        return of(args[0]) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    if name in ("reshape", "broadcast_to", "zeros", "ones", "empty", "full"):
+        shape = args[1] if name in ("reshape", "broadcast_to") else args[0]
+        return _shape_ndim(shape, defs, of)
+    if name in _KEEPS_NDIM:
+        return of(args[0])
+    if name in ("matmul", "dot"):
+        a, b = of(args[0]), of(args[1])
+        if name == "matmul":
+            return max(a, b) if min(a, b) >= 2 else max(a, b, 1) - 1
+        return max(a + b - 2, 0)
+    if name == "kron":
+        return max(of(args[0]), of(args[1]))
+    return 0
+
+
+# Results with at least this many dimensions, whatever the arguments.
+_EXACTLY = {
+    "outer": 2,
+    "vstack": 2,
+    "column_stack": 2,
+    "dstack": 3,
+    "ravel": 1,
+    "diag": 1,  # at least: 2 from a vector, 1 from a matrix
+    "eye": 2,
+    "identity": 2,
+}
+# Results with at least this many dimensions, and as many as their first
+# argument has.
+_AT_LEAST = {"atleast_1d": 1, "atleast_2d": 2, "atleast_3d": 3, "tril": 2, "triu": 2}
+# Results with as many dimensions as their first argument.
+_KEEPS_NDIM = frozenset(
+    {"transpose", "swapaxes", "moveaxis", "rollaxis", "clip", "rot90", "pad"}
+)
+
+
+def _reduced_ndim(ndim: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    if kwargs.get("keepdims"):
+        return ndim
+    axis = args[1] if len(args) > 1 else kwargs.get("axis")
+    if axis is None or isinstance(axis, Var):
+        return 0
+    return max(ndim - (len(axis) if isinstance(axis, (tuple, list)) else 1), 0)
+
+
+def _indexed_ndim(ndim: int, index: Any) -> int:
+    """``x[None]`` adds an axis, ``x[:, 0]`` keeps one and drops one."""
+    parts = index if isinstance(index, tuple) else (index,)
+    added = sum(p is None for p in parts)
+    kept = sum(isinstance(p, slice) for p in parts)
+    dropped = sum(
+        (isinstance(p, (int, np.integer)) and not isinstance(p, bool))
+        or (isinstance(p, Var) and p.sym == ())
+        for p in parts
+    )
+    simple = added + kept + dropped + sum(p is Ellipsis for p in parts) == len(parts)
+    return max(added + kept, ndim - dropped + added if simple else 0)
+
+
+def _shape_ndim(shape: Any, defs: dict[Var, Any], of: Callable[[Any], int]) -> int:
+    """How many dimensions a shape argument gives: ``(n, 3)``, ``-1``,
+    ``np.shape(x)``."""
+    if isinstance(shape, (tuple, list)):
+        return len(shape)
+    if isinstance(shape, (int, np.integer)):
+        return 1
+    stmt = defs.get(shape) if isinstance(shape, Var) else None
+    if stmt is not None and getattr(stmt, "prim", None) is PRIMS[np.shape]:
+        return of(stmt.args[0])
+    return 0
 
 
 def _guard_scalar(source: Source, tracer: Tracer, output: Any) -> None:

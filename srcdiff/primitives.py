@@ -388,11 +388,15 @@ def helper_prim(fn: Callable[..., Any]) -> Prim:
 for _helper in (
     helpers.unbroadcast,
     helpers.scatter_add,
+    helpers.item_grads,
     helpers.matmul_left_grad,
     helpers.matmul_right_grad,
 ):
     helper_prim(_helper)
 TO_FLOAT = Prim("float", float, call("float"), shape="same")
+# How many items an argument unpacked without an example holds (not the
+# prim of `len()` calls, which are traced as np.shape(x)[0]).
+LEN = Prim("len", len, call("len"), differentiable=False)
 
 # ndarray methods and attributes that mirror a NumPy function.
 METHODS: dict[str, Any] = {

@@ -199,11 +199,65 @@ def accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any
             )
         return tracer.builder.bind(ADD, (a, b), loc=loc)
 
+    contributions = _items_into_one(tracer, contributions, var)
     contributions = _scatters_into_one(tracer, contributions, var)
     total = functools.reduce(add, contributions)
     if isinstance(total, Var) and var is not None:
         _name_adjoint(total, var)
     return total
+
+
+def _items_into_one(
+    tracer: Tracer, contributions: list[Any], var: Var | None
+) -> list[Any]:
+    """Without an example, an argument read only item by item
+    (``params['W']``, ``params[0]``) may be a dict, list or tuple as well as an
+    array: its gradient is ``item_grads(params, {'W': dW, ...})``, which
+    builds it in the argument's own type at run time (``scatter_add`` would
+    take it for an array)."""
+    builder = tracer.builder
+    if var is None or not _maybe_container(builder, var):
+        return contributions
+    items: dict[Any, list[Any]] = {}
+    for c in contributions:
+        stmt = builder.defs.get(c) if isinstance(c, Var) else None
+        if stmt is None or stmt.prim is not PRIMS[helpers.scatter_add]:
+            return contributions
+        grad, shape, key = stmt.args
+        shape_stmt = builder.defs.get(shape) if isinstance(shape, Var) else None
+        if (
+            shape_stmt is None
+            or shape_stmt.prim is not PRIMS[np.shape]
+            or shape_stmt.args[0] is not var
+            or not _item_key(key)
+        ):
+            return contributions
+        items.setdefault(key, []).append(grad)
+    # Contributions come last read first: list the keys in reading order.
+    grads = {key: accumulate(tracer, items[key], None) for key in reversed(items)}
+    loc = var.loc
+    return [builder.bind(PRIMS[helpers.item_grads], (var, grads), loc=loc)]
+
+
+def _maybe_container(builder: Any, var: Var) -> bool:
+    """An argument traced without an example, or an item read from one by key,
+    may hold a Python container rather than an array."""
+    if var.known:
+        return False
+    if var.kind == "param" and not var.path:
+        return True
+    stmt = builder.defs.get(var)
+    return (
+        stmt is not None
+        and stmt.prim is GETITEM
+        and _item_key(stmt.args[1])
+        and isinstance(stmt.args[0], Var)
+        and _maybe_container(builder, stmt.args[0])
+    )
+
+
+def _item_key(key: Any) -> bool:
+    return isinstance(key, (int, str)) and not isinstance(key, bool)
 
 
 def _scatters_into_one(

@@ -40,6 +40,7 @@ from .primitives import (
     EITHER,
     GETITEM,
     INDEX_UPDATE,
+    LEN,
     METHODS,
     PRIMS,
     TESTS,
@@ -521,7 +522,7 @@ class Tracer:
                     value.hint, value.kind = target.id, "param"
             return
         if isinstance(target, (ast.Tuple, ast.List)):
-            items = self.iterate(value, frame.loc(target))
+            items = self._unpack(value, target, frame.loc(target))
             if len(items) != len(target.elts):
                 raise TraceError(
                     f"cannot unpack {len(items)} values into {len(target.elts)} names",
@@ -534,6 +535,22 @@ class Tracer:
             self._assign_item(target, value, frame)
             return
         raise UnsupportedSyntax("unsupported assignment target", frame.loc(target))
+
+    def _unpack(self, value: Any, target: ast.Tuple | ast.List, loc: Loc) -> list[Any]:
+        """``W, b = params`` without an example: ``params`` may be a list,
+        tuple or array; its items are read by index, and the emitted code
+        checks that there are as many as names."""
+        count = len(target.elts)
+        starred = any(isinstance(e, ast.Starred) for e in target.elts)
+        if not isinstance(value, Var) or value.known or starred:
+            return self.iterate(value, loc)
+        if self.builder.arity(value) or shape_of(value) == ():
+            return self.iterate(value, loc)
+        length = self.builder.bind(LEN, (value,), loc=loc)
+        same = self.builder.bind(PRIMS[operator.eq], (length, count), loc=loc)
+        what = f"unpacking into {count} names needs {count} items"
+        self.builder.guard(same, True, loc, what, message=what)
+        return [self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(count)]
 
     def iterate(self, value: Any, loc: Loc) -> list[Any]:
         """The items a ``for`` loop or unpacking sees, at trace time."""

@@ -160,6 +160,105 @@ def test_example_gives_a_specialised_gradient(cli):
     assert_gradient(m.loss, args, emitted(out, "loss_grad")(*args))
 
 
+STRUCTURED = """\
+import numpy as np
+
+
+def by_key(params, X):
+    return np.sum(np.tanh(X @ params["W"] + params["b"]))
+
+
+def by_index(params, X):
+    return np.sum(np.tanh(X @ params[0] + params[-1]))
+
+
+def nested(params, X):
+    h = np.tanh(X @ params["hidden"]["W"] + params["hidden"]["b"])
+    return np.sum(h @ params["out"][0]) + np.sum(params["out"][1] ** 2)
+
+
+def rosenbrock(x, X):
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+def unpacked(params, X):
+    (W, b), c = params
+    return np.sum(np.tanh(X @ W + b)) * c
+
+
+def aliased(params, X):
+    return np.sum(params[0] * params[1]) + np.sum(params[-2] ** 2)
+
+
+def point(x, X):
+    a, b = x
+    return (1 - a) ** 2 + 100 * (b - a**2) ** 2
+"""
+
+
+def _structured_arguments():
+    rng = np.random.default_rng(4)
+    W, b, v = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=2)
+    X = rng.normal(size=(5, 3))
+    return [
+        ("by_key", {"W": W, "b": b}),
+        ("by_key", {"W": W, "b": b, "unused": rng.normal(size=4)}),
+        ("by_index", [W, b]),
+        ("by_index", (W, rng.normal(size=3), b)),  # params[-1] is the third
+        ("nested", {"hidden": {"W": W, "b": b}, "out": [v, 0.5], "step": 0.1}),
+        ("rosenbrock", rng.normal(size=4)),
+        ("rosenbrock", [0.3, -0.4]),
+        ("unpacked", [(W, b), 0.7]),
+        ("unpacked", ([W, b], np.float64(0.7))),
+        ("point", rng.normal(size=2)),
+        ("aliased", [b, v]),  # params[0] is params[-2]
+        ("aliased", {0: b, 1: v, -2: v}),
+        ("point", (0.3, -0.4)),
+    ], X
+
+
+def test_structured_arguments_without_an_example_run(tmp_path, monkeypatch, cli):
+    # Without an example, an argument read item by item may be a dict, list
+    # or tuple as well as an array: the gradient must be built in the
+    # argument's own type (scatter_add took a dict for an array: IndexError).
+    (tmp_path / "structured.py").write_text(STRUCTURED)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(STRUCTURED, "structured.py", "exec"), namespace)
+    cases, X = _structured_arguments()
+    for name, params in cases:
+        code, out, err = cli("emit", f"structured.py:{name}")
+        assert (code, err) == (0, ""), err
+        grad = emitted(out, f"{name}_grad")(params, X)
+        assert type(grad) is type(params), name
+        assert_gradient(namespace[name], (params, X), grad)
+        if isinstance(params, dict):
+            assert list(grad) == list(params)
+        if name == "aliased":  # d/dparams[1] is params[0]: a copy
+            assert grad[1] is not params[0]
+    # `a, b = x` unpacks exactly two items: the emitted code checks it.
+    code, out, err = cli("emit", "structured.py:point")
+    with pytest.raises(RuntimeError, match="unpacking into 2 names needs 2 items"):
+        emitted(out, "point_grad")(np.ones(3), X)
+
+
+def test_a_vector_output_without_an_example_is_refused(tmp_path, monkeypatch, cli):
+    # It wrote a file whose check `np.ndim(outer) == 0` always failed.
+    (tmp_path / "vector.py").write_text(
+        "import numpy as np\n\n\ndef outer(x):\n    return np.outer(x, x)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("emit", "vector.py:outer", "-o", "outer_grad.py")
+    message = one_paragraph_error(code, out, err)
+    assert message.startswith(
+        "vector.py:5:12: outer returns an array of at least 2 dimensions for any "
+        "arguments; a gradient needs one number\n"
+        "    return np.outer(x, x)\n"
+        "           ^\n"
+    ), message
+    assert os.listdir(tmp_path) == ["vector.py"]
+
+
 def test_value_emits_value_and_grad(cli):
     code, out, err = cli("emit", "examples/loglinear.py:loss", "--value")
     assert (code, err) == (0, "")
@@ -247,6 +346,112 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary(
         assert "cannot write" in one_paragraph_error(code, out, err)
     assert os.listdir(tmp_path) == ["loss_grad.py"]
     assert target.read_text() == "old\n"
+
+
+METHODS = """\
+import numpy as np
+
+
+class Model:
+    def __init__(self):
+        self.W = np.eye(2)
+
+    def loss(self, x):
+        return np.sum(np.tanh(self.W @ x))
+
+    @staticmethod
+    def penalty(x):
+        return np.sum(x**2)
+
+    def example():  # called on the class: Model.example()
+        return (np.ones(2),)
+"""
+
+
+def test_an_unbound_method_is_refused(tmp_path, monkeypatch, cli):
+    # Model.loss read from the class takes `self` first: emitting it wrote
+    # `dself = np.zeros_like(self)`.
+    (tmp_path / "model.py").write_text(METHODS)
+    monkeypatch.chdir(tmp_path)
+    for command in ("emit", "check"):
+        message = one_paragraph_error(
+            *cli(command, "model.py:Model.loss", "--example", "model.py:Model")
+        )
+        assert message.startswith(
+            "model.py:8:14: Model.loss is a method read from its class: its first "
+            "argument `self` would be differentiated as if it were an array\n"
+            "    def loss(self, x):\n"
+            "             ^\n"
+        ), message
+        assert "srcdiff.grad(model.loss) with model a Model" in message
+    code, out, err = cli("emit", "model.py:Model.loss", "-o", "loss_grad.py")
+    assert code == 2
+    assert sorted(os.listdir(tmp_path)) == ["model.py"]
+    # No self: a static method, and an example callable read from the class.
+    example = ["--example", "model.py:Model.example"]
+    code, out, err = cli("emit", "model.py:Model.penalty", *example)
+    assert (code, err) == (0, "")
+    assert "def penalty_grad(x):" in out
+
+
+HELPER = """\
+import numpy as np
+
+
+def loss(x):
+    return np.sum(x**2)
+
+
+def example():
+    return (np.ones(3),)
+"""
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "target.py",  # the target's file
+        "./sub/../target.py",
+        "link.py",  # a symlink to it
+        "hard.py",  # a hard link to it
+        "examples_of_target.py",  # the --example's file
+        "srcdiff_cli_lib.py",  # where the target's function is defined
+        "{tmp}/target.py",
+    ],
+)
+def test_output_naming_an_input_file_is_refused(output, tmp_path, monkeypatch, cli):
+    (tmp_path / "srcdiff_cli_lib.py").write_text(HELPER)
+    monkeypatch.delitem(sys.modules, "srcdiff_cli_lib", raising=False)
+    (tmp_path / "target.py").write_text("from srcdiff_cli_lib import loss\n")
+    (tmp_path / "examples_of_target.py").write_text(
+        "from srcdiff_cli_lib import example\n"
+    )
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.py").symlink_to("target.py")
+    os.link(tmp_path / "target.py", tmp_path / "hard.py")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    monkeypatch.chdir(tmp_path)
+    output = output.format(tmp=tmp_path)
+    args = ["target.py:loss", "--example", "examples_of_target.py:example"]
+    message = one_paragraph_error(*cli("emit", *args, "-o", output))
+    assert message.startswith(f"-o {Path(output)} would overwrite ")
+    assert "which this command reads, with the gradient" in message
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before
+    assert sorted(os.listdir(tmp_path / "sub")) == []
+    sys.modules.pop("srcdiff_cli_lib", None)
+
+
+def test_output_naming_an_imported_module_is_refused(tmp_path, monkeypatch, cli):
+    (tmp_path / "srcdiff_cli_overwrite_mod.py").write_text(HELPER)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "srcdiff_cli_overwrite_mod", raising=False)
+    code, out, err = cli(
+        "emit", "srcdiff_cli_overwrite_mod:loss", "-o", "srcdiff_cli_overwrite_mod.py"
+    )
+    assert "would overwrite" in one_paragraph_error(code, out, err)
+    assert (tmp_path / "srcdiff_cli_overwrite_mod.py").read_text() == HELPER
+    sys.modules.pop("srcdiff_cli_overwrite_mod", None)
 
 
 # ----- Bad input: exit status 2 and one paragraph -----
