@@ -10,14 +10,14 @@ from reading like a tape dump.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from . import helpers
+from . import effects, helpers
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Stmt, Var, map_leaves, walk_vars
 from .primitives import (
@@ -122,6 +122,15 @@ class Builder:
         self._kwargs: dict[str, Any] = {}
         self._seen: dict[Any, Var] = {}
         self._guarded: set[tuple[Var, bool]] = set()
+        # The generators draws made while tracing advance (copies of the
+        # arguments, and those the function makes), for ``draws_kept``.
+        self.generators: list[Any] = effects.module_generators()
+
+    def draws_kept(self) -> Callable[[], None]:
+        """Record every generator's state now; the result puts them back, so
+        that code traced tentatively (a loop tried rolled, then unrolled)
+        draws on the example what the emitted code will draw."""
+        return effects.snapshot(self.generators)
 
     @contextmanager
     def block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
@@ -165,9 +174,14 @@ class Builder:
         """Apply ``prim``; return a Var, or a plain value if nothing is traced.
 
         An array computed from constants still becomes a statement, so emitted
-        code says ``np.zeros(n)`` rather than spelling out the array.
+        code says ``np.zeros(n)`` rather than spelling out the array. A call
+        with effects (``prim.effect``: a random draw) always becomes a
+        statement of its own: evaluated here on the example, never folded,
+        merged with an equal call or simplified.
         """
         kwargs = kwargs or {}
+        if prim.effect:
+            return self._effect(prim, args, kwargs, loc)
         if not is_traced(args) and not is_traced(kwargs):
             value = self._evaluate(prim, args, kwargs, loc)
             if not isinstance(value, np.ndarray):
@@ -205,6 +219,22 @@ class Builder:
         self.defs[var] = stmt
         for mask in _masks(prim, args):
             self._guard_count(mask, loc)
+        return var
+
+    def _effect(
+        self, prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc | None
+    ) -> Var:
+        value = UNKNOWN
+        if all_known(args) and all_known(kwargs):
+            value = self._evaluate(prim, args, kwargs, loc)
+            if effects.is_generator(value):  # np.random.default_rng(0)
+                self.generators.append(value)
+        var = Var(prim.name, value, loc)
+        if value is UNKNOWN:  # rng.normal(size=x.shape) is shaped like x
+            var.sym = self._shaped_by(kwargs.get("size"))
+        stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
+        self.stmts.append(stmt)
+        self.defs[var] = stmt
         return var
 
     def _guard_count(self, mask: Var, loc: Loc | None) -> None:
@@ -445,6 +475,10 @@ class Builder:
         shape = args[1] if prim in (_BROADCAST_TO, PRIMS[np.reshape]) else None
         if prim.helper is helpers.scatter_add:
             shape = args[1]
+        return self._shaped_by(shape)
+
+    def _shaped_by(self, shape: Any) -> Any:
+        """The shape token of ``v`` when ``shape`` is ``np.shape(v)``."""
         stmt = self.defs.get(shape) if isinstance(shape, Var) else None
         if stmt is not None and stmt.prim is PRIMS[np.shape]:
             return token(stmt.args[0])

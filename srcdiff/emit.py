@@ -211,6 +211,8 @@ def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     if stmt.var in ctx.inline or _is_unpacked_item(stmt, ctx.unpacked):
         return []
     value = _render(stmt, ctx)
+    if stmt.prim.effect and not ctx.uses[stmt.var]:  # np.random.seed(0)
+        return [ast.Expr(value)]
     name = ctx.namer.name(stmt.var, temp_hint(value))
     return [ast.Assign([ast.Name(name, ast.Store())], value)]
 
@@ -654,6 +656,8 @@ def _choose_inline(
         if not isinstance(stmt, Assign) or stmt.var in unpacked:
             continue
         if stmt.var in updated or stmt.prim.statements is not None:
+            continue
+        if stmt.prim.effect:  # folded in, a draw could move past another
             continue
         if _is_unpacked_item(stmt, unpacked):
             continue

@@ -81,7 +81,10 @@ class Var:
     def dtype(self) -> np.dtype[Any] | None:
         if not self.known or isinstance(self.value, (tuple, list)):
             return None
-        return np.result_type(self.value)
+        try:
+            return np.result_type(self.value)
+        except TypeError:  # a random generator: no numbers, no gradient
+            return np.dtype(object)
 
     def __repr__(self) -> str:
         return f"%{self.hint}"
@@ -259,6 +262,13 @@ def blocks(stmt: Stmt) -> list[list[Stmt]]:
     if isinstance(stmt, Branch):
         return [stmt.then, stmt.orelse]
     return []
+
+
+def has_effects(stmt: Stmt) -> bool:
+    """Whether a statement is, or holds, a call with effects (a random draw)."""
+    if isinstance(stmt, Assign):
+        return stmt.prim.effect
+    return any(has_effects(s) for block in blocks(stmt) for s in block)
 
 
 def defined_in(stmts: list[Stmt]) -> list[Var]:
