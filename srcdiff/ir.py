@@ -146,8 +146,9 @@ class Loop:
 
     An adjoint sweep's loop runs the trips of ``reverse_of`` backwards; it
     starts each trip by popping ``restores`` (its own Var, the forward phi
-    whose values the forward loop saved) and the forward loop appends those
-    phis to lists at the start of each of its trips.
+    or random draw whose values the forward loop saved) and the forward loop
+    appends those phis to lists at the start of each of its trips, and those
+    draws as soon as it makes them.
     """
 
     carried: list[Carried]

@@ -2,8 +2,10 @@
 
 The forward loop saves, at the start of each trip, the loop-carried values
 the adjoint needs (``hs.append(h)``; only those: a value the adjoint does not
-read is not saved). Each backward trip pops them (``h = hs.pop()``), runs the
-trip's forward statements again from them, and then their adjoints. The
+read is not saved), and the trip's random draws as it makes them
+(``epses.append(eps)``). Each backward trip pops them (``h = hs.pop()``), runs
+the trip's forward statements again from them, draws excepted, and then their
+adjoints. The
 adjoints of the carried values (``dh``) are carried backwards; the adjoints of
 values the loop only reads (``dW``) are summed over the trips.
 """
@@ -56,7 +58,7 @@ def reverse_loop(
     inner_active = reverse.active_vars(body, phis + free, list(updates.values()))
     inner_active.update(phis + free)
     # A backward trip recomputes the trip, but never draws again: the forward
-    # trip saves each draw (``epss.append(eps)``) and the backward one pops it.
+    # trip saves each draw (``epses.append(eps)``) and the backward one pops it.
     draws = [s.var for s in loop.body if isinstance(s, Assign) and s.prim.effect]
     body = [s for s in body if not (isinstance(s, Assign) and s.prim.effect)]
     # Adjoints carried backwards: of values that reach the output after the
