@@ -15,6 +15,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import effects
 from .errors import InvalidWrt, PathChanged, TraceError
 from .format import header_lines, source_text
 from .parse import parse
@@ -117,10 +118,16 @@ class GradFunction:
         arguments = self._arguments(args, kwargs)
         spec = make_spec(self.wrt, self.value, arguments, self.unroll)
         paths = self._paths.setdefault(spec, [])
+        generators = list(effects.generators_in([args, kwargs]))
         for derivative, compiled in paths:
+            # A path that fails a guard may have drawn already: put the
+            # generators back, so that the path that runs draws what f would.
+            hidden = effects.module_generators() if derivative.global_draws else []
+            restore = effects.snapshot(generators + hidden)
             try:
                 result = compiled(*args, **kwargs)
             except PathChanged:
+                restore()
                 continue
             self._latest = derivative
             return result

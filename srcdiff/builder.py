@@ -10,14 +10,14 @@ from reading like a tape dump.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from . import helpers, sizes
+from . import effects, helpers, sizes
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Stmt, Var, map_leaves, walk_vars
 from .primitives import (
@@ -135,6 +135,15 @@ class Builder:
         self.input_leaves: set[Var] = set()
         self._whole: dict[sizes.Poly, Var] = {}
         self._entry_seen: dict[Any, Var] = {}
+        # The generators draws made while tracing advance (copies of the
+        # arguments, and those the function makes), for ``draws_kept``.
+        self.generators: list[Any] = effects.module_generators()
+
+    def draws_kept(self) -> Callable[[], None]:
+        """Record every generator's state now; the result puts them back, so
+        that code traced tentatively (a loop tried rolled, then unrolled)
+        draws on the example what the emitted code will draw."""
+        return effects.snapshot(self.generators)
 
     @contextmanager
     def block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
@@ -608,9 +617,14 @@ class Builder:
         """Apply ``prim``; return a Var, or a plain value if nothing is traced.
 
         An array computed from constants still becomes a statement, so emitted
-        code says ``np.zeros(n)`` rather than spelling out the array.
+        code says ``np.zeros(n)`` rather than spelling out the array. A call
+        with effects (``prim.effect``: a random draw) always becomes a
+        statement of its own: evaluated here on the example, never folded,
+        merged with an equal call or simplified.
         """
         kwargs = kwargs or {}
+        if prim.effect:
+            return self._effect(prim, args, kwargs, loc)
         if not self._raw and not kwargs and self._size_args(args):
             result = self._size_arithmetic(prim, args, loc)
             if result is not NotImplemented:
@@ -658,6 +672,22 @@ class Builder:
             prim in _ELEMENTWISE or prim.shape == "broadcast"
         ):
             self.sizes_of(var)  # matches sizes now: the checks they need
+        return var
+
+    def _effect(
+        self, prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc | None
+    ) -> Var:
+        value = UNKNOWN
+        if all_known(args) and all_known(kwargs):
+            value = self._evaluate(prim, args, kwargs, loc)
+            if effects.is_generator(value):  # np.random.default_rng(0)
+                self.generators.append(value)
+        var = Var(prim.name, value, loc)
+        if value is UNKNOWN:  # rng.normal(size=x.shape) is shaped like x
+            var.sym = self._shaped_by(kwargs.get("size"))
+        stmt = Assign(var, prim, tuple(args), dict(kwargs), loc)
+        self.stmts.append(stmt)
+        self.defs[var] = stmt
         return var
 
     def _evaluate(self, prim: Prim, args: Any, kwargs: Any, loc: Loc | None) -> Any:
@@ -894,6 +924,10 @@ class Builder:
         shape = args[1] if prim in (_BROADCAST_TO, PRIMS[np.reshape]) else None
         if prim.helper is helpers.scatter_add:
             shape = args[1]
+        return self._shaped_by(shape)
+
+    def _shaped_by(self, shape: Any) -> Any:
+        """The shape token of ``v`` when ``shape`` is ``np.shape(v)``."""
         stmt = self.defs.get(shape) if isinstance(shape, Var) else None
         if stmt is not None and stmt.prim is PRIMS[np.shape]:
             return token(stmt.args[0])

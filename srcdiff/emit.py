@@ -221,6 +221,8 @@ def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     if stmt.var in ctx.inline or _is_unpacked_item(stmt, ctx.unpacked):
         return []
     value = _render(stmt, ctx)
+    if stmt.prim.effect and not ctx.uses[stmt.var]:  # np.random.seed(0)
+        return [ast.Expr(value)]
     name = ctx.namer.name(stmt.var, temp_hint(value))
     return [ast.Assign([ast.Name(name, ast.Store())], value)]
 
@@ -339,16 +341,22 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     before.extend(_assign(name, ast.List([], ast.Load())) for name in lists.values())
     _share_update_names(loop, ctx)
 
-    trip: list[ast.stmt] = []
-    for phi in loop.saves:
-        append = ast.Attribute(ast.Name(lists[phi], ast.Load()), "append", ast.Load())
-        trip.append(ast.Expr(ast.Call(append, [_conv(phi, ctx)], [])))
+    def save(value: Var) -> ast.stmt:
+        append = ast.Attribute(ast.Name(lists[value], ast.Load()), "append", ast.Load())
+        return ast.Expr(ast.Call(append, [_conv(value, ctx)], []))
+
+    # Carried values are saved as a trip starts, draws as soon as they are made.
+    phis = {c.phi for c in loop.carried}
+    trip: list[ast.stmt] = [save(v) for v in loop.saves if v in phis]
     for var, phi in loop.restores:
         pop = ast.Attribute(ast.Name(ctx.lists[phi], ast.Load()), "pop", ast.Load())
         trip.append(_assign(namer.names[var], ast.Call(pop, [], [])))
     header, body = _loop_header(loop, ctx, lists)
     trip.extend(body)
-    trip.extend(_block(loop.body, ctx))
+    for stmt in loop.body:
+        trip.extend(_block([stmt], ctx))
+        if isinstance(stmt, Assign) and stmt.var in loop.saves:
+            trip.append(save(stmt.var))
     trip.extend(_end_of_trip(loop, ctx))
     if isinstance(header, list):  # while True: <test>; if not cond: break
         return [*before, ast.While(ast.Constant(True), [*header, *trip], [])]
@@ -665,6 +673,8 @@ def _choose_inline(
         if not isinstance(stmt, Assign) or stmt.var in unpacked:
             continue
         if stmt.var in updated or stmt.prim.statements is not None:
+            continue
+        if stmt.prim.effect:  # folded in, a draw could move past another
             continue
         if _is_unpacked_item(stmt, unpacked):
             continue

@@ -87,7 +87,10 @@ class Var:
     def dtype(self) -> np.dtype[Any] | None:
         if not self.known or isinstance(self.value, (tuple, list)):
             return None
-        return np.result_type(self.value)
+        try:
+            return np.result_type(self.value)
+        except TypeError:  # a random generator: no numbers, no gradient
+            return np.dtype(object)
 
     def __repr__(self) -> str:
         return f"%{self.hint}"
@@ -149,8 +152,9 @@ class Loop:
 
     An adjoint sweep's loop runs the trips of ``reverse_of`` backwards; it
     starts each trip by popping ``restores`` (its own Var, the forward phi
-    whose values the forward loop saved) and the forward loop appends those
-    phis to lists at the start of each of its trips.
+    or random draw whose values the forward loop saved) and the forward loop
+    appends those phis to lists at the start of each of its trips, and those
+    draws as soon as it makes them.
     """
 
     carried: list[Carried]
@@ -265,6 +269,13 @@ def blocks(stmt: Stmt) -> list[list[Stmt]]:
     if isinstance(stmt, Branch):
         return [stmt.then, stmt.orelse]
     return []
+
+
+def has_effects(stmt: Stmt) -> bool:
+    """Whether a statement is, or holds, a call with effects (a random draw)."""
+    if isinstance(stmt, Assign):
+        return stmt.prim.effect
+    return any(has_effects(s) for block in blocks(stmt) for s in block)
 
 
 def defined_in(stmts: list[Stmt]) -> list[Var]:

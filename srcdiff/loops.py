@@ -2,8 +2,10 @@
 
 The forward loop saves, at the start of each trip, the loop-carried values
 the adjoint needs (``hs.append(h)``; only those: a value the adjoint does not
-read is not saved). Each backward trip pops them (``h = hs.pop()``), runs the
-trip's forward statements again from them, and then their adjoints. The
+read is not saved), and the trip's random draws as it makes them
+(``epses.append(eps)``). Each backward trip pops them (``h = hs.pop()``), runs
+the trip's forward statements again from them, draws excepted, and then their
+adjoints. The
 adjoints of the carried values (``dh``) are carried backwards; the adjoints of
 values the loop only reads (``dW``) are summed over the trips.
 """
@@ -55,6 +57,10 @@ def reverse_loop(
     phis = [mapping[c.phi] for c in loop.carried if reverse.can_carry_gradient(c.phi)]
     inner_active = reverse.active_vars(body, phis + free, list(updates.values()))
     inner_active.update(phis + free)
+    # A backward trip recomputes the trip, but never draws again: the forward
+    # trip saves each draw (``epses.append(eps)``) and the backward one pops it.
+    draws = [s.var for s in loop.body if isinstance(s, Assign) and s.prim.effect]
+    body = [s for s in body if not (isinstance(s, Assign) and s.prim.effect)]
     # Adjoints carried backwards: of values that reach the output after the
     # loop, or that a trip passes on to the next.
     flowing = [
@@ -120,9 +126,8 @@ def reverse_loop(
     if loop.index is not None and mapping[loop.index] in read:
         backward.index = mapping[loop.index]
     backward.bounds, backward.over = loop.bounds, loop.over
-    backward.restores = [
-        (mapping[c.phi], c.phi) for c in loop.carried if mapping[c.phi] in read
-    ]
+    saved = [c.phi for c in loop.carried] + draws
+    backward.restores = [(mapping[v], v) for v in saved if mapping[v] in read]
     loop.saves = [phi for _, phi in backward.restores]
     if loop.bounds is None and loop.over is None and not backward.restores:
         backward.bounds = (0, _count_trips(loop), 1)

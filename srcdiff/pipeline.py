@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import entry, fence, simplify
+from . import effects, entry, fence, simplify
 from .builder import Builder, shape_of
-from .emit import Emitted, emit, literal
+from .emit import Emitted, all_stmts, emit, literal
 from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
-from .ir import UNKNOWN, Const, Program, Var, walk_vars
+from .ir import UNKNOWN, Assign, Const, Program, Var, walk_vars
 from .parse import Source, parse
 from .primitives import PRIMS
 from .reverse import gradients
@@ -36,6 +36,8 @@ class Derivative:
     emitted: Emitted
     # Numbers read from globals and attributes, baked into the derivative.
     outer_reads: dict[str, tuple[Callable[[], Any], Any]]
+    # Whether it draws from np.random's or Python's hidden generator.
+    global_draws: bool = False
 
     @property
     def name(self) -> str:
@@ -56,6 +58,7 @@ def derive(
     source = parse(fn)
     fence.check(source)
     _check_no_varargs(source)
+    _check_no_generator_defaults(source, fn)
     params = _param_names(source)
     inputs = make_inputs(params, arguments, fn)
     inputs.update(bound or {})
@@ -75,19 +78,20 @@ def derive(
         tracer.builder.input_sizes(leaf)
     tracer.builder.mark_entry()
     entry_at = len(tracer.builder.stmts)
-    output = tracer.run_top(source, inputs)
-    _check_scalar(source, output)
-    _check_dimensions(source, tracer, output)
-    _guard_scalar(source, tracer, output)
-    if isinstance(output, Var) and output.kind == "temp":
-        output.hint, output.kind = source.name, "user"
-    backward_start = len(tracer.builder.stmts)
-    wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
-    grads = gradients(tracer, output, wrt)
-    locs = {name: source.loc(_param_node(source, name)) for name in params}
-    checks = entry.checks(tracer.builder, arrays, locs)
-    tracer.builder.stmts[entry_at:entry_at] = checks
-    backward_start += len(checks)
+    with effects.global_state_kept():  # draws made while tracing are not kept
+        output = tracer.run_top(source, inputs)
+        _check_scalar(source, output)
+        _check_dimensions(source, tracer, output)
+        _guard_scalar(source, tracer, output)
+        if isinstance(output, Var) and output.kind == "temp":
+            output.hint, output.kind = source.name, "user"
+        backward_start = len(tracer.builder.stmts)
+        wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
+        grads = gradients(tracer, output, wrt)
+        locs = {name: source.loc(_param_node(source, name)) for name in params}
+        checks = entry.checks(tracer.builder, arrays, locs)
+        tracer.builder.stmts[entry_at:entry_at] = checks
+        backward_start += len(checks)
     result: Any = grads[0] if len(grads) == 1 else tuple(grads)
     if spec.value:
         result = (output, result)
@@ -110,7 +114,29 @@ def derive(
     what = "Value and gradient" if spec.value else "Gradient"
     doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
     emitted = emit(program, f"{source.name}_{suffix}", doc, _signature(source, fn))
-    return Derivative(source, spec, program, emitted, tracer.outer_reads)
+    global_draws = any(
+        isinstance(s, Assign) and s.prim in effects.GLOBAL
+        for s in all_stmts(program.stmts)
+    )
+    return Derivative(source, spec, program, emitted, tracer.outer_reads, global_draws)
+
+
+def _check_no_generator_defaults(source: Source, fn: Any) -> None:
+    """A generator as a parameter's default is one object made when the
+    function was defined: a standalone file cannot hold it."""
+    args = source.node.args
+    positional = args.posonlyargs + args.args
+    defaults = list(fn.__defaults__ or ())
+    pairs = list(
+        zip(positional[len(positional) - len(defaults) :], defaults, strict=True)
+    )
+    kwdefaults = fn.__kwdefaults__ or {}
+    pairs += [(a, kwdefaults[a.arg]) for a in args.kwonlyargs if a.arg in kwdefaults]
+    for arg, default in pairs:
+        if effects.is_generator(default):
+            raise effects.outer_generator(
+                f"the default value of `{arg.arg}`", source.loc(arg)
+            )
 
 
 def _check_no_varargs(source: Source) -> None:
@@ -153,6 +179,10 @@ def _input(name: str, value: Any, path: tuple[Any, ...]) -> Any:
         if not path:
             return Var(name, value, kind="param")
         return Var("_".join([name, *map(str, path)]), value, kind="leaf", path=path)
+    if effects.is_generator(value):  # tracing draws from a copy of it
+        kind = "leaf" if path else "param"
+        hint = "_".join([name, *map(str, path)])
+        return Var(hint, effects.trace_value(value), kind=kind, path=path)
     if isinstance(value, (list, tuple)):
         return type(value)(_input(name, v, (*path, i)) for i, v in enumerate(value))
     if isinstance(value, dict):

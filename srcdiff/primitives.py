@@ -44,6 +44,10 @@ class Prim:
     # Primitives written as statements rather than one expression:
     # statements(target name, args, kwargs, conv) -> the statements.
     statements: Callable[..., list[ast.stmt]] | None = None
+    # A call with effects (a random draw, the clock, a seed; see effects.py):
+    # made where and as often as the function makes it, never folded, merged
+    # or dropped, and without a gradient.
+    effect: bool = False
 
     def __repr__(self) -> str:
         return f"<prim {self.name}>"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, helpers, loops
+from . import branches, effects, helpers, loops
 from .builder import shape_of
 from .errors import UnsupportedPrimitive
 from .ir import (
@@ -39,14 +39,21 @@ def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
     """Vars that depend on ``sources`` and that ``output`` depends on.
 
     A rolled loop counts as one statement defining all its results (its body
-    gets an exact analysis of its own when it is reversed).
+    gets an exact analysis of its own when it is reversed). A random draw whose
+    arguments depend on ``sources`` and whose result reaches ``output`` is
+    refused: it has no gradient, and treating it as constant would be wrong.
     """
     forward = set(sources)
+    draws: list[Assign] = []
     for stmt in stmts:
         if isinstance(stmt, (Loop, Branch)):
             if any(v in forward for v in stmt_inputs(stmt)):
                 forward.update(v for v in stmt_outputs(stmt) if can_carry_gradient(v))
             continue
+        if isinstance(stmt, Assign) and stmt.prim.effect:
+            reads = [v for v in stmt_inputs(stmt) if v in forward]
+            if any(can_carry_gradient(v) for v in reads):
+                draws.append(stmt)
         if not isinstance(stmt, Assign) or not stmt.prim.differentiable:
             continue
         reached = any(v in forward for v in stmt_inputs(stmt))
@@ -56,6 +63,9 @@ def active_vars(stmts: list[Any], sources: list[Var], output: Any) -> set[Var]:
     for stmt in reversed(stmts):
         if any(v in backward for v in stmt_outputs(stmt)):
             backward.update(stmt_inputs(stmt))
+    for stmt in draws:
+        if stmt.var in backward:
+            raise effects.draw_needs_gradient(stmt.prim, stmt.loc)
     return forward & backward
 
 

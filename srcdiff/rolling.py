@@ -36,6 +36,7 @@ from .ir import (
     Loop,
     Stmt,
     Var,
+    has_effects,
     substitute,
     substitute_value,
 )
@@ -222,15 +223,27 @@ def trace_rolled(
     )
     names = [n for n in assigned_names(node) if n in env and n != target]
     promote: dict[str, Any] = {}
+    # Each try draws on the example again: start each from the same state.
+    restart_draws = tracer.builder.draws_kept()
     try:
         for _ in range(3):
+            restart_draws()
             loop = _trace_once(tracer, node, frame, header, names, promote, flag)
             if not _learned_from_first_trip(loop, names, promote):
                 break
             frame.restore(start)
         else:
             raise NotRollable("a value changes type from one trip to the next")
+        if any(has_effects(s) for s in loop.body if not isinstance(s, Assign)):
+            # A backward trip reads the forward trip's draws from a list; one
+            # made only in some trips (an if) or in an inner loop it would
+            # have to draw again.
+            raise NotRollable("it draws random numbers inside an if or an inner loop")
+        restart_draws()  # the trips run on the example draw what the code will
         _finish(tracer, loop, node, frame)
+    except NotRollable:
+        restart_draws()  # traced unrolled instead, from the same state
+        raise
     finally:
         frame.restore(outside)
     _mark_exact(loop)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .effects import is_generator
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -47,6 +49,8 @@ def fact(value: Any) -> Any:
         return ("dict", tuple((k, fact(v)) for k, v in value.items()))
     if isinstance(value, complex):
         return ("complex",)
+    if is_generator(value):  # any generator: the code draws from the one passed
+        return ("generator", type(value).__name__)
     try:
         hash(value)
     except TypeError:  # an unhashable object (a model instance): by identity
@@ -60,6 +64,8 @@ def _text(f: Any) -> str:
         return f"{f[1]}[{', '.join(map(str, f[2]))}]"
     if kind in ("float", "complex"):
         return kind
+    if kind == "generator":
+        return f[1]
     if kind in ("list", "tuple"):
         inner = ", ".join(_text(v) for v in f[1])
         return (

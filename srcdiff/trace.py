@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, fence, helpers, returns, rolling, rules, sizes
+from . import branches, effects, fence, helpers, returns, rolling, rules, sizes
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -243,6 +243,9 @@ class Tracer:
 
     def run_top(self, source: Source, inputs: dict[str, Any]) -> Any:
         self.top_inputs = dict(inputs)
+        self.builder.generators += [
+            v.value for v in walk_vars(inputs) if effects.is_generator(v.value)
+        ]
         frame = Frame(source, dict(inputs))
         self.top_frame = frame
         return self._run(source.node, frame)
@@ -307,20 +310,25 @@ class Tracer:
             self.assign(target, value, frame)
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if len(names) == 1 == len(node.targets) and self._creates_array(
-            node.value, frame
+            node.value, value, frame
         ):
             frame.owned[names[0]] = value
 
-    def _creates_array(self, node: ast.expr, frame: Frame) -> bool:
+    def _creates_array(self, node: ast.expr, value: Any, frame: Frame) -> bool:
         """Whether NumPy makes a new array for this expression (not a view)."""
         if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare)):
             return True
         if not isinstance(node, ast.Call):
             return False
+        if any(isinstance(n, ast.Call) for n in ast.walk(node.func)):
+            # ``f(x).sum()``: evaluating ``f(x)`` again could draw again; the
+            # statement that made the value says what made it.
+            stmt = self.builder.defs.get(value) if isinstance(value, Var) else None
+            return stmt is not None and stmt.prim.name not in VIEWS
         fn = self.eval(node.func, frame)
         if isinstance(fn, BoundMethod):
             fn = fn.fn
-        prim = lookup(fn)
+        prim = lookup(fn) or effects.prim_for(fn, frame.loc(node))
         return prim is not None and prim.name not in VIEWS
 
     def exec_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
@@ -650,6 +658,8 @@ class Tracer:
             ) from None
         if frame.in_rule:
             return value
+        if effects.is_generator(value):
+            raise effects.outer_generator(f"`{node.id}`", frame.loc(node))
         read = functools.partial(frame.source.lookup, node.id)
         if isinstance(value, np.ndarray):
             return self.const(node.id, value, frame.loc(node), read)
@@ -684,6 +694,8 @@ class Tracer:
             value = canonical(getattr(base, node.attr))
         except AttributeError as exc:
             raise TraceError(str(exc), loc) from None
+        if effects.is_generator(value) and not frame.in_rule:
+            raise effects.outer_generator(f"`{ast.unparse(node)}`", loc)
         if frame.in_rule or isinstance(base, types.ModuleType):
             return value
         read = functools.partial(getattr, base, node.attr)
@@ -699,6 +711,8 @@ class Tracer:
             self.outer_reads[name] = (read, value)
 
     def array_attribute(self, base: Var | Const, attr: str, loc: Loc) -> Any:
+        if _is_generator_value(base, attr):
+            return BoundMethod(effects.method(attr), base, False)
         if attr == "T":
             return self.builder.bind(TRANSPOSE, (base,), loc=loc)
         facts = {"shape": np.shape, "ndim": np.ndim, "size": np.size}
@@ -925,6 +939,12 @@ class Tracer:
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
         args = tuple(self._pieces(a, loc) for a in args)
+        effect = None if in_rule else effects.prim_for(fn, loc)
+        if effect is not None:
+            # A draw (or the clock, a seed): never run once for good while
+            # tracing, but a statement the emitted code runs on every call.
+            effects.check_call(effect, loc)
+            return self.builder.bind(effect, args, kwargs, loc)
         iterated = _ITERATED_ARGS.get(_hook_key(fn))
         if iterated is not None:
             rows = range(len(args))[iterated]
@@ -1061,6 +1081,16 @@ def _flat(args: tuple[Any, ...]) -> list[Any]:
     if len(args) == 1 and isinstance(args[0], (list, tuple)):
         return list(args[0])
     return list(args)
+
+
+def _is_generator_value(base: Var | Const, attr: str) -> bool:
+    """``rng.normal``: a generator the function received or made, or (no
+    example) a value whose attribute only a generator has."""
+    if not isinstance(base, Var):
+        return False
+    if base.known:
+        return effects.is_generator(base.value)
+    return attr in effects.METHOD_NAMES
 
 
 def _is_test(tracer: Tracer, value: Any) -> bool:

@@ -1,4 +1,11 @@
-"""Dead-code elimination: keep only what the outputs and guards read."""
+"""Dead-code elimination: keep only what the outputs and guards read.
+
+Calls with effects (random draws, seeds: ``Prim.effect``) are kept even when
+nothing reads their result, like guards: each draw advances its generator, so
+dropping one would change every draw after it, and the function itself makes
+it. A gradient call leaves a generator in the state a call of the function
+would.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from ..ir import (
     Program,
     Stmt,
     Var,
+    has_effects,
     stmt_inputs,
     stmt_outputs,
     walk_vars,
@@ -45,7 +53,9 @@ def live_block(stmts: list[Stmt], live: set[Var]) -> list[Stmt]:
         elif isinstance(stmt, Branch):
             if not _prune_branch(stmt, live):
                 continue
-        elif isinstance(stmt, Assign) and stmt.var not in live:
+        elif (
+            isinstance(stmt, Assign) and stmt.var not in live and not stmt.prim.effect
+        ):
             continue
         live.update(stmt_inputs(stmt))
         kept.append(stmt)
@@ -62,7 +72,8 @@ def _prune_loop(loop: Loop, live: set[Var]) -> bool:
         if c.result in live or c.phi in loop.saves or c is loop.counter
     ]
     has_guard = any(isinstance(s, Guard) for s in [*loop.test, *loop.body])
-    if not needed and (loop.reverse_of is not None or not has_guard):
+    has_effect = any(has_effects(s) for s in [*loop.test, *loop.body])
+    if not needed and (loop.reverse_of is not None or not (has_guard or has_effect)):
         return False
     while True:  # a carried value whose phi a needed update reads is needed
         inner = _reads(loop, needed)
@@ -95,6 +106,8 @@ def _reads(loop: Loop, needed: list[Carried]) -> set[Var]:
     live = set(walk_vars([c.update for c in needed]))
     live.update(walk_vars(loop.cond))
     for stmt in reversed([*loop.test, *loop.body]):
-        if isinstance(stmt, Guard) or any(v in live for v in stmt_outputs(stmt)):
+        kept = isinstance(stmt, Guard) or has_effects(stmt)
+        if kept or any(v in live for v in stmt_outputs(stmt)):
             live.update(stmt_inputs(stmt))
     return live
+
