@@ -19,11 +19,11 @@ def loss(Wq, Wk, Wv, X, Y):
     return np.mean((out - Y) ** 2)
 
 
-def example():
+def example(n=6, features=4, d=3):
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(6, 4))
-    Y = rng.normal(size=(6, 3))
-    Wq = rng.normal(size=(4, 3)) / 2
-    Wk = rng.normal(size=(4, 3)) / 2
-    Wv = rng.normal(size=(4, 3)) / 2
+    X = rng.normal(size=(n, features))
+    Y = rng.normal(size=(n, d))
+    Wq = rng.normal(size=(features, d)) / 2
+    Wk = rng.normal(size=(features, d)) / 2
+    Wv = rng.normal(size=(features, d)) / 2
     return Wq, Wk, Wv, X, Y

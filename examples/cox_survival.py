@@ -15,11 +15,11 @@ def loss(beta, X, time, died):
     return -np.sum(died[order] * (eta - log_risk)) / np.sum(died)
 
 
-def example():
+def example(n=9):
     rng = np.random.default_rng(5)
-    X = rng.normal(size=(9, 3))
+    X = rng.normal(size=(n, 3))
     hazard = np.exp(X @ np.array([0.5, -1.0, 0.25]))
     time = rng.exponential(1 / hazard)
-    died = rng.random(9) < 0.7
+    died = rng.random(n) < 0.7
     beta = 0.1 * rng.normal(size=3)
     return beta, X, time, died

@@ -17,12 +17,12 @@ def loss(x, observed, kernel):
     return misfit + 0.5 * roughness
 
 
-def example():
+def example(n=32):
     rng = np.random.default_rng(8)
-    t = np.arange(32)
-    truth = np.sin(2 * np.pi * t / 32) + (np.abs(t - 20) < 3)
-    kernel = np.exp(-0.5 * (np.minimum(t, 32 - t) / 1.5) ** 2)
+    t = np.arange(n)
+    truth = np.sin(2 * np.pi * t / n) + (np.abs(t - 20) < 3)
+    kernel = np.exp(-0.5 * (np.minimum(t, n - t) / 1.5) ** 2)
     kernel = kernel / np.sum(kernel)
-    blur = np.fft.irfft(np.fft.rfft(truth) * np.fft.rfft(kernel), n=32)
-    observed = blur + 0.05 * rng.normal(size=32)
+    blur = np.fft.irfft(np.fft.rfft(truth) * np.fft.rfft(kernel), n=n)
+    observed = blur + 0.05 * rng.normal(size=n)
     return observed.copy(), observed, kernel

@@ -22,9 +22,10 @@ def loss(image, noisy, basis):
     return fit + 0.1 * smoothness + 0.05 * sparsity
 
 
-def example():
+def example(rows=6, cols=6):
+    """Images whose padded sides (rows + 2, cols + 2) are multiples of 4."""
     rng = np.random.default_rng(6)
-    clean = np.outer(np.sin(np.linspace(0, np.pi, 6)), np.ones(6))
-    noisy = clean + 0.2 * rng.normal(size=(6, 6))
+    clean = np.outer(np.sin(np.linspace(0, np.pi, rows)), np.ones(cols))
+    noisy = clean + 0.2 * rng.normal(size=(rows, cols))
     basis, _ = np.linalg.qr(rng.normal(size=(16, 16)))
     return noisy.copy(), noisy, basis

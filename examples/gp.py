@@ -16,8 +16,8 @@ def loss(log_lengthscale, log_variance, log_noise, X, y):
     return 0.5 * y @ alpha + 0.5 * logdet + 0.5 * n * np.log(2 * np.pi)
 
 
-def example():
+def example(n=12, d=2):
     rng = np.random.default_rng(3)
-    X = rng.uniform(-3, 3, size=(12, 2))
-    y = np.sin(X[:, 0]) + 0.5 * np.cos(2 * X[:, 1]) + 0.1 * rng.normal(size=12)
+    X = rng.uniform(-3, 3, size=(n, d))
+    y = np.sin(X[:, 0]) + 0.5 * np.cos(2 * X[:, 1]) + 0.1 * rng.normal(size=n)
     return 0.0, 0.0, -2.0, X, y

@@ -12,10 +12,10 @@ def loss(w, X, y):
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 
 
-def example():
+def example(n=20, d=3):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(20, 3))
-    w_true = np.array([1.0, -2.0, 0.5])
-    y = (rng.random(20) < sigmoid(X @ w_true)).astype(float)
-    w = 0.1 * rng.normal(size=3)
+    X = rng.normal(size=(n, d))
+    w_true = np.resize([1.0, -2.0, 0.5], d)
+    y = (rng.random(n) < sigmoid(X @ w_true)).astype(float)
+    w = 0.1 * rng.normal(size=d)
     return w, X, y

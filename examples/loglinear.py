@@ -10,9 +10,9 @@ def loss(W, X, Y, lam):
     return -np.sum(Y * log_probs) / X.shape[0] + lam * np.sum(W**2)
 
 
-def example():
+def example(n=30, d=4, k=3):
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(30, 4))
-    W = 0.1 * rng.normal(size=(4, 3))
-    Y = np.eye(3)[rng.integers(3, size=30)]
+    X = rng.normal(size=(n, d))
+    W = 0.1 * rng.normal(size=(d, k))
+    Y = np.eye(k)[rng.integers(k, size=n)]
     return W, X, Y, 0.01

@@ -16,12 +16,12 @@ def loss(users_table, items_table, user_ids, item_ids, ratings):
     return np.mean(error**2) + 0.01 * np.sum(users_table[:, :-1] ** 2)
 
 
-def example():
+def example(n=30, users=5, items=4, rank=3):
     rng = np.random.default_rng(7)
-    user_ids = rng.integers(5, size=30)
-    item_ids = rng.integers(4, size=30)
-    ratings = rng.integers(1, 6, size=30).astype(float)
-    ratings[rng.random(30) < 0.2] = np.nan
-    users_table = 0.1 * rng.normal(size=(5, 3))
-    items_table = 0.1 * rng.normal(size=(4, 3))
+    user_ids = rng.integers(users, size=n)
+    item_ids = rng.integers(items, size=n)
+    ratings = rng.integers(1, 6, size=n).astype(float)
+    ratings[rng.random(n) < 0.2] = np.nan
+    users_table = 0.1 * rng.normal(size=(users, rank))
+    items_table = 0.1 * rng.normal(size=(items, rank))
     return users_table, items_table, user_ids, item_ids, ratings

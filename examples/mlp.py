@@ -14,12 +14,12 @@ def loss(params, X, Y):
     return -np.mean(np.sum(Y * log_probs, axis=1))
 
 
-def example():
+def example(n=16, features=5, hidden=8, classes=3):
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(16, 5))
-    Y = np.eye(3)[rng.integers(3, size=16)]
-    W1 = rng.normal(size=(5, 8)) / np.sqrt(5)
-    b1 = 0.1 * rng.normal(size=8)
-    W2 = rng.normal(size=(8, 3)) / np.sqrt(8)
-    b2 = 0.1 * rng.normal(size=3)
+    X = rng.normal(size=(n, features))
+    Y = np.eye(classes)[rng.integers(classes, size=n)]
+    W1 = rng.normal(size=(features, hidden)) / np.sqrt(features)
+    b1 = 0.1 * rng.normal(size=hidden)
+    W2 = rng.normal(size=(hidden, classes)) / np.sqrt(hidden)
+    b2 = 0.1 * rng.normal(size=classes)
     return [(W1, b1), (W2, b2)], X, Y

@@ -17,9 +17,9 @@ def loss(params, X, counts):
     return -np.mean(log_norm + log_odds)
 
 
-def example():
+def example(n=40):
     rng = np.random.default_rng(9)
-    X = np.column_stack([np.ones(40), rng.normal(size=(40, 2))])
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
     mean = np.exp(X @ np.array([1.0, 0.5, -0.3]))
     counts = rng.negative_binomial(2.0, 2.0 / (2.0 + mean)).astype(float)
     return (np.zeros(3), 0.0), X, counts

@@ -12,9 +12,9 @@ def loss(angle0, velocity0, damping, target, steps=1000, dt=0.01):
     return np.mean((angle - target) ** 2)
 
 
-def example():
+def example(n=5):
     rng = np.random.default_rng(5)
-    angle0 = rng.uniform(-1.0, 1.0, size=5)
-    velocity0 = rng.normal(size=5)
-    target = rng.uniform(-0.5, 0.5, size=5)
+    angle0 = rng.uniform(-1.0, 1.0, size=n)
+    velocity0 = rng.normal(size=n)
+    target = rng.uniform(-0.5, 0.5, size=n)
     return angle0, velocity0, 0.3, target

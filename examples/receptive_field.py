@@ -14,11 +14,11 @@ def loss(kernel, stimulus, response):
     return misfit + 0.1 * np.sum(np.diff(kernel) ** 2)
 
 
-def example():
+def example(n=60, width=8):
     rng = np.random.default_rng(10)
-    stimulus = rng.normal(size=60)
-    lags = np.arange(8)
+    stimulus = rng.normal(size=n)
+    lags = np.arange(width)
     true_kernel = np.exp(-lags / 2.0) * np.sin(lags / 1.5)
     response = convolve(stimulus, true_kernel, mode="valid")
     response = response + 0.1 * rng.normal(size=response.shape)
-    return np.zeros(8), stimulus, response
+    return np.zeros(width), stimulus, response

@@ -10,12 +10,12 @@ def loss(W, U, V, h0, xs, y):
     return np.sum((V @ h - y) ** 2)
 
 
-def example():
+def example(steps=40, hidden=6, inputs=3, outputs=2):
     rng = np.random.default_rng(7)
-    W = rng.normal(size=(6, 6)) / 3
-    U = rng.normal(size=(6, 3)) / 2
-    V = rng.normal(size=(2, 6)) / 2
-    h0 = np.zeros(6)
-    xs = rng.normal(size=(40, 3))
-    y = rng.normal(size=2)
+    W = rng.normal(size=(hidden, hidden)) / 3
+    U = rng.normal(size=(hidden, inputs)) / 2
+    V = rng.normal(size=(outputs, hidden)) / 2
+    h0 = np.zeros(hidden)
+    xs = rng.normal(size=(steps, inputs))
+    y = rng.normal(size=outputs)
     return W, U, V, h0, xs, y

@@ -11,10 +11,10 @@ def loss(w, X, y):
     return data_fit + penalty
 
 
-def example():
+def example(n=25):
     rng = np.random.default_rng(4)
-    X = rng.normal(size=(25, 3))
+    X = rng.normal(size=(n, 3))
     w_true = np.array([0.8, -0.5, 0.3])
-    y = 2.0 * np.tanh(X @ w_true / 2.0) + 0.1 * rng.standard_cauchy(size=25)
+    y = 2.0 * np.tanh(X @ w_true / 2.0) + 0.1 * rng.standard_cauchy(size=n)
     w = 0.1 * rng.normal(size=3)
     return w, X, y

@@ -23,9 +23,9 @@ def loss(params, X, y):
     return -np.sum(log_lik)
 
 
-def example():
+def example(n=30):
     rng = np.random.default_rng(11)
-    X = np.column_stack([np.ones(30), rng.normal(size=30)])
-    latent = X @ np.array([0.5, 1.0]) + 0.7 * rng.normal(size=30)
+    X = np.column_stack([np.ones(n), rng.normal(size=n)])
+    latent = X @ np.array([0.5, 1.0]) + 0.7 * rng.normal(size=n)
     y = np.maximum(latent, DETECTION_LIMIT)
     return (np.zeros(2), 0.0), X, y

@@ -20,7 +20,7 @@ from .errors import InvalidWrt, PathChanged, TraceError
 from .format import header_lines, source_text
 from .parse import parse
 from .pipeline import Derivative, derive
-from .spec import Spec, bind_arguments, fact, make_spec, split_wrt
+from .spec import Spec, bind_arguments, fact, make_spec, split_wrt, structure
 
 Wrt = str | int | Sequence[str | int] | None
 # Paths kept per specialisation before the oldest is dropped.
@@ -117,7 +117,7 @@ class GradFunction:
         args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
         spec = make_spec(self.wrt, self.value, arguments, self.unroll)
-        paths = self._paths.setdefault(spec, [])
+        paths = self._paths.setdefault(structure(spec), [])
         generators = list(effects.generators_in([args, kwargs]))
         for derivative, compiled in paths:
             # A path that fails a guard may have drawn already: put the

@@ -402,6 +402,11 @@ class Builder:
             return self._joined(name, args, kwargs)
         return None
 
+    def _result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any:
+        """The shape ``prim(*args)`` will have, as ints and size Vars."""
+        polys = self._infer(Assign(Var(prim.name), prim, args, kwargs), ())
+        return None if polys is None else tuple(self.size_value(p) for p in polys)
+
     def _fft_sizes(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
         """One-axis transforms: the axis's length n becomes n (fft), n // 2 + 1
         (rfft) or the ``n`` asked for; rfftfreq(n) has n // 2 + 1 values."""
@@ -653,8 +658,9 @@ class Builder:
         if all_known(args) and all_known(kwargs):
             value = self._evaluate(prim, args, kwargs, loc)
             fill = self.scalar_fill(args[0]) if prim in _SHAPE_ONLY else None
-            if fill is not None:
-                return self._derived(_BROADCAST_TO, (fill, np.shape(value)))
+            shape = None if fill is None else self._result_shape(prim, args, kwargs)
+            if shape is not None and tuple(concrete(shape)) == np.shape(value):
+                return self._derived(_BROADCAST_TO, (fill, shape))
         key = _cse_key(prim, args, kwargs)
         if key is not None and key in self._seen:
             return self._seen[key]  # the same pure computation: reuse it
@@ -786,7 +792,7 @@ class Builder:
         return is_scalar_const(other) or shape_of(other) == ()
 
     def _fill_shape(self, fill: Var) -> Any:
-        return fill.shape if fill.shape is not None else self.defs[fill].args[1]
+        return self.defs[fill].args[1]
 
     def _pull_negation(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
         """Move minus signs outwards, where they cancel: ``-a * b`` is ``-(a * b)``."""
@@ -820,10 +826,10 @@ class Builder:
         fill = self.scalar_fill(value)
         if fill is None or value.shape is None:
             return None
-        size = int(np.prod(value.shape))
         if prim is _MEAN:
-            return fill if size else None
-        if is_scalar_const(fill):
+            return fill if np.size(value.value) != 0 else None
+        size = self.size_value(sizes.product(self.sizes_of(value) or ()))
+        if is_scalar_const(fill) and not isinstance(size, Var):
             return fill * size
         return self._derived(MUL, (fill, size))
 

@@ -340,7 +340,8 @@ def writable(tracer: Tracer, grad: Any) -> Any:
         return grad
     fill = builder.scalar_fill(grad)
     if fill is not None:
-        return builder.bind(PRIMS[np.full], (grad.shape, fill), loc=stmt.loc)
+        shape = builder.shape_value(grad)
+        return builder.bind(PRIMS[np.full], (shape, fill), loc=stmt.loc)
     return builder.bind(PRIMS[np.array], (grad,), loc=stmt.loc)
 
 
@@ -364,7 +365,8 @@ def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
         return zeros
     grad = accumulate(tracer, contributions, leaf)
     if leaf.known and shape_of(grad) != leaf.shape:
-        grad = bind(PRIMS[np.broadcast_to], (grad, leaf.shape), loc=leaf.loc)
+        shape = tracer.builder.shape_value(leaf)
+        grad = bind(PRIMS[np.broadcast_to], (grad, shape), loc=leaf.loc)
     grad = writable(tracer, grad)
     grad = real_for_real(tracer, leaf, grad)
     if isinstance(grad, Const) or (

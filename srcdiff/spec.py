@@ -58,6 +58,26 @@ def fact(value: Any) -> Any:
     return ("static", type(value).__name__, value)
 
 
+def structure(spec: Spec) -> Spec:
+    """The spec with sizes left out (axes of length 1 kept): a derivative
+    reads sizes when it runs and checks the rest on entry, so one serves
+    every size (``srcdiff.sizes``)."""
+    if spec.facts is None:
+        return spec
+    facts = tuple((name, _sizeless(f)) for name, f in spec.facts)
+    return Spec(spec.wrt, spec.value, facts, spec.unroll)
+
+
+def _sizeless(f: Any) -> Any:
+    if f[0] == "array":
+        return ("array", f[1], tuple(1 if n == 1 else None for n in f[2]))
+    if f[0] in ("list", "tuple"):
+        return (f[0], tuple(_sizeless(v) for v in f[1]))
+    if f[0] == "dict":
+        return ("dict", tuple((k, _sizeless(v)) for k, v in f[1]))
+    return f
+
+
 def _text(f: Any) -> str:
     kind = f[0]
     if kind == "array":

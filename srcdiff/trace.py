@@ -1243,6 +1243,7 @@ def _unbroadcast(
         kwargs = {}
     out = tracer.builder.bind(PRIMS[np.sum], (grad,), kwargs, loc)
     if keep and lead:
+        target = tracer.builder.shape_value(like)
         out = tracer.builder.bind(PRIMS[np.reshape], (out, target), loc=loc)
     return out
 

@@ -103,3 +103,12 @@ def test_emission_is_deterministic(
     monkeypatch.chdir(ROOT)
     args = ["examples/mlp.py:loss", "--example", "examples/mlp.py:example"]
     assert emitted(args, capsys) == emitted(args, capsys)
+
+
+def test_readme_shows_the_golden_mlp_gradient():
+    """The README's headline listing is golden/mlp__loss.py's function."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```python\ndef loss_grad(params, X, Y):") + len("```python\n")
+    listing = readme[start : readme.index("```", start)]
+    golden = (ROOT / "golden" / "mlp__loss.py").read_text()
+    assert golden.endswith(listing)
