@@ -35,20 +35,14 @@ def loss_grad(beta, X, time, died):
     X_order = X[order]
     eta = X_order @ beta
     exp_eta = np.exp(eta)
-    cumsum_exp_eta = np.cumsum(exp_eta)
-    if not len(order) == len(cumsum_exp_eta):
-        raise PathChanged(
-            "examples/cox_survival.py:15:35",
-            "sizes that compared so when traced compare otherwise",
-        )
 
     dlog_risk = 1.0 / np.sum(died) * died[order]
-    cumsum = np.cumsum(np.flip(dlog_risk / cumsum_exp_eta, axis=0), axis=0)
-    if not len(order) == len(cumsum):
-        raise PathChanged(
-            "examples/cox_survival.py:14:33",
-            "sizes that compared so when traced compare otherwise",
+    t = (
+        np.flip(
+            np.cumsum(np.flip(dlog_risk / np.cumsum(exp_eta), axis=0), axis=0), axis=0
         )
-    deta = np.flip(cumsum, axis=0) * exp_eta - dlog_risk
+        * exp_eta
+    )
+    deta = t - dlog_risk
     dbeta = X_order.T @ deta
     return dbeta

@@ -35,7 +35,7 @@ def loss_grad(x, observed, kernel):
     frequency = np.fft.rfftfreq(n)
 
     t = frequency**2 / n * np.abs(spectrum) * np.conj(np.sign(spectrum))
-    arange = np.arange(1 + n // 2)
+    arange = np.arange(n // 2 + 1)
     delta = np.conj(np.fft.rfft(dblurred, norm="forward")) * np.where(
         (arange == 0) | (2 * arange == n), 1.0, 2.0
     )

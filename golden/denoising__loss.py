@@ -35,8 +35,8 @@ def loss_grad(image, noisy, basis):
     dx = np.roll(image, -1, axis=1) - image
     edges = np.concatenate([np.ravel(dy), np.ravel(dx)])
     padded = np.pad(image, 1)
-    rows = 2 + image.shape[0]
-    cols = 2 + image.shape[1]
+    rows = image.shape[0] + 2
+    cols = image.shape[1] + 2
     t = rows // 4
     t_2 = cols // 4
     patches = np.transpose(np.reshape(padded, (t, 4, t_2, 4)), (0, 2, 1, 3))

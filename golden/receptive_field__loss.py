@@ -20,35 +20,33 @@ def loss_grad(kernel, stimulus, response):
         raise PathChanged(
             "examples/receptive_field.py:11:10", "kernel is not shaped like the example"
         )
-    if np.ndim(stimulus) != 1:
+    if (
+        np.ndim(stimulus) != 1
+        or len(stimulus) < len(kernel)
+        or len(kernel) == 1
+        or len(kernel) < 1
+    ):
         raise PathChanged(
             "examples/receptive_field.py:11:18",
             "stimulus is not shaped like the example",
         )
-    if np.ndim(response) != 1 or 1 + len(response) == len(kernel) + len(stimulus):
+    if np.ndim(response) != 1 or len(stimulus) != len(kernel) + len(response) - 1:
         raise PathChanged(
             "examples/receptive_field.py:11:28",
             "response is not shaped like the example",
         )
     prediction = signal.convolve(stimulus, kernel, mode="valid")
-    if not len(response) == len(prediction):
-        raise PathChanged(
-            "examples/receptive_field.py:13:23",
-            "sizes that compared so when traced compare otherwise",
-        )
 
     take = np.take(
         np.diff(-np.diff(kernel) / 5, axis=-1, prepend=0, append=0),
         np.arange(len(kernel)),
         axis=-1,
     )
-    dprediction = 2 * (prediction - response) / len(response)
-    t = len(stimulus) + len(kernel) - 1 - len(response)
-    t_2 = t // 2
-    convolve = signal.convolve(
-        np.pad(dprediction, [(t_2, t - t_2)]), np.flip(stimulus), "valid"
+    dprediction = 2 * (prediction - response) / (len(stimulus) - len(kernel) + 1)
+    len_kernel_minus_one = len(kernel) - 1
+    dkernel = take + signal.convolve(
+        np.pad(dprediction, [(len_kernel_minus_one, len_kernel_minus_one)]),
+        np.flip(stimulus),
+        "valid",
     )
-    dkernel = take + convolve
-    if not len(take) == len(convolve):
-        raise PathChanged("?", "sizes that compared so when traced compare otherwise")
     return dkernel

@@ -227,7 +227,8 @@ class Builder:
             self._seen[key] = var
             return var
         terms = []
-        for monomial, coef in poly:
+        # len(x) - len(k) + 1: sizes before numbers, added before subtracted
+        for monomial, coef in sorted(poly, key=lambda t: (not t[0], t[1] < 0)):
             term: Any = abs(coef)
             for atom in monomial:
                 term = self.bind(MUL, (term, self._atom(atom)))
@@ -397,7 +398,17 @@ class Builder:
             return of(args[_SHAPE_OF_ARG[name]])
         if name == "pad" and len(args) >= 2 and not kwargs:
             operand = of(args[0])
-            return None if operand is None else sizes.pad(operand, args[1])
+            return None if operand is None else self._padded(operand, args[1])
+        if name in ("cumsum", "cumprod"):  # flat unless an axis is given
+            operand = of(args[0])
+            if operand is not None and (len(operand) == 1 or _axis_given(args, kwargs)):
+                return operand
+        if name in _SAME_SHAPE:
+            return of(args[0])
+        if name == "take" and len(args) >= 2:
+            return self._taken(args, kwargs)
+        if name == "convolve" and len(args) >= 2:
+            return self._convolved(args, kwargs)
         if name in ("stack", "concatenate") and isinstance(args[0], (list, tuple)):
             return self._joined(name, args, kwargs)
         return None
@@ -406,6 +417,59 @@ class Builder:
         """The shape ``prim(*args)`` will have, as ints and size Vars."""
         polys = self._infer(Assign(Var(prim.name), prim, args, kwargs), ())
         return None if polys is None else tuple(self.size_value(p) for p in polys)
+
+    def data_free(self, value: Any) -> bool:
+        """Whether a nested value reads no input's values, only sizes and
+        constants (so a function without a rule may run on it)."""
+        todo, seen = list(walk_vars(value)), set()
+        while todo:
+            var = todo.pop()
+            if var in seen or var.size is not None:
+                continue
+            seen.add(var)
+            stmt = self.defs.get(var)
+            if stmt is None or stmt.prim.effect:
+                return False
+            todo.extend(walk_vars((stmt.args, stmt.kwargs)))
+        return True
+
+    def _padded(self, shape: tuple[sizes.Poly, ...], width: Any) -> Any:
+        widths = np.broadcast_to(np.asarray(width, dtype=object), (len(shape), 2))
+        polys = [self._size_poly(w) for w in widths.flat]
+        if any(p is None for p in polys):
+            return None
+        return tuple(
+            sizes.add(s, sizes.add(polys[2 * i], polys[2 * i + 1]))  # type: ignore[arg-type]
+            for i, s in enumerate(shape)
+        )
+
+    def _taken(self, args: Any, kwargs: dict[str, Any]) -> Any:
+        """``np.take(a, indices, axis)``: the indices' shape replaces the axis."""
+        operand, index = self.sizes_of(args[0]), self.sizes_of(args[1])
+        axis = kwargs.get("axis", args[2] if len(args) > 2 else None)
+        if operand is None or index is None or not isinstance(axis, int):
+            return None
+        axis %= len(operand)
+        return (*operand[:axis], *index, *operand[axis + 1 :])
+
+    def _convolved(self, args: Any, kwargs: dict[str, Any]) -> Any:
+        """1-d convolutions: ``full`` is a + b - 1, ``same`` a, ``valid`` the
+        longer minus the shorter plus 1."""
+        a, b = self.sizes_of(args[0]), self.sizes_of(args[1])
+        mode = kwargs.get("mode", args[2] if len(args) > 2 else "full")
+        if a is None or b is None or len(a) != 1 or len(b) != 1:
+            return None
+        (n,), (m,) = a, b
+        if mode == "full":
+            return (sizes.sub(sizes.add(n, m), sizes.const(1)),)
+        if mode == "same":
+            return (n,)
+        if mode != "valid":
+            return None
+        longer = self.evaluate_size(n) >= self.evaluate_size(m)
+        self._assume(n, PRIMS[operator.ge], m, longer, None)
+        big, small = (n, m) if longer else (m, n)
+        return (sizes.add(sizes.sub(big, small), sizes.const(1)),)
 
     def _fft_sizes(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
         """One-axis transforms: the axis's length n becomes n (fft), n // 2 + 1
@@ -503,7 +567,7 @@ class Builder:
         sides = (self.size_value(a), self.size_value(b))
         test = self.bind_raw(prim, sides, loc)
         if isinstance(test, Var):
-            what = "sizes that compared so when traced compare otherwise"
+            what = "a comparison of sizes made when traced no longer holds"
             self.guard(test, held, loc, what, message=what)
 
     def _inputs_only(self, *polys: sizes.Poly) -> bool:
@@ -999,6 +1063,17 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 
 # Results shaped like one argument: its position.
 _SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
+
+
+# Results shaped like their first argument.
+_SAME_SHAPE = (
+    *("argsort", "sort", "flip", "clip", "nan_to_num"),
+    *("index_add", "index_update"),  # A[i] += v, A[i] = v
+)
+
+
+def _axis_given(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    return kwargs.get("axis", args[1] if len(args) > 1 else None) is not None
 
 
 _FFT = ("fft", "ifft", "rfft", "irfft", "fftfreq", "rfftfreq")

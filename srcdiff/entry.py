@@ -10,6 +10,7 @@ another structure instead of returning a wrong gradient.
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -28,6 +29,14 @@ _OPERATORS = {
     "less_equal": operator.le,
     "greater": operator.gt,
     "greater_equal": operator.ge,
+}
+_MIRRORED = {
+    "equal": "equal",
+    "not_equal": "not_equal",
+    "less": "greater",
+    "greater": "less",
+    "less_equal": "greater_equal",
+    "greater_equal": "less_equal",
 }
 _OPPOSITE = {
     "equal": "not_equal",
@@ -93,10 +102,15 @@ def _differs(
     builder: Builder, a: sizes.Poly, prim: Prim, b: sizes.Poly, held: bool
 ) -> object:
     """The test that an assumption fails, its terms moved to the side where
-    they are positive (``len(a) - 1 == len(b) - 1`` is ``len(a) != len(b)``)."""
+    they are positive and numbers on the right (``len(a) - 1 == len(b) - 1``
+    fails as ``len(a) != len(b)``, ``2 * len(k) == 2`` as ``len(k) != 1``)."""
     difference = sizes.sub(a, b)
-    left = tuple(t for t in difference if t[1] > 0)
-    right = sizes.neg(tuple(t for t in difference if t[1] < 0))
+    common = math.gcd(*(c for _, c in difference))
+    difference = tuple((m, c // common) for m, c in difference)
     test = _OPPOSITE[prim.name] if held else prim.name
+    if not any(c > 0 and m for m, c in difference):  # 1 - len(k) < 0: len(k) > 1
+        difference, test = sizes.neg(difference), _MIRRORED[test]
+    left = tuple(t for t in difference if t[1] > 0 and t[0])
+    right = sizes.neg(tuple(t for t in difference if t[1] < 0 or not t[0]))
     sides = (builder.size_value(left), builder.size_value(right))
     return builder.bind_raw(PRIMS[_OPERATORS[test]], sides, None)

@@ -156,20 +156,26 @@ def _nested_function_problems(
     """Inner functions run in the tracer: plain parameters and defaults only."""
     where = "lambdas" if isinstance(node, ast.Lambda) else "nested functions"
     if isinstance(node, ast.FunctionDef) and node.decorator_list:
-        yield node.decorator_list[0], (
-            "srcdiff does not support decorators on nested functions"
-        ), "Define the decorated function at module level."
+        yield (
+            node.decorator_list[0],
+            ("srcdiff does not support decorators on nested functions"),
+            "Define the decorated function at module level.",
+        )
     args = node.args
     for arg, stars in [(args.vararg, "*"), (args.kwarg, "**")]:
         if arg is not None:
-            yield arg, (
-                f"srcdiff does not support `{stars}{arg.arg}` parameters in {where}"
-            ), "Name each parameter, or pass a tuple or dict as one argument."
+            yield (
+                arg,
+                (f"srcdiff does not support `{stars}{arg.arg}` parameters in {where}"),
+                "Name each parameter, or pass a tuple or dict as one argument.",
+            )
     if args.kwonlyargs:
         first = args.kwonlyargs[0]
-        yield first, (
-            f"srcdiff does not support keyword-only parameters in {where}"
-        ), f"Make `{first.arg}` an ordinary parameter, before the `*`."
+        yield (
+            first,
+            (f"srcdiff does not support keyword-only parameters in {where}"),
+            f"Make `{first.arg}` an ordinary parameter, before the `*`.",
+        )
 
 
 def _assignment_problems(node: ast.AST) -> Iterator[_Problem]:
@@ -193,14 +199,20 @@ def _target_problems(target: ast.expr) -> Iterator[_Problem]:
         for elt in target.elts:
             yield from _target_problems(elt)
     elif isinstance(target, ast.Subscript):
-        yield target, (
-            f"srcdiff does not support assigning into `{ast.unparse(target)}` here"
-        ), _TARGET_HINT
+        yield (
+            target,
+            (f"srcdiff does not support assigning into `{ast.unparse(target)}` here"),
+            _TARGET_HINT,
+        )
     elif isinstance(target, ast.Attribute):
-        yield target, (
-            "srcdiff does not support assigning to an attribute"
-        ), "Bind the value to a local name instead."
+        yield (
+            target,
+            ("srcdiff does not support assigning to an attribute"),
+            "Bind the value to a local name instead.",
+        )
     elif isinstance(target, ast.Starred):
-        yield target, "srcdiff does not support starred assignment targets", (
-            "Unpack by index instead, e.g. `first, rest = xs[0], xs[1:]`."
+        yield (
+            target,
+            "srcdiff does not support starred assignment targets",
+            ("Unpack by index instead, e.g. `first, rest = xs[0], xs[1:]`."),
         )

@@ -467,3 +467,20 @@ VIEWS = frozenset(
         "asarray",
     }
 )
+
+
+_OPAQUE: dict[Any, Prim] = {}
+
+
+def opaque_prim(fn: Any) -> Prim | None:
+    """A NumPy function without a rule, as a call with no gradient, for
+    values that read only sizes (``np.meshgrid(np.arange(n), ...)``)."""
+    if fn in _OPAQUE:
+        return _OPAQUE[fn]
+    name = getattr(fn, "__name__", "")
+    for path, space in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
+        if name and getattr(space, name, None) is fn:
+            prim = Prim(name, fn, call(f"{path}.{name}"), False, (NUMPY,))
+            _OPAQUE[fn] = prim
+            return prim
+    return None

@@ -301,13 +301,3 @@ def einsum(subscripts: str, shapes: list[tuple[Poly, ...]]) -> tuple[Poly, ...] 
     return (
         tuple(found[label] for label in output) if set(output) <= set(found) else None
     )
-
-
-def pad(shape: tuple[Poly, ...], width: Any) -> tuple[Poly, ...] | None:
-    """np.pad's result: each axis grows by its (before, after) widths."""
-    widths = np.broadcast_to(np.asarray(width, dtype=object), (len(shape), 2))
-    if not all(isinstance(w, (int, np.integer)) for w in widths.flat):
-        return None
-    return tuple(
-        add(s, const(int(b) + int(a))) for s, (b, a) in zip(shape, widths, strict=True)
-    )

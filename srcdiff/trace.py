@@ -48,6 +48,7 @@ from .primitives import (
     VARARG_METHODS,
     VIEWS,
     lookup,
+    opaque_prim,
 )
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
@@ -1014,6 +1015,11 @@ class Tracer:
             getattr(fn, "__self__", None), (list, dict)
         ):
             return fn(*args, **kwargs)
+        prim = opaque_prim(fn)
+        if prim is not None and self.builder.data_free((args, kwargs)):
+            # np.meshgrid(np.arange(n), ...): no rule, but reads no input's
+            # values, only sizes: a call in the emitted code with no gradient.
+            return self.builder.bind(prim, args, kwargs, loc)
         raise _unsupported(fn, loc)
 
     def _size_builtin(self, fn: Any, args: list[Any], loc: Loc) -> Any:

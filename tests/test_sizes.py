@@ -157,3 +157,87 @@ def test_grad_traces_once_for_all_sizes():
         expected = numerical_grad(example.loss, inputs, 0)
         assert max_relative_error(g(*inputs), expected) < TOL
     assert "16" not in g.source.split('"""')[-1]
+
+
+SIMULATION = """
+import numpy as np
+
+
+def f(theta, observed):
+    x = 0.0
+    total = 0.0
+    for t in range(len(observed)):
+        x = 0.9 * x + theta[0] * np.sin(t * 0.1) + theta[1]
+        total = total + (x - observed[t]) ** 2
+    return total / len(observed)
+"""
+
+GRID = """
+import numpy as np
+
+
+def f(w, image):
+    n = image.shape[0]
+    xx, yy = np.meshgrid(np.arange(n), np.arange(n))
+    return np.sum(w[0] * xx * image + w[1] * yy * image)
+"""
+
+ROWS = """
+import numpy as np
+
+
+def f(w, X):
+    s = 0.0
+    for row in X:
+        s = s + np.tanh(row @ w)
+    return s
+"""
+
+
+def _emitted_file(load_function, source, args):
+    f = load_function(source)
+    g = srcdiff.grad(f)
+    g(*args)
+    return f, load_function(g.source + "\nf = f_grad\n"), g.source
+
+
+def test_a_loop_over_the_observations_reads_their_count(load_function):
+    rng = np.random.default_rng(0)
+    f, emitted, text = _emitted_file(
+        load_function, SIMULATION, (rng.normal(size=2), rng.normal(size=150))
+    )
+    code = text.split('"""')[-1]  # the header names the example's shape
+    assert "range(len(observed))" in code and "150" not in code
+    for n in (3, 200):
+        args = (rng.normal(size=2), rng.normal(size=n))
+        assert max_relative_error(emitted(*args), numerical_grad(f, args, 0)) < TOL
+
+
+def test_a_function_without_a_rule_runs_on_sizes_alone(load_function):
+    """np.meshgrid has no rule, but reads only sizes: a call in the file."""
+    rng = np.random.default_rng(1)
+    f, emitted, text = _emitted_file(
+        load_function, GRID, (rng.normal(size=2), rng.normal(size=(4, 4)))
+    )
+    assert "np.meshgrid(" in text
+    for n in (2, 9):
+        args = (rng.normal(size=2), rng.normal(size=(n, n)))
+        assert max_relative_error(emitted(*args), numerical_grad(f, args, 0)) < TOL
+
+
+def test_a_function_without_a_rule_on_input_values_is_refused(load_function):
+    f = load_function(GRID.replace("np.arange(n), np.arange(n)", "w, w"))
+    with pytest.raises(srcdiff.UnsupportedPrimitive, match=r"numpy\.meshgrid"):
+        srcdiff.grad(f)(np.ones(2), np.ones((2, 2)))
+
+
+def test_an_unrolled_loop_over_rows_is_checked_for_their_count(load_function):
+    rng = np.random.default_rng(2)
+    f, emitted, _ = _emitted_file(
+        load_function, ROWS, (rng.normal(size=3), rng.normal(size=(4, 3)))
+    )
+    with pytest.raises(Exception, match=r"X is not shaped like the example"):
+        emitted(rng.normal(size=3), rng.normal(size=(5, 3)))
+    g = srcdiff.grad(f)
+    args = (rng.normal(size=3), rng.normal(size=(5, 3)))
+    assert max_relative_error(g(*args), numerical_grad(f, args, 0)) < TOL

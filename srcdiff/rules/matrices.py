@@ -331,7 +331,7 @@ def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
         return singular_values_grad(g, a)
     if full_matrices and np.shape(a)[-1] != np.shape(a)[-2]:
         raise NotImplementedError(
-            "np.linalg.svd of a non-square matrix with " "full_matrices=True"
+            "np.linalg.svd of a non-square matrix with full_matrices=True"
         )
     u, s, vh = ans
     gu, gs, gvh = g

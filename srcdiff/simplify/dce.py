@@ -53,9 +53,7 @@ def live_block(stmts: list[Stmt], live: set[Var]) -> list[Stmt]:
         elif isinstance(stmt, Branch):
             if not _prune_branch(stmt, live):
                 continue
-        elif (
-            isinstance(stmt, Assign) and stmt.var not in live and not stmt.prim.effect
-        ):
+        elif isinstance(stmt, Assign) and stmt.var not in live and not stmt.prim.effect:
             continue
         live.update(stmt_inputs(stmt))
         kept.append(stmt)
@@ -110,4 +108,3 @@ def _reads(loop: Loop, needed: list[Carried]) -> set[Var]:
         if kept or any(v in live for v in stmt_outputs(stmt)):
             live.update(stmt_inputs(stmt))
     return live
-
