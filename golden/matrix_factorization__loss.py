@@ -58,10 +58,10 @@ def loss_grad(users_table, items_table, user_ids, item_ids, ratings):
 
     derror = 2 * error / np.count_nonzero(observed)
     dprediction = scatter_add(derror, (len(user_ids),), observed)
-    du = np.zeros((len(user_ids), users_table.shape[1]))
+    du = np.zeros_like(u)
     du[:, -1] += dprediction
     du[:, :-1] += np.expand_dims(dprediction, 1) * t
-    dusers_table = np.zeros((users_table.shape[0], users_table.shape[1]))
+    dusers_table = np.zeros_like(users_table)
     dusers_table[:, :-1] += users_table[:, :-1] / 50
     np.add.at(dusers_table, user_ids, du)
     return dusers_table

@@ -321,6 +321,13 @@ def _dim(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.ex
     return ast.Subscript(shape, ast.Constant(axis), ast.Load())
 
 
+def _dtype(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    return ast.Attribute(conv(args[0]), "dtype", ast.Load())
+
+
+# ``w.dtype``: the gradient of a float32 argument is cast back to it.
+DTYPE = Prim("dtype", lambda x: np.asarray(x).dtype, _dtype, False)
+
 # One axis's size, read when the code runs (``srcdiff.sizes``).
 DIM = Prim("dim", lambda x, axis: np.shape(x)[axis], _dim, False)
 

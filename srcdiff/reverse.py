@@ -30,7 +30,16 @@ from .ir import (
     walk_vars,
 )
 from .names import DELTA
-from .primitives import ADD, GETITEM, INDEX_ADD, PRIMS, TO_FLOAT, TUPLE_ITEM
+from .primitives import (
+    ADD,
+    ASTYPE,
+    DTYPE,
+    GETITEM,
+    INDEX_ADD,
+    PRIMS,
+    TO_FLOAT,
+    TUPLE_ITEM,
+)
 from .rules import rule_for
 from .trace import Tracer
 
@@ -287,7 +296,12 @@ def _scatters_into_one(
     ):
         return contributions
     loc = var.loc if var else None
-    total = builder.bind(PRIMS[np.zeros], (stmts[0].args[1],), loc=loc)
+    shape = stmts[0].args[1]
+    if var is not None and _same_shape(shape, builder.shape_value(var)):
+        # np.zeros_like(w): w's shape and dtype (float32 stays float32)
+        total = builder.bind(PRIMS[np.zeros_like], (var,), loc=loc)
+    else:
+        total = builder.bind(PRIMS[np.zeros], (shape,), loc=loc)
     if var is not None:
         _name_adjoint(total, var)
     for stmt in stmts:
@@ -295,6 +309,15 @@ def _scatters_into_one(
         total = builder.bind(INDEX_ADD, (total, index, grad), loc=loc)
     rest = [c for c in contributions if c not in scatters]
     return [total, *rest]
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """Two shapes of ints and size Vars (one Var per size) that are equal."""
+    if not isinstance(a, (tuple, list)) or not isinstance(b, tuple) or len(a) != len(b):
+        return False
+    return all(
+        x is y if isinstance(x, Var) else x == y for x, y in zip(a, b, strict=True)
+    )
 
 
 def _scattered(builder: Any, value: Any) -> bool:
@@ -355,6 +378,19 @@ def real_for_real(tracer: Tracer, var: Var, grad: Any) -> Any:
     return tracer.builder.bind(PRIMS[np.real], (grad,), loc=var.loc)
 
 
+def leaf_dtype(tracer: Tracer, leaf: Var, grad: Any) -> Any:
+    """A float32 argument gets a float32 gradient, as autograd, JAX and torch
+    give (a float64 constant in the rules would otherwise promote it)."""
+    if not (leaf.known and isinstance(leaf.value, (np.ndarray, np.generic))):
+        return grad
+    if not isinstance(grad, Var) or not grad.known or grad.dtype == leaf.dtype:
+        return grad
+    if not np.issubdtype(leaf.dtype, np.inexact):
+        return grad
+    bind = tracer.builder.bind
+    return bind(ASTYPE, (grad, bind(DTYPE, (leaf,), loc=leaf.loc)), loc=leaf.loc)
+
+
 def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
     bind = tracer.builder.bind
     if not contributions:
@@ -369,6 +405,7 @@ def _leaf_gradient(tracer: Tracer, leaf: Var, contributions: list[Any]) -> Any:
         grad = bind(PRIMS[np.broadcast_to], (grad, shape), loc=leaf.loc)
     grad = writable(tracer, grad)
     grad = real_for_real(tracer, leaf, grad)
+    grad = leaf_dtype(tracer, leaf, grad)
     if isinstance(grad, Const) or (
         isinstance(grad, Var) and grad.kind in ("param", "leaf")
     ):

@@ -1,6 +1,7 @@
 """The in-process API: grad, value_and_grad, print_source, caching and guards."""
 
 import ast
+import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ import pytest
 
 import srcdiff
 import srcdiff.api
-from srcdiff.numeric import max_relative_error, numerical_grad
+from srcdiff.numeric import leaves, max_relative_error, numerical_grad
 
 TOL = 1e-6
 ROOT = Path(__file__).parent.parent
@@ -275,3 +276,25 @@ def test_report_timings():
         print(f"mlp cached call: {1e3 * (second - first):.3f} ms")
         """)
     print(out)
+
+
+def _float32(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_float32(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["attention", "cox_survival", "deconvolution", "matrix_factorization", "mlp"],
+)
+def test_float32_arguments_get_float32_gradients(name):
+    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"float32_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = tuple(_float32(a) for a in module.example())
+    grads = leaves(srcdiff.grad(module.loss)(*args))
+    assert grads and all(g.dtype == np.float32 for g in grads)
