@@ -647,8 +647,8 @@ class Builder:
                 var.size, var.exact = self._new_atom(key, var.value, var), True
                 return var
             return self.size_value(quotient)
-        elif prim.name in _ORDER and len(args) == 2:
-            test = _ORDER[prim.name]
+        elif prim.name in sizes.COMPARISONS and len(args) == 2:
+            test = sizes.COMPARISONS[prim.name]
             difference = sizes.constant(sizes.sub(*polys))
             if difference is not None:
                 return bool(test(difference, 0))
@@ -1077,14 +1077,6 @@ def _axis_given(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 
 _FFT = ("fft", "ifft", "rfft", "irfft", "fftfreq", "rfftfreq")
-_ORDER = {
-    "equal": operator.eq,
-    "not_equal": operator.ne,
-    "less": operator.lt,
-    "less_equal": operator.le,
-    "greater": operator.gt,
-    "greater_equal": operator.ge,
-}
 
 
 def _cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -22,14 +22,6 @@ from .ir import Stmt, Var
 from .primitives import DIM, EITHER, PRIMS, Prim
 
 Assumption = tuple[sizes.Poly, Prim, sizes.Poly, bool]
-_OPERATORS = {
-    "equal": operator.eq,
-    "not_equal": operator.ne,
-    "less": operator.lt,
-    "less_equal": operator.le,
-    "greater": operator.gt,
-    "greater_equal": operator.ge,
-}
 _MIRRORED = {
     "equal": "equal",
     "not_equal": "not_equal",
@@ -113,4 +105,4 @@ def _differs(
     left = tuple(t for t in difference if t[1] > 0 and t[0])
     right = sizes.neg(tuple(t for t in difference if t[1] < 0 or not t[0]))
     sides = (builder.size_value(left), builder.size_value(right))
-    return builder.bind_raw(PRIMS[_OPERATORS[test]], sides, None)
+    return builder.bind_raw(PRIMS[sizes.COMPARISONS[test]], sides, None)

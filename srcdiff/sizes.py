@@ -121,10 +121,14 @@ def evaluate(poly: Poly, values: dict[Atom, int]) -> int:
     return total
 
 
-ARITHMETIC = {
-    operator.add: add,
-    operator.sub: sub,
-    operator.mul: mul,
+# Comparison prims by name, for comparing sizes.
+COMPARISONS = {
+    "equal": operator.eq,
+    "not_equal": operator.ne,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
 }
 
 
