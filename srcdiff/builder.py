@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import effects, helpers, sizes
+from . import effects, helpers, shape_rules, sizes
 from .errors import Loc, TraceError
 from .ir import UNKNOWN, Assign, Const, Guard, Stmt, Var, map_leaves, walk_vars
 from .primitives import (
@@ -283,7 +283,7 @@ class Builder:
         the code holds for this size only, checked when it runs."""
         if isinstance(value, Var) and value.size is not None:
             number = self.evaluate_size(value.size)
-            self._assume(value.size, PRIMS[operator.eq], sizes.const(number), True, loc)
+            self.assume(value.size, PRIMS[operator.eq], sizes.const(number), True, loc)
             return number
         return int(concrete(value))
 
@@ -298,7 +298,7 @@ class Builder:
     def _infer_sizes(self, var: Var) -> tuple[sizes.Poly, ...]:
         shape = np.shape(var.value)
         stmt = self.defs.get(var)
-        inferred = None if stmt is None else self._infer(stmt, shape)
+        inferred = None if stmt is None else shape_rules.infer(self, stmt, shape)
         if stmt is None and var.like is not None:
             inferred = self.sizes_of(var.like)
             if inferred is not None and not self._inputs_only(*inferred):
@@ -314,108 +314,9 @@ class Builder:
             for i, n in enumerate(shape)
         )
 
-    def _infer(self, stmt: Assign, shape: tuple[int, ...]) -> Any:
-        prim, args, kwargs = stmt.prim, stmt.args, stmt.kwargs
-        of = self.sizes_of
-        if prim in _ELEMENTWISE or prim.shape == "broadcast":
-            operands = [
-                of(a)
-                for a in (*args, *kwargs.values())
-                if isinstance(a, (Var, Const, np.ndarray, int, float, complex))
-            ]
-            if any(o is None for o in operands):
-                return None
-            result, equal = sizes.broadcast(operands, shape, self.evaluate_size)
-            for a, b in equal:
-                self._assume(a, PRIMS[operator.eq], b, True, stmt.loc)
-            return result
-        if prim.shape == "same" or prim.name == "copy":
-            return of(args[0])
-        if prim.shape == "reduction" and args:
-            operand = of(args[0])
-            axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
-            keepdims = bool(kwargs.get("keepdims", False))
-            return None if operand is None else sizes.reduce(operand, axis, keepdims)
-        name = prim.name.rsplit(".", 1)[-1]
-        if prim is DIM:
-            return ()
-        if name in ("matmul", "dot") and len(args) == 2:
-            a, b = of(args[0]), of(args[1])
-            return None if a is None or b is None else sizes.matmul(a, b)
-        if prim is TRANSPOSE and args:
-            operand = of(args[0])
-            axes = args[1] if len(args) > 1 else kwargs.get("axes")
-            if operand is None:
-                return None
-            if axes is None:
-                return tuple(reversed(operand))
-            return tuple(operand[int(i)] for i in axes)
-        if prim is GETITEM:
-            operand = of(args[0])
-            if operand is None:
-                return None
-            return sizes.index(operand, args[1], of, self._count)
-        if name in ("reshape", "broadcast_to") and len(args) == 2:
-            return self._given_shape(args[1], args[0])
-        if name in ("zeros", "ones", "empty", "full") and args:
-            return self._given_shape(args[0], None)
-        if name == "eye" and args and not kwargs:
-            n = self._size_poly(args[0])
-            m = n if len(args) < 2 else self._size_poly(args[1])
-            return None if n is None or m is None else (n, m)
-        if name == "arange" and len(args) == 1 and not kwargs:
-            n = self._size_poly(args[0])
-            return None if n is None else (n,)
-        if name == "outer" and len(args) == 2:
-            a, b = of(args[0]), of(args[1])
-            if a is None or b is None:
-                return None
-            return (sizes.product(a), sizes.product(b))
-        if name == "expand_dims" and len(args) == 2:
-            operand, axis = of(args[0]), args[1]
-            if operand is None or not isinstance(axis, int):
-                return None
-            out = list(operand)
-            out.insert(axis % (len(out) + 1), sizes.const(1))
-            return tuple(out)
-        if name == "einsum" and args and isinstance(args[0], str):
-            shapes = [of(a) for a in args[1:]]
-            if any(s is None for s in shapes):
-                return None
-            return sizes.einsum(args[0], shapes)  # type: ignore[arg-type]
-        if name == "ravel" and len(args) == 1:
-            operand = of(args[0])
-            return None if operand is None else (sizes.product(operand),)
-        if name in ("tril", "triu"):
-            return of(args[0])
-        if name in ("solve", "solve_triangular", "cho_solve") and len(args) == 2:
-            return of(args[1])
-        if name in _FFT:
-            return self._fft_sizes(name, args, kwargs)
-        if prim.helper is helpers.scatter_add:
-            return self._given_shape(args[1], None)
-        if name in _SHAPE_OF_ARG:
-            return of(args[_SHAPE_OF_ARG[name]])
-        if name == "pad" and len(args) >= 2 and not kwargs:
-            operand = of(args[0])
-            return None if operand is None else self._padded(operand, args[1])
-        if name in ("cumsum", "cumprod"):  # flat unless an axis is given
-            operand = of(args[0])
-            if operand is not None and (len(operand) == 1 or _axis_given(args, kwargs)):
-                return operand
-        if name in _SAME_SHAPE:
-            return of(args[0])
-        if name == "take" and len(args) >= 2:
-            return self._taken(args, kwargs)
-        if name == "convolve" and len(args) >= 2:
-            return self._convolved(args, kwargs)
-        if name in ("stack", "concatenate") and isinstance(args[0], (list, tuple)):
-            return self._joined(name, args, kwargs)
-        return None
-
     def _result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any:
         """The shape ``prim(*args)`` will have, as ints and size Vars."""
-        polys = self._infer(Assign(Var(prim.name), prim, args, kwargs), ())
+        polys = shape_rules.infer(self, Assign(Var(prim.name), prim, args, kwargs), ())
         return None if polys is None else tuple(self.size_value(p) for p in polys)
 
     def data_free(self, value: Any) -> bool:
@@ -433,110 +334,7 @@ class Builder:
             todo.extend(walk_vars((stmt.args, stmt.kwargs)))
         return True
 
-    def _padded(self, shape: tuple[sizes.Poly, ...], width: Any) -> Any:
-        widths = np.broadcast_to(np.asarray(width, dtype=object), (len(shape), 2))
-        polys = [self._size_poly(w) for w in widths.flat]
-        if any(p is None for p in polys):
-            return None
-        return tuple(
-            sizes.add(s, sizes.add(polys[2 * i], polys[2 * i + 1]))  # type: ignore[arg-type]
-            for i, s in enumerate(shape)
-        )
-
-    def _taken(self, args: Any, kwargs: dict[str, Any]) -> Any:
-        """``np.take(a, indices, axis)``: the indices' shape replaces the axis."""
-        operand, index = self.sizes_of(args[0]), self.sizes_of(args[1])
-        axis = kwargs.get("axis", args[2] if len(args) > 2 else None)
-        if operand is None or index is None or not isinstance(axis, int):
-            return None
-        axis %= len(operand)
-        return (*operand[:axis], *index, *operand[axis + 1 :])
-
-    def _convolved(self, args: Any, kwargs: dict[str, Any]) -> Any:
-        """1-d convolutions: ``full`` is a + b - 1, ``same`` a, ``valid`` the
-        longer minus the shorter plus 1."""
-        a, b = self.sizes_of(args[0]), self.sizes_of(args[1])
-        mode = kwargs.get("mode", args[2] if len(args) > 2 else "full")
-        if a is None or b is None or len(a) != 1 or len(b) != 1:
-            return None
-        (n,), (m,) = a, b
-        if mode == "full":
-            return (sizes.sub(sizes.add(n, m), sizes.const(1)),)
-        if mode == "same":
-            return (n,)
-        if mode != "valid":
-            return None
-        longer = self.evaluate_size(n) >= self.evaluate_size(m)
-        self._assume(n, PRIMS[operator.ge], m, longer, None)
-        big, small = (n, m) if longer else (m, n)
-        return (sizes.add(sizes.sub(big, small), sizes.const(1)),)
-
-    def _fft_sizes(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
-        """One-axis transforms: the axis's length n becomes n (fft), n // 2 + 1
-        (rfft) or the ``n`` asked for; rfftfreq(n) has n // 2 + 1 values."""
-        if name in ("fftfreq", "rfftfreq"):
-            n = self._size_poly(args[0]) if args else None
-            if n is None:
-                return None
-            return (n,) if name == "fftfreq" else (self._half(n),)
-        operand = self.sizes_of(args[0]) if args else None
-        axis = kwargs.get("axis", args[2] if len(args) > 2 else -1)
-        if operand is None or not operand or not isinstance(axis, int):
-            return None
-        given = kwargs.get("n", args[1] if len(args) > 1 else None)
-        n = operand[axis] if given is None else self._size_poly(given)
-        if n is None:
-            return None
-        if name == "rfft":
-            n = self._half(n)
-        elif name == "irfft" and given is None:
-            n = sizes.mul(sizes.sub(n, sizes.const(1)), sizes.const(2))
-        out = list(operand)
-        out[axis] = n
-        return tuple(out)
-
-    def _half(self, n: sizes.Poly) -> sizes.Poly:
-        return sizes.add(self.floordiv(n, 2), sizes.const(1))
-
-    def _given_shape(self, shape: Any, operand: Any) -> Any:
-        """The sizes of a shape argument (``(n, 3)``, ``np.shape(x)``); a -1
-        is what the operand's size leaves."""
-        parts = shape if isinstance(shape, (tuple, list)) else (shape,)
-        polys = [self._size_poly(p) for p in parts]
-        if any(p is None for p in polys):
-            return None
-        holes = [i for i, p in enumerate(polys) if p == sizes.const(-1)]
-        if not holes:
-            return tuple(polys)
-        total = None if operand is None else self.sizes_of(operand)
-        if len(holes) > 1 or total is None:
-            return None
-        known = sizes.product([p for p in polys if p != sizes.const(-1)])
-        rest = sizes.divide(sizes.product(list(total)), known)
-        if rest is None:
-            return None
-        polys[holes[0]] = rest
-        return tuple(polys)
-
-    def _joined(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
-        items = [self.sizes_of(a) for a in args[0]]
-        if not items or any(i is None for i in items):
-            return None
-        axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
-        if not isinstance(axis, int):
-            return None
-        first = list(items[0])
-        if name == "stack":
-            first.insert(axis % (len(first) + 1), sizes.const(len(items)))
-            return tuple(first)
-        axis %= len(first)
-        total: sizes.Poly = ()
-        for item in items:
-            total = sizes.add(total, item[axis])
-        first[axis] = total
-        return tuple(first)
-
-    def _size_poly(self, value: Any) -> sizes.Poly | None:
+    def size_poly(self, value: Any) -> sizes.Poly | None:
         if isinstance(value, (bool, np.bool_)):
             return None
         if isinstance(value, (int, np.integer)):
@@ -545,7 +343,7 @@ class Builder:
             return value.size
         return None
 
-    def _count(self, mask: Any) -> sizes.Poly:
+    def count(self, mask: Any) -> sizes.Poly:
         """How many values a boolean mask selects, read when the code runs."""
         if isinstance(mask, Var):
             key = ("count", mask.serial)
@@ -553,7 +351,7 @@ class Builder:
             return self._new_atom(key, count, (PRIMS[np.count_nonzero], (mask,)))
         return sizes.const(int(np.count_nonzero(concrete(mask))))
 
-    def _assume(
+    def assume(
         self, a: sizes.Poly, prim: Prim, b: sizes.Poly, held: bool, loc: Loc | None
     ) -> None:
         """The trace relied on ``a <prim> b`` being ``held``. On sizes of the
@@ -605,7 +403,7 @@ class Builder:
         relied on recorded."""
         if not all(isinstance(a, tuple) for a in args):
             return NotImplemented
-        polys = [[self._size_poly(x) for x in a] for a in args]
+        polys = [[self.size_poly(x) for x in a] for a in args]
         if any(p is None for side in polys for p in side):
             return NotImplemented
         if not any(isinstance(x, Var) for a in args for x in a):
@@ -618,7 +416,7 @@ class Builder:
             eq = PRIMS[operator.eq]
             for pair, (a, b) in zip(pairs, values, strict=True):
                 if sizes.constant(sizes.sub(*pair)) is None and (same or a != b):
-                    self._assume(pair[0], eq, pair[1], same, loc)
+                    self.assume(pair[0], eq, pair[1], same, loc)
                     if not same:
                         break
         return same if prim.name == "equal" else not same
@@ -628,7 +426,7 @@ class Builder:
     ) -> Any:
         """Sizes add, multiply and cancel as polynomials; comparisons that the
         polynomials decide are decided (``len(x) - 1 < len(x)``)."""
-        polys = [self._size_poly(a) for a in args]
+        polys = [self.size_poly(a) for a in args]
         result: sizes.Poly | None = None
         if prim is NEG:
             result = sizes.neg(polys[0])
@@ -653,7 +451,7 @@ class Builder:
             if difference is not None:
                 return bool(test(difference, 0))
             held = bool(test(*map(self.evaluate_size, polys)))
-            self._assume(polys[0], prim, polys[1], held, loc)
+            self.assume(polys[0], prim, polys[1], held, loc)
             return held
         else:
             return NotImplemented
@@ -1056,27 +854,9 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
         return ()
     if prim.shape == "reduction" and len(args) == 1 and not kwargs.get("keepdims"):
         return () if kwargs.get("axis") is None else None
-    if prim.name in _SHAPE_OF_ARG:
-        return token(args[_SHAPE_OF_ARG[prim.name]])
+    if prim.name in shape_rules.SHAPE_OF_ARG:
+        return token(args[shape_rules.SHAPE_OF_ARG[prim.name]])
     return None
-
-
-# Results shaped like one argument: its position.
-_SHAPE_OF_ARG = {"unbroadcast": 1, "matmul_left_grad": 1, "matmul_right_grad": 2}
-
-
-# Results shaped like their first argument.
-_SAME_SHAPE = (
-    *("argsort", "sort", "flip", "clip", "nan_to_num"),
-    *("index_add", "index_update"),  # A[i] += v, A[i] = v
-)
-
-
-def _axis_given(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    return kwargs.get("axis", args[1] if len(args) > 1 else None) is not None
-
-
-_FFT = ("fft", "ifft", "rfft", "irfft", "fftfreq", "rfftfreq")
 
 
 def _cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
