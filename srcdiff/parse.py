@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .aliases import canonical
 from .errors import Loc, NoSource
 
 
@@ -94,8 +95,11 @@ def parse(fn: Any) -> Source:
     fn = inspect.unwrap(fn)
     if not isinstance(fn, types.FunctionType) or _library(fn):
         if _library(original) == "autograd":
-            # autograd.numpy.tanh wraps np.tanh: name what it wraps.
-            original = getattr(original, "fun", original)
+            # autograd.numpy.tanh and .mean stand for np.tanh and np.mean.
+            mapped = canonical(original)
+            if not (_library(mapped) or isinstance(mapped, np.ufunc)):
+                mapped = getattr(original, "fun", original)  # what it wraps
+            original = mapped
         what = _describe(original, _library(original))
         raise NoSource(
             f"{what}, not a function of yours: srcdiff differentiates Python "

@@ -14,7 +14,6 @@ import builtins
 import copy
 import difflib
 import functools
-import importlib
 import operator
 import types
 from collections.abc import Callable
@@ -23,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, effects, fence, helpers, returns, rolling, rules, sizes
+from . import aliases, branches, effects, fence, helpers, returns, rolling, rules, sizes
+from .aliases import canonical
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -185,18 +185,6 @@ class Frame:
         if self.in_rule and self.rule_loc is not None:
             return self.rule_loc
         return self.source.loc(node)
-
-
-def canonical(obj: Any) -> Any:
-    """Map autograd's NumPy wrappers onto NumPy itself, by identity."""
-    if isinstance(obj, types.ModuleType) and obj.__name__.startswith("autograd."):
-        name = obj.__name__.removeprefix("autograd.")
-        if name.split(".")[0] in ("numpy", "scipy"):
-            return importlib.import_module(name)
-    module = getattr(obj, "__module__", None) or ""
-    if module.startswith("autograd") and callable(getattr(obj, "fun", None)):
-        return obj.fun
-    return obj
 
 
 class Tracer:
@@ -933,12 +921,15 @@ class Tracer:
         loc: Loc,
         in_rule: bool = False,
     ) -> Any:
+        fn = canonical(fn)  # autograd's wrappers, as a default or in a dict too
         if isinstance(fn, BoundMethod):
             if fn.varargs and len(args) > 1:
                 args = (args,)
             return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
+        if aliases.is_shim(fn):  # autograd's make_diagonal, flatten
+            return self.call_function(fn, args, kwargs, True, loc)
         args = tuple(self._pieces(a, loc) for a in args)
         effect = None if in_rule else effects.prim_for(fn, loc)
         if effect is not None:
@@ -970,6 +961,8 @@ class Tracer:
             return self.call_function(
                 fn, args, kwargs, in_rule, loc if in_rule else None
             )
+        if traced and aliases.autograd_vjp(fn):
+            return self._autograd_unflatten(fn, args, kwargs, loc)
         if not traced:
             value = self._static_call(fn, args, kwargs, loc)
             if isinstance(value, np.ndarray) and not in_rule:
@@ -1021,6 +1014,33 @@ class Tracer:
             # values, only sizes: a call in the emitted code with no gradient.
             return self.builder.bind(prim, args, kwargs, loc)
         raise _unsupported(fn, loc)
+
+    def _autograd_unflatten(
+        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        """``unflatten(vector)`` with autograd's unflatten from a flatten() made
+        outside the function: the pieces of ``vector`` in the structure that
+        unflatten gives, for a vector of this length only (checked when run)."""
+        template = None
+        if len(args) == 1 and not kwargs:
+            length = self.call_value(builtins.len, args, {}, loc, in_rule=True)
+            size = self.builder.fixed_size(length, loc)
+            template = aliases.unflatten_template(fn, size)
+        if template is None:
+            raise UnsupportedPrimitive(
+                "srcdiff cannot differentiate through a function autograd made "
+                "(make_vjp's vjp): only the unflatten of autograd.misc.flatten "
+                "is read, called on one vector",
+                loc,
+                "Call flatten(params) inside the differentiated function, or pass "
+                "the params themselves: srcdiff differentiates with respect to "
+                "dicts, lists and tuples of arrays.",
+            )
+        shapes = [np.shape(leaf) for leaf in aliases.leaves(template)]
+        like = aliases.refill(template, [None] * len(shapes))
+        return self.call_function(
+            aliases.unflatten_like, (args[0], like, shapes), {}, True, loc
+        )
 
     def _size_builtin(self, fn: Any, args: list[Any], loc: Loc) -> Any:
         """``int(n)``, ``max(n, 1)`` on sizes: the size itself, or the one the
@@ -1171,6 +1191,8 @@ def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
         )
     )
     where = f"{module}.{name}" if module else name
+    if library == "autograd":
+        hint = aliases.AUTOGRAD_HINT
     if module.split(".")[0] == "math":
         hint = f"Use np.{name} instead of math.{name} on arrays."
     return UnsupportedPrimitive(
