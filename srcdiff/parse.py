@@ -142,6 +142,12 @@ def _describe(obj: Any, library: str) -> str:
 
 def _wrap_hint(obj: Any) -> str:
     hint = "Pass a function written in Python with `def` or `lambda`."
+    if isinstance(obj, functools.partial):
+        return (
+            f"{hint} Wrap the partial in one that passes the fixed arguments "
+            "itself (`def f(x): return g(x, b=1.0)`); inside the differentiated "
+            "function, functools.partial is followed."
+        )
     name = getattr(obj, "__name__", None)
     if isinstance(name, str) and getattr(np, name, None) is obj:
         call = f"np.{name}(x)" if name in _REDUCTIONS else f"np.sum(np.{name}(x))"

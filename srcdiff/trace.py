@@ -15,6 +15,7 @@ import copy
 import difflib
 import functools
 import operator
+import sys
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,6 +155,16 @@ class BoundMethod:
     fn: Any
     self_: Any
     varargs: bool
+
+
+@dataclass
+class Partial:
+    """``functools.partial(f, *args, **kwargs)`` made while tracing: ``f`` may
+    be a closure or an array method, which only the tracer can call."""
+
+    fn: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
 
 
 @dataclass
@@ -928,6 +939,16 @@ class Tracer:
             return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
+        if fn is functools.partial:
+            return self._partial(args, kwargs, loc)
+        if isinstance(fn, Partial):
+            return self.call_value(
+                fn.fn, (*fn.args, *args), {**fn.kwargs, **kwargs}, loc, in_rule
+            )
+        if isinstance(fn, functools.partial):
+            return self.call_value(
+                fn.func, (*fn.args, *args), {**fn.keywords, **kwargs}, loc, in_rule
+            )
         if aliases.is_shim(fn):  # autograd's make_diagonal, flatten
             return self.call_function(fn, args, kwargs, True, loc)
         args = tuple(self._pieces(a, loc) for a in args)
@@ -961,6 +982,10 @@ class Tracer:
             return self.call_function(
                 fn, args, kwargs, in_rule, loc if in_rule else None
             )
+        method = _user_method(fn)
+        if method is not None:  # parser.get(w, "W"), model(x): the user's code
+            func, self_ = method
+            return self.call_value(func, (self_, *args), kwargs, loc, in_rule)
         if traced and aliases.autograd_vjp(fn):
             return self._autograd_unflatten(fn, args, kwargs, loc)
         if not traced:
@@ -1014,6 +1039,12 @@ class Tracer:
             # values, only sizes: a call in the emitted code with no gradient.
             return self.builder.bind(prim, args, kwargs, loc)
         raise _unsupported(fn, loc)
+
+    def _partial(self, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc) -> Any:
+        """``functools.partial(f, a)``: called later as ``f(a, ...)``."""
+        if not args:
+            raise TraceError("functools.partial() needs a function to call", loc)
+        return Partial(args[0], args[1:], kwargs)
 
     def _autograd_unflatten(
         self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
@@ -1155,6 +1186,22 @@ def _hook_key(fn: Any) -> Any:
     except TypeError:
         return None
     return fn
+
+
+def _user_method(fn: Any) -> tuple[Any, Any] | None:
+    """A method of the user's own class bound to its object (``parser.get``),
+    or the object itself where its class defines ``__call__``: the function
+    and the object to pass it first, or None."""
+    if isinstance(fn, types.MethodType):
+        func, self_ = fn.__func__, fn.__self__
+    elif isinstance(fn, type) or not callable(fn):
+        return None
+    else:
+        func, self_ = type(fn).__call__, fn
+    if not _is_user_function(func):
+        return None
+    package = (func.__module__ or "").split(".")[0]
+    return None if package in sys.stdlib_module_names else (func, self_)
 
 
 def _is_user_function(fn: Any) -> bool:

@@ -5,6 +5,7 @@ Each test differentiates a small function and compares the gradient with
 central differences; the emitted source must read NumPy and SciPy only.
 """
 
+import functools
 import re
 
 import autograd
@@ -193,7 +194,7 @@ def test_autograds_own_machinery_gets_a_related_hint():
         srcdiff.grad(f)(X)
 
 
-# ----- autograd's functions as defaults -----
+# ----- Defaults, methods of the user's objects, functools.partial -----
 def predict(x, nonlinearity=anp.tanh):
     return anp.sum(nonlinearity(x) ** 2)
 
@@ -205,3 +206,70 @@ def calls_predict(x):
 def test_autograd_function_as_a_default_argument():
     check(predict, X)
     check(calls_predict, X)
+
+
+class Slices:
+    """Names for pieces of one flat parameter vector."""
+
+    def __init__(self):
+        self.where = {}
+        self.size = 0
+
+    def add(self, name, shape):
+        count = int(np.prod(shape))
+        self.where[name] = (slice(self.size, self.size + count), shape)
+        self.size += count
+
+    def get(self, vector, name):
+        piece, shape = self.where[name]
+        return anp.reshape(vector[piece], shape)
+
+
+class Layer:
+    def __init__(self, slices):
+        self.slices = slices
+
+    def __call__(self, w, x):
+        return anp.tanh(x @ self.slices.get(w, "W") + self.slices.get(w, "b"))
+
+
+SLICES = Slices()
+SLICES.add("W", (4, 3))
+SLICES.add("b", (3,))
+LAYER = Layer(SLICES)
+
+
+def method_of_a_user_object(w, x):
+    return anp.sum(SLICES.get(w, "W") ** 2) + anp.sum(LAYER(w, x))
+
+
+def test_methods_of_the_users_objects_are_followed():
+    w = RNG.normal(size=SLICES.size)
+    check(method_of_a_user_object, w, M)
+
+
+def squared_distance(a, b, weight=1.0):
+    return weight * anp.sum((a - b) ** 2)
+
+
+CLOSE_TO_ONE = functools.partial(squared_distance, np.ones(4))
+SUM_ROWS = functools.partial(anp.sum, axis=0)
+
+
+def uses_partials(x):
+    def scaled(v, by):
+        return by * v
+
+    double = functools.partial(scaled, by=2.0)
+    near = functools.partial(squared_distance, b=x[::-1], weight=0.5)
+    total = functools.partial(x.sum)
+    return CLOSE_TO_ONE(x) + anp.sum(SUM_ROWS(double(M) * x)) + near(x) + total()
+
+
+def test_functools_partial_of_functions_and_primitives():
+    check(uses_partials, X)
+
+
+def test_a_partial_as_the_differentiated_function_gets_a_hint():
+    with pytest.raises(srcdiff.errors.NoSource, match="Wrap the partial"):
+        srcdiff.grad(CLOSE_TO_ONE)(X)
