@@ -208,6 +208,11 @@ def test_autograd_function_as_a_default_argument():
     check(calls_predict, X)
 
 
+def test_a_function_default_is_kept_without_an_example():
+    source = srcdiff.grad(predict).source  # shape-generic: no call yet
+    assert "np.tanh(x)" in source
+
+
 class Slices:
     """Names for pieces of one flat parameter vector."""
 
