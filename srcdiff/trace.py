@@ -1021,6 +1021,8 @@ class Tracer:
             return range(*(self.builder.fixed_size(a, loc) for a in args))
         if fn in _SIZE_BUILTINS and all(_is_size(a) for a in _flat(args)) and args:
             return self._size_builtin(fn, _flat(args), loc)
+        if fn is builtins.isinstance and not in_rule and len(args) == 2:
+            return self._isinstance(args[0], args[1], loc)
         if fn in _STATIC_BUILTINS and fn not in (
             builtins.min,
             builtins.max,
@@ -1039,6 +1041,28 @@ class Tracer:
             # values, only sizes: a call in the emitted code with no gradient.
             return self.builder.bind(prim, args, kwargs, loc)
         raise _unsupported(fn, loc)
+
+    def _isinstance(self, value: Any, classes: Any, loc: Loc) -> bool:
+        """``isinstance(x, np.ndarray)`` on a traced value: what NumPy would
+        answer for the example's value; without one, False only where no
+        array or number could be an instance (``isinstance(x, dict)``)."""
+        if not isinstance(value, (Var, Const)):
+            return self._static_call(builtins.isinstance, (value, classes), {}, loc)
+        if isinstance(value, Const) or value.known:
+            return self._static_call(
+                builtins.isinstance, (value.value, classes), {}, loc
+            )
+        kinds = (np.zeros(1), np.float64(0), 0.0, 0, True, 0j)
+        if not any(
+            self._static_call(builtins.isinstance, (k, classes), {}, loc) for k in kinds
+        ):
+            return False
+        raise NeedsExample(
+            "isinstance() of an array value depends on the value's type",
+            loc,
+            "Pass --example MODULE:CALLABLE to srcdiff emit; grad() traces with "
+            "the real arguments.",
+        )
 
     def _partial(self, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc) -> Any:
         """``functools.partial(f, a)``: called later as ``f(a, ...)``."""

@@ -278,3 +278,19 @@ def test_functools_partial_of_functions_and_primitives():
 def test_a_partial_as_the_differentiated_function_gets_a_hint():
     with pytest.raises(srcdiff.errors.NoSource, match="Wrap the partial"):
         srcdiff.grad(CLOSE_TO_ONE)(X)
+
+
+# ----- isinstance on traced values -----
+def squares_if_array(x, weights):
+    if isinstance(x, anp.ndarray) and not isinstance(weights, dict):
+        return anp.sum(weights * x**2)
+    return anp.sum(x)
+
+
+def test_isinstance_of_an_array_answers_as_numpy_does():
+    check(squares_if_array, X, np.arange(4.0))
+
+
+def test_isinstance_of_an_array_without_an_example_asks_for_one():
+    with pytest.raises(srcdiff.errors.NeedsExample, match="isinstance"):
+        srcdiff.print_source(srcdiff.grad(squares_if_array))
