@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .aliases import canonical
 from .errors import Loc, NoSource
 
 
@@ -94,8 +95,11 @@ def parse(fn: Any) -> Source:
     fn = inspect.unwrap(fn)
     if not isinstance(fn, types.FunctionType) or _library(fn):
         if _library(original) == "autograd":
-            # autograd.numpy.tanh wraps np.tanh: name what it wraps.
-            original = getattr(original, "fun", original)
+            # autograd.numpy.tanh and .mean stand for np.tanh and np.mean.
+            mapped = canonical(original)
+            if not (_library(mapped) or isinstance(mapped, np.ufunc)):
+                mapped = getattr(original, "fun", original)  # what it wraps
+            original = mapped
         what = _describe(original, _library(original))
         raise NoSource(
             f"{what}, not a function of yours: srcdiff differentiates Python "
@@ -138,6 +142,12 @@ def _describe(obj: Any, library: str) -> str:
 
 def _wrap_hint(obj: Any) -> str:
     hint = "Pass a function written in Python with `def` or `lambda`."
+    if isinstance(obj, functools.partial):
+        return (
+            f"{hint} Wrap the partial in one that passes the fixed arguments "
+            "itself (`def f(x): return g(x, b=1.0)`); inside the differentiated "
+            "function, functools.partial is followed."
+        )
     name = getattr(obj, "__name__", None)
     if isinstance(name, str) and getattr(np, name, None) is obj:
         call = f"np.{name}(x)" if name in _REDUCTIONS else f"np.sum(np.{name}(x))"

@@ -191,7 +191,9 @@ def _input(name: str, value: Any, path: tuple[Any, ...]) -> Any:
 
 
 def _is_static(value: Any) -> bool:
-    return value is None or isinstance(value, (bool, int, str))
+    """A default taken as it is without an example: a plain value, or a
+    function (``nonlinearity=np.tanh``), which no example could stand for."""
+    return value is None or isinstance(value, (bool, int, str)) or callable(value)
 
 
 def _defaults(fn: Any) -> dict[str, Any]:

@@ -14,8 +14,8 @@ import builtins
 import copy
 import difflib
 import functools
-import importlib
 import operator
+import sys
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, effects, fence, helpers, returns, rolling, rules, sizes
+from . import aliases, branches, effects, fence, helpers, returns, rolling, rules, sizes
+from .aliases import canonical
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -157,6 +158,16 @@ class BoundMethod:
 
 
 @dataclass
+class Partial:
+    """``functools.partial(f, *args, **kwargs)`` made while tracing: ``f`` may
+    be a closure or an array method, which only the tracer can call."""
+
+    fn: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+@dataclass
 class Frame:
     source: Source
     env: dict[str, Any]
@@ -185,18 +196,6 @@ class Frame:
         if self.in_rule and self.rule_loc is not None:
             return self.rule_loc
         return self.source.loc(node)
-
-
-def canonical(obj: Any) -> Any:
-    """Map autograd's NumPy wrappers onto NumPy itself, by identity."""
-    if isinstance(obj, types.ModuleType) and obj.__name__.startswith("autograd."):
-        name = obj.__name__.removeprefix("autograd.")
-        if name.split(".")[0] in ("numpy", "scipy"):
-            return importlib.import_module(name)
-    module = getattr(obj, "__module__", None) or ""
-    if module.startswith("autograd") and callable(getattr(obj, "fun", None)):
-        return obj.fun
-    return obj
 
 
 class Tracer:
@@ -933,12 +932,25 @@ class Tracer:
         loc: Loc,
         in_rule: bool = False,
     ) -> Any:
+        fn = canonical(fn)  # autograd's wrappers, as a default or in a dict too
         if isinstance(fn, BoundMethod):
             if fn.varargs and len(args) > 1:
                 args = (args,)
             return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
+        if fn is functools.partial:
+            return self._partial(args, kwargs, loc)
+        if isinstance(fn, Partial):
+            return self.call_value(
+                fn.fn, (*fn.args, *args), {**fn.kwargs, **kwargs}, loc, in_rule
+            )
+        if isinstance(fn, functools.partial):
+            return self.call_value(
+                fn.func, (*fn.args, *args), {**fn.keywords, **kwargs}, loc, in_rule
+            )
+        if aliases.is_shim(fn):  # autograd's make_diagonal, flatten
+            return self.call_function(fn, args, kwargs, True, loc)
         args = tuple(self._pieces(a, loc) for a in args)
         effect = None if in_rule else effects.prim_for(fn, loc)
         if effect is not None:
@@ -970,6 +982,12 @@ class Tracer:
             return self.call_function(
                 fn, args, kwargs, in_rule, loc if in_rule else None
             )
+        method = _user_method(fn)
+        if method is not None:  # parser.get(w, "W"), model(x): the user's code
+            func, self_ = method
+            return self.call_value(func, (self_, *args), kwargs, loc, in_rule)
+        if traced and aliases.autograd_vjp(fn):
+            return self._autograd_unflatten(fn, args, kwargs, loc)
         if not traced:
             value = self._static_call(fn, args, kwargs, loc)
             if isinstance(value, np.ndarray) and not in_rule:
@@ -1003,6 +1021,8 @@ class Tracer:
             return range(*(self.builder.fixed_size(a, loc) for a in args))
         if fn in _SIZE_BUILTINS and all(_is_size(a) for a in _flat(args)) and args:
             return self._size_builtin(fn, _flat(args), loc)
+        if fn is builtins.isinstance and not in_rule and len(args) == 2:
+            return self._isinstance(args[0], args[1], loc)
         if fn in _STATIC_BUILTINS and fn not in (
             builtins.min,
             builtins.max,
@@ -1021,6 +1041,61 @@ class Tracer:
             # values, only sizes: a call in the emitted code with no gradient.
             return self.builder.bind(prim, args, kwargs, loc)
         raise _unsupported(fn, loc)
+
+    def _isinstance(self, value: Any, classes: Any, loc: Loc) -> bool:
+        """``isinstance(x, np.ndarray)`` on a traced value: what NumPy would
+        answer for the example's value; without one, False only where no
+        array or number could be an instance (``isinstance(x, dict)``)."""
+        if not isinstance(value, (Var, Const)):
+            return self._static_call(builtins.isinstance, (value, classes), {}, loc)
+        if isinstance(value, Const) or value.known:
+            return self._static_call(
+                builtins.isinstance, (value.value, classes), {}, loc
+            )
+        kinds = (np.zeros(1), np.float64(0), 0.0, 0, True, 0j)
+        if not any(
+            self._static_call(builtins.isinstance, (k, classes), {}, loc) for k in kinds
+        ):
+            return False
+        raise NeedsExample(
+            "isinstance() of an array value depends on the value's type",
+            loc,
+            "Pass --example MODULE:CALLABLE to srcdiff emit; grad() traces with "
+            "the real arguments.",
+        )
+
+    def _partial(self, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc) -> Any:
+        """``functools.partial(f, a)``: called later as ``f(a, ...)``."""
+        if not args:
+            raise TraceError("functools.partial() needs a function to call", loc)
+        return Partial(args[0], args[1:], kwargs)
+
+    def _autograd_unflatten(
+        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        """``unflatten(vector)`` with autograd's unflatten from a flatten() made
+        outside the function: the pieces of ``vector`` in the structure that
+        unflatten gives, for a vector of this length only (checked when run)."""
+        template = None
+        if len(args) == 1 and not kwargs:
+            length = self.call_value(builtins.len, args, {}, loc, in_rule=True)
+            size = self.builder.fixed_size(length, loc)
+            template = aliases.unflatten_template(fn, size)
+        if template is None:
+            raise UnsupportedPrimitive(
+                "srcdiff cannot differentiate through a function autograd made "
+                "(make_vjp's vjp): only the unflatten of autograd.misc.flatten "
+                "is read, called on one vector",
+                loc,
+                "Call flatten(params) inside the differentiated function, or pass "
+                "the params themselves: srcdiff differentiates with respect to "
+                "dicts, lists and tuples of arrays.",
+            )
+        shapes = [np.shape(leaf) for leaf in aliases.leaves(template)]
+        like = aliases.refill(template, [None] * len(shapes))
+        return self.call_function(
+            aliases.unflatten_like, (args[0], like, shapes), {}, True, loc
+        )
 
     def _size_builtin(self, fn: Any, args: list[Any], loc: Loc) -> Any:
         """``int(n)``, ``max(n, 1)`` on sizes: the size itself, or the one the
@@ -1137,6 +1212,22 @@ def _hook_key(fn: Any) -> Any:
     return fn
 
 
+def _user_method(fn: Any) -> tuple[Any, Any] | None:
+    """A method of the user's own class bound to its object (``parser.get``),
+    or the object itself where its class defines ``__call__``: the function
+    and the object to pass it first, or None."""
+    if isinstance(fn, types.MethodType):
+        func, self_ = fn.__func__, fn.__self__
+    elif isinstance(fn, type) or not callable(fn):
+        return None
+    else:
+        func, self_ = type(fn).__call__, fn
+    if not _is_user_function(func):
+        return None
+    package = (func.__module__ or "").split(".")[0]
+    return None if package in sys.stdlib_module_names else (func, self_)
+
+
 def _is_user_function(fn: Any) -> bool:
     if not isinstance(fn, types.FunctionType):
         return False
@@ -1171,6 +1262,8 @@ def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
         )
     )
     where = f"{module}.{name}" if module else name
+    if library == "autograd":
+        hint = aliases.AUTOGRAD_HINT
     if module.split(".")[0] == "math":
         hint = f"Use np.{name} instead of math.{name} on arrays."
     return UnsupportedPrimitive(
