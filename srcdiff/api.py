@@ -20,6 +20,7 @@ from .errors import InvalidWrt, PathChanged, TraceError
 from .format import header_lines, source_text
 from .parse import parse
 from .pipeline import Derivative, derive
+from .primitives import numpy_path
 from .spec import Spec, bind_arguments, fact, make_spec, split_wrt, structure
 
 Wrt = str | int | Sequence[str | int] | None
@@ -37,7 +38,9 @@ def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
     exec(compile(text, filename, "exec"), namespace)
     if "PathChanged" in namespace:
         namespace["PathChanged"] = PathChanged
-    fn: Callable[..., Any] = namespace[derivative.name]
+    fn: Callable[..., Any] = _inlined_functions_left_out(
+        namespace[derivative.name], derivative.program.statics
+    )
     reads = derivative.emitted.constant_reads
     baked = derivative.outer_reads
     if not reads and not baked:
@@ -59,6 +62,30 @@ def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
         return fn(*args, **kwargs)
 
     return with_current_constants
+
+
+def _inlined_functions_left_out(
+    fn: Callable[..., Any], statics: dict[str, Any]
+) -> Callable[..., Any]:
+    """A function argument the emitted code cannot name (the user's own) is
+    traced through, so the code takes it as None (and refuses any other);
+    grad() caches per function, so it passes None for it."""
+    names = [
+        name
+        for name, value in statics.items()
+        if callable(value) and not isinstance(value, type) and numpy_path(value) is None
+    ]
+    if not names:
+        return fn
+    signature = inspect.signature(fn)
+
+    def without_functions(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        for name in names:
+            bound.arguments.pop(name, None)
+        return fn(*bound.args, **bound.kwargs)
+
+    return without_functions
 
 
 def resolve_wrt(fn: Any, wrt: Wrt, skip: int = 0) -> tuple[str, ...]:

@@ -48,6 +48,7 @@ from .primitives import (
     VIEWS,
     Prim,
     dotted,
+    numpy_path,
 )
 
 # Floats whose repr is longer than this print as a ratio when one is exact.
@@ -806,6 +807,8 @@ def literal(value: Any) -> ast.expr:
         return ast.Constant(value)
     if value is Ellipsis:
         return ast.Constant(Ellipsis)
+    if callable(value) and numpy_path(value) is not None:
+        return dotted(numpy_path(value))  # type: ignore[arg-type]
     if isinstance(value, np.ndarray) and value.size == 0:  # tolist() drops its shape
         keywords = (
             []
@@ -854,20 +857,25 @@ def _raise(where: str, what: str) -> ast.stmt:
 def _static_guards(program: Program) -> list[ast.stmt]:
     """``if n != 3: raise PathChanged(...)`` for each Python value traced on.
 
-    Values that cannot be written as literals (functions, objects) are listed
-    in the header's specialisation instead.
+    A function argument is checked by identity: ``if nl is not np.tanh``, or,
+    for a function the file cannot name, ``if nl is not None`` (its default
+    there). Other values that cannot be written as literals (objects) are
+    listed in the header's specialisation instead.
     """
     out: list[ast.stmt] = []
     for name, value in program.statics.items():
+        function = callable(value) and not isinstance(value, type)
         try:
             expected = literal(value)
         except TypeError:
-            continue
-        op: ast.cmpop = (
-            ast.IsNot() if value is None or isinstance(value, bool) else ast.NotEq()
-        )
+            if not function:
+                continue
+            expected = ast.Constant(None)
+        identity = value is None or isinstance(value, bool) or function
+        op: ast.cmpop = ast.IsNot() if identity else ast.NotEq()
         test = ast.Compare(ast.Name(name, ast.Load()), [op], [expected])
-        what = f"specialised for {name}={value!r}"
+        shown = ast.unparse(expected) if function else repr(value)
+        what = f"specialised for {name}={shown}"
         out.append(ast.If(test, [_raise(f"argument {name}", what)], []))
     return out
 

@@ -22,7 +22,7 @@ from .emit import Emitted, all_stmts, emit, literal
 from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
 from .ir import UNKNOWN, Assign, Const, Program, Var, walk_vars
 from .parse import Source, parse
-from .primitives import PRIMS
+from .primitives import PRIMS, numpy_path
 from .reverse import gradients
 from .spec import Spec, split_wrt
 from .trace import Tracer
@@ -98,7 +98,8 @@ def derive(
     statics = {
         name: inputs[name]
         for name in params
-        if name in tracer.static_reads and not isinstance(inputs[name], Var)
+        if (name in tracer.static_reads or _is_function(inputs[name]))
+        and not isinstance(inputs[name], Var)
     }
     program = Program(
         source.name,
@@ -113,7 +114,9 @@ def derive(
     suffix = "value_and_grad" if spec.value else "grad"
     what = "Value and gradient" if spec.value else "Gradient"
     doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
-    emitted = emit(program, f"{source.name}_{suffix}", doc, _signature(source, fn))
+    emitted = emit(
+        program, f"{source.name}_{suffix}", doc, _signature(source, fn, statics)
+    )
     global_draws = any(
         isinstance(s, Assign) and s.prim in effects.GLOBAL
         for s in all_stmts(program.stmts)
@@ -436,17 +439,28 @@ def output_loc(output: Any) -> Any:
     return next((v.loc for v in walk_vars(output) if v.loc), None)
 
 
-def _signature(source: Source, fn: Any) -> ast.arguments:
-    """The user's parameters, defaults kept where they are plain values."""
+def _signature(source: Source, fn: Any, statics: dict[str, Any]) -> ast.arguments:
+    """The user's parameters, defaults kept where they are plain values. A
+    function argument traced through that the file cannot name defaults to
+    None (the code checks it is None: the function is inlined)."""
     node = source.node
     args = copy.deepcopy(node.args)
     for arg in args.posonlyargs + args.args + args.kwonlyargs:
         arg.annotation = None
+    inlined = {name for name, value in statics.items() if _is_function(value)} - {
+        name for name, value in statics.items() if numpy_path(value)
+    }
+
+    def default(name: str, value: Any) -> ast.expr:
+        return ast.Constant(None) if name in inlined else _default(value)
+
     defaults = list(fn.__defaults__ or ())
-    args.defaults = [_default(v) for v in defaults]
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    named = positional[len(positional) - len(defaults) :]
+    args.defaults = [default(n, v) for n, v in zip(named, defaults, strict=True)]
     kwdefaults = fn.__kwdefaults__ or {}
     args.kw_defaults = [
-        _default(kwdefaults[a.arg]) if a.arg in kwdefaults else None
+        default(a.arg, kwdefaults[a.arg]) if a.arg in kwdefaults else None
         for a in args.kwonlyargs
     ]
     if args.vararg:
@@ -454,6 +468,12 @@ def _signature(source: Source, fn: Any) -> ast.arguments:
     if args.kwarg:
         args.kwarg.annotation = None
     return args
+
+
+def _is_function(value: Any) -> bool:
+    """A function passed as an argument (``nl=np.tanh``) is traced through, so
+    the derivative is specialised on it (and emitted files check it)."""
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc))
 
 
 def _default(value: Any) -> ast.expr:

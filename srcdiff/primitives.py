@@ -484,10 +484,20 @@ def opaque_prim(fn: Any) -> Prim | None:
     values that read only sizes (``np.meshgrid(np.arange(n), ...)``)."""
     if fn in _OPAQUE:
         return _OPAQUE[fn]
+    path = numpy_path(fn)
+    if path is None:
+        return None
+    _OPAQUE[fn] = Prim(fn.__name__, fn, call(path), False, (NUMPY,))
+    return _OPAQUE[fn]
+
+
+def numpy_path(fn: Any) -> str | None:
+    """``"np.linalg.norm"`` for a NumPy function, as emitted code names it."""
     name = getattr(fn, "__name__", "")
     for path, space in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
-        if name and getattr(space, name, None) is fn:
-            prim = Prim(name, fn, call(f"{path}.{name}"), False, (NUMPY,))
-            _OPAQUE[fn] = prim
-            return prim
+        try:
+            if name and getattr(space, name, None) is fn:
+                return f"{path}.{name}"
+        except TypeError:  # an object that does not compare by identity
+            return None
     return None

@@ -247,12 +247,15 @@ def test_nested_function_is_located_in_its_file():
 def test_the_first_problem_in_the_source_is_reported():
     # A breadth-first walk would meet the `global` (a statement of the body)
     # before the walrus (deep inside an expression) that comes first.
-    assert position("""
+    assert (
+        position("""
         def f(x):
             y = np.sum((z := x))
             global SCALE
             return y
-        """) == "2:17"
+        """)
+        == "2:17"
+    )
 
 
 def test_the_first_problem_in_the_source_even_against_field_order():

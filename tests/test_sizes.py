@@ -241,3 +241,34 @@ def test_an_unrolled_loop_over_rows_is_checked_for_their_count(load_function):
     g = srcdiff.grad(f)
     args = (rng.normal(size=3), rng.normal(size=(5, 3)))
     assert max_relative_error(g(*args), numerical_grad(f, args, 0)) < TOL
+
+
+NONLINEARITY = """
+import numpy as np
+
+
+def square(v):
+    return v * v
+
+
+def f(w, x, nl=np.tanh):
+    return np.sum(nl(x * w))
+"""
+
+
+def test_a_function_argument_is_checked_by_the_emitted_file(load_function):
+    """The file inlines np.tanh: called with another function it refuses."""
+    f = load_function(NONLINEARITY)
+    g = srcdiff.grad(f)
+    w, x = np.ones(3), np.arange(3.0)
+    g(w, x)
+    assert "nl=np.tanh" in g.source
+    emitted = load_function(g.source + "\nf = f_grad\n")
+    with pytest.raises(Exception, match=r"specialised for nl=np\.tanh"):
+        emitted(w, x, np.sin)
+    square = f.__globals__["square"]
+    g(w, x, square)  # a function the file cannot name: passing any refuses
+    emitted = load_function(g.source + "\nf = f_grad\n")
+    assert max_relative_error(emitted(w, x), 2 * x * x * w) < TOL
+    with pytest.raises(Exception, match="specialised for nl=None"):
+        emitted(w, x, square)

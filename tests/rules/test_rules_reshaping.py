@@ -168,9 +168,10 @@ def test_roll(data, shape):
     if form == "flat":
         shift, kwargs = data.draw(st.integers(-5, 5)), {}
     elif form == "axis":
-        shift, kwargs = data.draw(st.integers(-5, 5)), {
-            "axis": data.draw(axis_of(ndim))
-        }
+        shift, kwargs = (
+            data.draw(st.integers(-5, 5)),
+            {"axis": data.draw(axis_of(ndim))},
+        )
     else:
         axes = data.draw(hnp.valid_tuple_axes(ndim, min_size=1))
         shift = tuple(data.draw(st.integers(-5, 5)) for _ in axes)
