@@ -479,6 +479,15 @@ class Tracer:
                 raise rolling.refuse(node, frame, str(exc)) from None
             self.static_reads.update(statics)
             return False
+        except SrcdiffError as exc:
+            # The body read the trip's index or values as only a rolled trip
+            # has them (``hs[t]`` on a Python list, ``print(i)``). With the
+            # trips known, trace it unrolled instead: an error that was not
+            # the rolling's fault happens there again and reports itself.
+            if dynamic or isinstance(exc, rolling.RanAway):
+                raise
+            self.static_reads.update(statics)
+            return False
         self.builder.stmts.append(loop)
         return True
 
