@@ -266,6 +266,28 @@ def test_a_short_loop_the_rolled_trace_cannot_read_is_unrolled(unroll):
     check(prints_its_counter, (X3,), ("x",), unroll=unroll)
 
 
+def rows_by_index(w, xs):
+    total = 0.0
+    for t in range(len(xs)):
+        total = total + np.sum(np.tanh(w * xs[t]))
+    return total
+
+
+def test_a_short_loop_over_a_size_is_unrolled_for_that_size():
+    """``range(len(xs))`` with four rows: unrolled (it was refused as a loop
+    only the running code could count); five rows trace again."""
+    g = srcdiff.grad(rows_by_index, wrt=("w", "xs"))
+    for rows in (4, 5, 4):
+        args = (X3, RNG.normal(size=(rows, 3)))
+        got = g(*args)
+        assert (
+            max_relative_error(got, expected_grads(rows_by_index, args, ("w", "xs")))
+            < TOL
+        )
+    assert loops_in(g.source) == []
+    assert "xs.shape[0] != 4" in g.source or "len(xs) != 4" in g.source
+
+
 def unsupported_in_a_short_loop(x):
     for t in range(3):
         x = np.unwrap(x) * t
