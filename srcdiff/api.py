@@ -3,7 +3,8 @@
 A gradient function traces on its first call with the actual arguments,
 compiles the emitted module, and caches one compiled derivative per ``Spec``.
 When a guard in a compiled derivative fails (the inputs take another path),
-it traces again on those inputs and keeps both versions.
+it traces again on those inputs and keeps both versions. The cache holds the
+``MAX_SPECS`` specialisations used most recently, ``MAX_PATHS`` paths each.
 """
 
 from __future__ import annotations
@@ -12,20 +13,32 @@ import ast
 import inspect
 import linecache
 import types
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import effects
-from .errors import InvalidWrt, PathChanged, TraceError
+from . import datalists, effects
+from .errors import InvalidWrt, PathChanged, SrcdiffError, TraceError
 from .format import header_lines, source_text
 from .parse import parse
 from .pipeline import Derivative, derive
 from .primitives import numpy_path
-from .spec import Spec, bind_arguments, fact, make_spec, split_wrt, structure
+from .spec import (
+    Spec,
+    bind_arguments,
+    data_lists,
+    fact,
+    make_spec,
+    split_wrt,
+    structure,
+)
 
 Wrt = str | int | Sequence[str | int] | None
-# Paths kept per specialisation before the oldest is dropped.
-_MAX_PATHS = 8
+# Specialisations a gradient function keeps (least recently used dropped
+# first), and paths kept per specialisation (oldest dropped first): a
+# training loop over ever new arguments holds at most this many derivatives.
+MAX_SPECS = 16
+MAX_PATHS = 8
 
 
 def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
@@ -137,14 +150,38 @@ class GradFunction:
         self.__doc__ = (
             f"Gradient of {fn.__name__} with respect to {', '.join(self.wrt)}."
         )
-        self._paths: dict[Spec, list[tuple[Derivative, Callable[..., Any]]]] = {}
+        self._paths: OrderedDict[Spec, list[tuple[Derivative, Callable[..., Any]]]] = (
+            OrderedDict()
+        )
         self._latest: Derivative | None = None
+        # Int lists it only indexes are data (``srcdiff.datalists``), until a
+        # trace shows they cannot be.
+        self.data = datalists.indexed_only(parse(fn).node)
+
+    def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
+        """What a derivative for these arguments is specialised on."""
+        return make_spec(self.wrt, self.value, arguments, unroll, self.data)
+
+    def derive(self, spec: Spec, arguments: dict[str, Any] | None) -> Derivative:
+        """Trace ``spec``; if reading its int lists as data fails, trace again
+        with their values (and keep reading them so from then on)."""
+        if not data_lists(spec):
+            return derive(self.fn, spec, arguments)
+        try:
+            return derive(self.fn, spec, arguments)
+        except SrcdiffError:
+            values = make_spec(spec.wrt, spec.value, arguments, spec.unroll)
+            derivative = derive(self.fn, values, arguments)
+            self.data = frozenset()
+            return derivative
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
-        spec = make_spec(self.wrt, self.value, arguments, self.unroll)
-        paths = self._paths.setdefault(structure(spec), [])
+        spec = self.spec(arguments, self.unroll)
+        key = structure(spec)
+        paths = self._paths.setdefault(key, [])
+        self._paths.move_to_end(key)
         generators = list(effects.generators_in([args, kwargs]))
         for derivative, compiled in paths:
             # A path that fails a guard may have drawn already: put the
@@ -158,10 +195,16 @@ class GradFunction:
                 continue
             self._latest = derivative
             return result
-        derivative = derive(self.fn, spec, arguments)
+        derivative = self.derive(spec, arguments)
         compiled = compile_derivative(derivative)
+        if derivative.spec != spec:  # its lists read as values after all
+            key = structure(derivative.spec)
+            paths = self._paths.setdefault(key, [])
+            self._paths.move_to_end(key)
         paths.append((derivative, compiled))
-        del paths[:-_MAX_PATHS]
+        del paths[:-MAX_PATHS]
+        while len(self._paths) > MAX_SPECS:
+            self._paths.popitem(last=False)
         self._latest = derivative
         return compiled(*args, **kwargs)
 
@@ -175,9 +218,7 @@ class GradFunction:
             return derive(self.fn, spec, None, bound)
         args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)
-        return derive(
-            self.fn, make_spec(self.wrt, self.value, arguments, self.unroll), arguments
-        )
+        return self.derive(self.spec(arguments, self.unroll), arguments)
 
     def _params(self) -> list[str]:
         return list(inspect.signature(self.fn).parameters)

@@ -27,8 +27,7 @@ from .errors import NoSource, SrcdiffError, UnboundMethod
 from .ir import dump
 from .numeric import leaves, map_leaves, max_relative_error, numerical_grad
 from .parse import parse
-from .pipeline import derive
-from .spec import bind_arguments, make_spec
+from .spec import bind_arguments
 
 
 class UsageError(Exception):
@@ -257,8 +256,7 @@ def _emit(args: argparse.Namespace) -> int:
     grad = GradFunction(fn, args.wrt, value=args.value)
     example = _example_args(args.example, fn)
     arguments = None if example is None else bind_arguments(fn, example, {})
-    spec = make_spec(grad.wrt, args.value, arguments, args.unroll)
-    derivative = derive(fn, spec, arguments)
+    derivative = grad.derive(grad.spec(arguments, args.unroll), arguments)
     if args.dump:
         print(dump(derivative.program), file=sys.stderr)
     command = "srcdiff emit " + shlex.join(_command_words(args))

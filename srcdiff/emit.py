@@ -359,6 +359,9 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         if isinstance(stmt, Assign) and stmt.var in loop.saves:
             trip.append(save(stmt.var))
     trip.extend(_end_of_trip(loop, ctx))
+    if loop.stop is not None and loop.reverse_of is None:  # after its updates
+        stopped = ast.Name(namer.names[loop.stop.phi], ast.Load())
+        trip.append(ast.If(stopped, [ast.Break()], []))
     if isinstance(header, list):  # while True: <test>; if not cond: break
         return [*before, ast.While(ast.Constant(True), [*header, *trip], [])]
     if isinstance(header, ast.expr):

@@ -190,8 +190,14 @@ def _assignment_problems(node: ast.AST) -> Iterator[_Problem]:
 
 
 def _item_of_a_name(target: ast.expr) -> bool:
-    """``A[i, j] = x``: traced as an updated copy of ``A``."""
-    return isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+    """``A[i, j] = x``: traced as an updated copy of ``A``; ``xs[t][i] = x``:
+    of the array a list or dict holds."""
+    if not isinstance(target, ast.Subscript):
+        return False
+    inner = target.value
+    if isinstance(inner, ast.Subscript):
+        inner = inner.value
+    return isinstance(inner, ast.Name)
 
 
 def _target_problems(target: ast.expr) -> Iterator[_Problem]:

@@ -78,6 +78,8 @@ def run_loop(loop: Loop, env: dict[Var, Any]) -> int:
         for i in _indices(loop, env):
             _trip(loop, env, i)
             trips += 1
+            if loop.stop is not None and bool(env[loop.stop.phi]):
+                break
     for c in loop.carried:
         env[c.result] = env[c.phi]
     return trips

@@ -168,8 +168,12 @@ class Loop:
     reverse_of: Loop | None = None
     restores: list[tuple[Var, Var]] = field(default_factory=list)
     saves: list[Var] = field(default_factory=list)
-    # A forward while loop that counts its trips for the adjoint sweep.
+    # A forward loop that counts its trips for the adjoint sweep (a while,
+    # or a for that may stop early).
     counter: Carried | None = None
+    # ``break``: the carried flag that, once a trip sets it, ends the loop
+    # after that trip (``if stopped: break``).
+    stop: Carried | None = None
     # An adjoint loop's copies of forward values: copy -> forward original.
     origins: dict[Var, Var] = field(default_factory=dict)
 
@@ -500,6 +504,8 @@ def _rewrite_loop(loop: Loop, mapping: dict[Var, Any], fresh: bool) -> Loop:
     )
     if loop.counter is not None:
         new.counter = carried[loop.carried.index(loop.counter)]
+    if loop.stop is not None:
+        new.stop = carried[loop.carried.index(loop.stop)]
     if not fresh:
         loop.__dict__.update(new.__dict__)
         return loop

@@ -2,9 +2,12 @@
 
 A rolled loop's body is traced once, so a jump out of it cannot be followed
 while tracing. The body is rewritten first: what follows ``if c: continue``
-moves into that if's ``else``, and ``break`` sets a flag that the rest of the
-trip and every later trip test (``if not stopped:``; a ``while`` also stops
-on it). The ifs then trace like any other ``if`` on a value.
+moves into that if's ``else``, and ``break`` sets a flag: what follows it in
+the trip moves into the other arm, and the loop ends after a trip that set
+it (a ``for`` with ``if stopped: break`` as the trip's last statement, a
+``while`` with ``while not stopped and ...``), so the forward loop runs the
+trips Python would and the backward loop only those. The ifs then trace
+like any other ``if`` on a value.
 """
 
 from __future__ import annotations
@@ -28,11 +31,9 @@ def _jumps(node: ast.AST) -> bool:
     return any(_jumps(child) for child in ast.iter_child_nodes(node))
 
 
-def without_jumps(
-    body: list[ast.stmt], flag: str, wrap: bool
-) -> tuple[list[ast.stmt], bool]:
-    """The body rewritten without jumps, and whether it uses the stop flag;
-    ``wrap`` puts the body under ``if not stopped`` (a ``for`` runs on)."""
+def without_jumps(body: list[ast.stmt], flag: str) -> tuple[list[ast.stmt], bool]:
+    """The body rewritten without jumps, and whether it sets the stop flag
+    (the loop then ends after a trip that sets it)."""
     uses_flag = False
 
     def rewrite(block: list[ast.stmt]) -> list[ast.stmt]:
@@ -55,9 +56,6 @@ def without_jumps(
         return out
 
     new = rewrite(copy.deepcopy(body))
-    if uses_flag and new and wrap:
-        test = ast.copy_location(ast.Name(flag, ast.Load()), new[0])
-        new = [ast.copy_location(ast.If(test, [ast.Pass()], new), new[0])]
     return ast.fix_missing_locations(ast.Module(new, [])).body, uses_flag
 
 

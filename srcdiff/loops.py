@@ -30,7 +30,7 @@ from .ir import (
     substitute_value,
     walk_vars,
 )
-from .primitives import ADD, INDEX_ADD, PRIMS
+from .primitives import ADD, INDEX_ADD, MUL, PRIMS
 from .simplify.dce import live_block
 
 if TYPE_CHECKING:
@@ -128,6 +128,8 @@ def reverse_loop(
     backward.bounds, backward.over = loop.bounds, loop.over
     saved = [c.phi for c in loop.carried] + draws
     backward.restores = [(mapping[v], v) for v in saved if mapping[v] in read]
+    if loop.stop is not None:  # a break: only the trips the forward loop ran
+        backward.bounds, backward.over = _first_trips(tracer, loop), None
     loop.saves = [phi for _, phi in backward.restores]
     if loop.bounds is None and loop.over is None and not backward.restores:
         backward.bounds = (0, _count_trips(loop), 1)
@@ -190,8 +192,21 @@ def _carry(phi: Var, init: Any, update: Any, primal: Var) -> Carried:
     return Carried(phi, init, update, result)
 
 
+def _first_trips(tracer: Tracer, loop: Loop) -> tuple[Any, Any, Any]:
+    """The bounds of the trips a ``for`` that may break ran: ``range(trips)``
+    from zero by one, else ``range(start, start + trips * step, step)``."""
+    trips = _count_trips(loop)
+    start, step = (0, 1) if loop.bounds is None else (loop.bounds[0], loop.bounds[2])
+    if (start, step) == (0, 1):
+        return (0, trips, 1)
+    bind = tracer.builder.bind
+    span = trips if step == 1 else bind(MUL, (trips, step), loc=loop.loc)
+    return (start, bind(ADD, (start, span), loc=loop.loc), step)
+
+
 def _count_trips(loop: Loop) -> Var:
-    """Make a while loop count its trips, for an adjoint that saves nothing."""
+    """Make a loop count its trips: a while whose adjoint saves nothing, a
+    for that may break."""
     phi = Var("trips", 0, loop.loc, "user", sym=())
     update = Var("trips", UNKNOWN, loop.loc, "user", sym=())
     loop.body.append(Assign(update, ADD, (phi, 1), {}, loop.loc))

@@ -136,10 +136,21 @@ def _describe(node: ast.expr) -> str:
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name):
         inner = _describe(node.value)  # X[order] is X_order
         return inner and f"{inner}_{node.slice.id}"
+    if isinstance(node, ast.Subscript) and _small_int(node.slice):
+        inner = _describe(node.value)  # inputs[3] is inputs_3
+        return inner and f"{inner}_{node.slice.value}"  # type: ignore[attr-defined]
     if isinstance(node, ast.Attribute) and node.attr == "T":
         inner = _describe(node.value)
         return inner and f"{inner}_T"
     return ""
+
+
+def _small_int(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and type(node.value) is int
+        and 0 <= node.value < 1000
+    )
 
 
 def _call_name(node: ast.Call) -> str:

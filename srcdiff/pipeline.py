@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import effects, entry, fence, simplify
+from . import datalists, effects, entry, fence, simplify
 from .builder import Builder, shape_of
 from .emit import Emitted, all_stmts, emit, literal
 from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
@@ -24,7 +24,7 @@ from .ir import UNKNOWN, Assign, Const, Program, Var, walk_vars
 from .parse import Source, parse
 from .primitives import PRIMS, numpy_path
 from .reverse import gradients
-from .spec import Spec, split_wrt
+from .spec import Spec, data_lists, split_wrt
 from .trace import Tracer
 
 
@@ -60,7 +60,7 @@ def derive(
     _check_no_varargs(source)
     _check_no_generator_defaults(source, fn)
     params = _param_names(source)
-    inputs = make_inputs(params, arguments, fn)
+    inputs = make_inputs(params, arguments, fn, data_lists(spec))
     inputs.update(bound or {})
     _check_wrt(source, spec.wrt, params, inputs)
 
@@ -159,9 +159,13 @@ def _param_names(source: Source) -> list[str]:
 
 
 def make_inputs(
-    params: list[str], arguments: dict[str, Any] | None, fn: Any
+    params: list[str],
+    arguments: dict[str, Any] | None,
+    fn: Any,
+    data: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """What each parameter holds at trace time: Vars for data, values for the rest."""
+    """What each parameter holds at trace time: Vars for data, values for the
+    rest; the int lists named in ``data`` are data (``srcdiff.datalists``)."""
     if arguments is None:
         defaults = _defaults(fn)
         return {
@@ -172,7 +176,14 @@ def make_inputs(
             )
             for name in params
         }
-    return {name: _input(name, arguments[name], ()) for name in params}
+    return {
+        name: (
+            Var(name, datalists.as_array(arguments[name]), kind="param")
+            if name in data
+            else _input(name, arguments[name], ())
+        )
+        for name in params
+    }
 
 
 def _input(name: str, value: Any, path: tuple[Any, ...]) -> Any:

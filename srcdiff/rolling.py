@@ -25,7 +25,7 @@ import numpy as np
 
 from . import jumps
 from .builder import concrete, is_traced, token
-from .errors import NeedsExample, TraceError
+from .errors import NeedsExample, SrcdiffError, TraceError
 from .interpret import PathDiffers, Runaway, run_loop
 from .ir import (
     UNKNOWN,
@@ -195,6 +195,10 @@ class NotRollable(Exception):
     """This loop has to be unrolled (the message says why)."""
 
 
+class RanAway(TraceError):
+    """A loop the example never leaves: unrolling it would not end either."""
+
+
 def trace_rolled(
     tracer: Tracer, node: ast.For | ast.While, frame: Frame, header: Header | None
 ) -> Loop:
@@ -210,8 +214,7 @@ def trace_rolled(
     if jumps.has_jumps(node.body):
         flag = jumps.flag_name(set(frame.env) | set(assigned_names(node)))
         node = copy.copy(node)
-        wrap = isinstance(node, ast.For)  # a while tests the flag itself
-        node.body, uses_flag = jumps.without_jumps(node.body, flag, wrap)
+        node.body, uses_flag = jumps.without_jumps(node.body, flag)
         flag = flag if uses_flag else None
     start = ({**outside[0], flag: False}, outside[1]) if flag else outside
     frame.restore(start)
@@ -234,6 +237,9 @@ def trace_rolled(
             frame.restore(start)
         else:
             raise NotRollable("a value changes type from one trip to the next")
+        if flag is not None and isinstance(node, ast.For):  # a while tests it
+            stop = loop.carried[names.index(flag)]
+            loop.stop = None if stop.update is stop.phi else stop
         if any(has_effects(s) for s in loop.body if not isinstance(s, Assign)):
             # A backward trip reads the forward trip's draws from a list; one
             # made only in some trips (an if) or in an inner loop it would
@@ -241,7 +247,7 @@ def trace_rolled(
             raise NotRollable("it draws random numbers inside an if or an inner loop")
         restart_draws()  # the trips run on the example draw what the code will
         _finish(tracer, loop, node, frame)
-    except NotRollable:
+    except (NotRollable, SrcdiffError):
         restart_draws()  # traced unrolled instead, from the same state
         raise
     finally:
@@ -452,7 +458,7 @@ def _finish(tracer: Tracer, loop: Loop, node: ast.AST, frame: Frame) -> None:
                 f"a later trip takes another path at {exc.guard.loc}"
             ) from None
         except Runaway:
-            raise TraceError(
+            raise RanAway(
                 "this loop ran more than 100000 times while tracing",
                 frame.loc(node),
                 "Check that the loop condition can become false for the example.",

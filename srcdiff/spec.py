@@ -3,6 +3,8 @@
 A ``Spec`` is frozen and hashable. Per argument it records the type; for
 arrays the dtype and shape; for Python ints, bools, strings and None the
 value (the trace decides on them); for containers, the same for each item.
+A list of ints whose items the function only indexes with is data
+(``srcdiff.datalists``): its length is recorded (a size), its values are not.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import datalists
 from .effects import is_generator
 
 
@@ -69,6 +72,8 @@ def structure(spec: Spec) -> Spec:
 
 
 def _sizeless(f: Any) -> Any:
+    if f[0] == datalists.KIND:
+        return (datalists.KIND, None)
     if f[0] == "array":
         return ("array", f[1], tuple(1 if n == 1 else None for n in f[2]))
     if f[0] in ("list", "tuple"):
@@ -84,6 +89,8 @@ def _text(f: Any) -> str:
         return f"{f[1]}[{', '.join(map(str, f[2]))}]"
     if kind in ("float", "complex"):
         return kind
+    if kind == datalists.KIND:
+        return f"list of {f[1]} ints (data)"
     if kind == "generator":
         return f[1]
     if kind in ("list", "tuple"):
@@ -127,8 +134,22 @@ def make_spec(
     value: bool,
     arguments: dict[str, Any] | None,
     unroll: bool | None = None,
+    data: frozenset[str] = frozenset(),
 ) -> Spec:
+    """``data``: the parameters whose int lists are data, if they hold one
+    (``datalists.indexed_only``)."""
     if arguments is None:
         return Spec(wrt, value, None, unroll)
-    facts = tuple((name, fact(v)) for name, v in arguments.items())
+    facts = tuple(
+        (
+            name,
+            datalists.fact(v) if name in data and datalists.is_int_list(v) else fact(v),
+        )
+        for name, v in arguments.items()
+    )
     return Spec(wrt, value, facts, unroll)
+
+
+def data_lists(spec: Spec) -> frozenset[str]:
+    """The parameters this spec reads as int lists of data."""
+    return frozenset(n for n, f in spec.facts or () if f[0] == datalists.KIND)

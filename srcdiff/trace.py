@@ -390,6 +390,7 @@ class Tracer:
         index = self.eval(target.slice, frame)
         if isinstance(base, (list, dict)) and not is_traced(index):
             base[index] = value  # a Python container: exactly what Python does
+            self._name_item(value, name, index, frame)
             return
         if not isinstance(base, (Var, Const)):
             raise TraceError(f"cannot assign into a {type(base).__name__}", loc)
@@ -465,9 +466,14 @@ class Tracer:
     ) -> bool:
         """Trace the loop rolled if it should be; False: unroll it instead."""
         statics = [] if header is None else rolling.static_params(header, self)
-        dynamic = header is not None and (
-            header.trips is None or len(list(walk_vars(header.bounds))) > len(statics)
-        )
+        # Trips only the running code knows: not those of an int argument
+        # (its value is checked) or of a size (``len(xs)``, checked on entry).
+        runtime = [
+            v
+            for v in walk_vars(header.bounds if header else None)
+            if v.size is None and not (v.kind == "param" and v.hint in statics)
+        ]
+        dynamic = header is not None and (header.trips is None or bool(runtime))
         if frame.in_rule or (self.unroll is True and not dynamic):
             self.static_reads.update(statics)
             return False
@@ -476,6 +482,15 @@ class Tracer:
         except rolling.NotRollable as exc:
             if dynamic:
                 raise rolling.refuse(node, frame, str(exc)) from None
+            self.static_reads.update(statics)
+            return False
+        except SrcdiffError as exc:
+            # The body read the trip's index or values as only a rolled trip
+            # has them (``hs[t]`` on a Python list, ``print(i)``). With the
+            # trips known, trace it unrolled instead: an error that was not
+            # the rolling's fault happens there again and reports itself.
+            if dynamic or isinstance(exc, rolling.RanAway):
+                raise
             self.static_reads.update(statics)
             return False
         self.builder.stmts.append(loop)
@@ -542,7 +557,75 @@ class Tracer:
         if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             self._assign_item(target, value, frame)
             return
+        if isinstance(target, ast.Subscript) and isinstance(
+            target.value, ast.Subscript
+        ):
+            self._assign_into_item(target, value, frame)
+            return
         raise UnsupportedSyntax("unsupported assignment target", frame.loc(target))
+
+    def _assign_into_item(
+        self, target: ast.Subscript, value: Any, frame: Frame
+    ) -> None:
+        """``xs[t][i] = v`` (min-char-rnn's one-hot rows): the array a Python
+        list or dict holds at ``t`` becomes an updated copy, when the function
+        made it and nothing else holds it (NumPy changes it in place)."""
+        outer, loc = target.value, frame.loc(target)
+        assert isinstance(outer, ast.Subscript)
+        text = ast.unparse(target)
+        container = self.eval(outer.value, frame)
+        key = self.eval(outer.slice, frame)
+        if not isinstance(container, (list, dict)) or is_traced(key):
+            raise UnsupportedSyntax(
+                f"srcdiff does not support assigning into `{text}` here",
+                loc,
+                "Index an array once, `A[i, j] = v`, or assign into an item of a "
+                "Python list or dict at a Python index, `xs[t][i] = v`.",
+            )
+        item = self.eval(outer, frame)
+        stmt = self.builder.defs.get(item) if isinstance(item, Var) else None
+        if (
+            stmt is None
+            or stmt.prim.name in VIEWS
+            or item.kind in ("param", "leaf")  # type: ignore[union-attr]
+            or item.serial < frame.first_serial  # type: ignore[union-attr]
+        ):
+            raise UnsupportedSyntax(
+                f"`{text} = ...` would change in place an array that the "
+                "function did not make",
+                loc,
+                f"Store a new array first, e.g. `{ast.unparse(outer)} = "
+                "np.zeros(...)` or `... = x.copy()`.",
+            )
+        seen: dict[int, Any] = {}  # each container once, however many names
+        scope: Frame | None = frame
+        while scope is not None:
+            seen.update((id(v), v) for v in scope.env.values())
+            scope = scope.parent
+        holders = [leaf for leaf in walk_vars(list(seen.values())) if leaf is item]
+        if len(holders) > 1:
+            raise UnsupportedSyntax(
+                f"`{text} = ...` changes in place an array that another name "
+                "also holds",
+                loc,
+                f"Store a copy first: `{ast.unparse(outer)} = "
+                f"{ast.unparse(outer)}.copy()`.",
+            )
+        index = self.eval(target.slice, frame)
+        updated = self.builder.bind(INDEX_UPDATE, (item, index, value), loc=loc)
+        container[key] = updated
+        name = outer.value.id if isinstance(outer.value, ast.Name) else ""
+        if item.hint == _item_name(name, key):  # type: ignore[union-attr]
+            item.kind = "temp"  # type: ignore[union-attr]  # the name moves on
+        self._name_item(updated, name, key, frame)
+
+    @staticmethod
+    def _name_item(value: Any, name: str, key: Any, frame: Frame) -> None:
+        """A new value stored at ``hs[3]`` is called ``hs_3``."""
+        hint = _item_name(name, key)
+        temp = isinstance(value, Var) and value.kind == "temp"
+        if hint and temp and not frame.in_rule:
+            value.hint, value.kind = hint, "user"
 
     def _unpack(self, value: Any, target: ast.Tuple | ast.List, loc: Loc) -> list[Any]:
         """``W, b = params`` without an example: ``params`` may be a list,
@@ -1148,6 +1231,14 @@ _SIZE_BUILTINS = (
     builtins.min,
     operator.index,
 )
+
+
+def _item_name(name: str, key: Any) -> str:
+    """``hs_3`` for ``hs[3]``, ``hs_neg_1`` for ``hs[-1]`` ('' for other keys)."""
+    part = key if isinstance(key, str) and key.isidentifier() else ""
+    if type(key) is int:
+        part = str(key) if key >= 0 else f"neg_{-key}"
+    return f"{name}_{part}" if name and part else ""
 
 
 def _is_size(value: Any) -> bool:

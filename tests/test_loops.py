@@ -4,6 +4,7 @@ that take different trip counts."""
 
 import ast
 import inspect
+import sys
 
 import numpy as np
 import pytest
@@ -232,6 +233,84 @@ def test_a_loop_growing_a_list_needs_an_example():
         srcdiff.grad(collects).derivative()
 
 
+def layers_by_index(params, x):
+    h = x
+    for t in range(3):
+        h = np.tanh(params[t] @ h)
+    return np.sum(h**2)
+
+
+def states_by_index(x, w):
+    hs = [x, np.sin(x), x**2]
+    total = 0.0
+    for t in range(3):
+        total = total + np.sum(hs[t] * w)
+    return total
+
+
+def prints_its_counter(x):
+    for i in range(3):
+        print(i)
+        x = np.sin(x) * (i + 1)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("unroll", [None, False])
+def test_a_short_loop_the_rolled_trace_cannot_read_is_unrolled(unroll):
+    """A rolled trip's index is no Python int, so ``params[t]`` on a list and
+    ``print(i)`` fail there; with the trips known the loop is unrolled."""
+    params = [THETA, THETA.T.copy(), THETA * 2]
+    source = check(layers_by_index, (params, X3), ("params", "x"), unroll=unroll)
+    assert loops_in(source) == []
+    check(states_by_index, (X3, X3[::-1].copy()), ("x", "w"), unroll=unroll)
+    check(prints_its_counter, (X3,), ("x",), unroll=unroll)
+
+
+def rows_by_index(w, xs):
+    total = 0.0
+    for t in range(len(xs)):
+        total = total + np.sum(np.tanh(w * xs[t]))
+    return total
+
+
+def test_a_short_loop_over_a_size_is_unrolled_for_that_size():
+    """``range(len(xs))`` with four rows: unrolled (it was refused as a loop
+    only the running code could count); five rows trace again."""
+    g = srcdiff.grad(rows_by_index, wrt=("w", "xs"))
+    for rows in (4, 5, 4):
+        args = (X3, RNG.normal(size=(rows, 3)))
+        got = g(*args)
+        assert (
+            max_relative_error(got, expected_grads(rows_by_index, args, ("w", "xs")))
+            < TOL
+        )
+    assert loops_in(g.source) == []
+    assert "xs.shape[0] != 4" in g.source or "len(xs) != 4" in g.source
+
+
+def unsupported_in_a_short_loop(x):
+    for t in range(3):
+        x = np.unwrap(x) * t
+    return np.sum(x)
+
+
+def test_an_error_unrolling_has_too_still_reports_itself():
+    for unroll in (None, False, True):
+        with pytest.raises(srcdiff.UnsupportedPrimitive, match=r"numpy\.unwrap"):
+            srcdiff.grad(unsupported_in_a_short_loop, unroll=unroll)(X3)
+    # Trips only the running code knows: nothing to unroll, the error stands.
+    with pytest.raises(srcdiff.NeedsExample, match="Python container"):
+        srcdiff.grad(states_by_index_n).derivative()
+
+
+def states_by_index_n(x, n):
+    hs = [x, 2 * x, x**2]
+    total = 0.0
+    for t in range(n):
+        total = total + np.sum(hs[t])
+    return total
+
+
 def test_emitted_rolled_code_runs_from_the_cli(tmp_path, capsys):
     from srcdiff import cli
 
@@ -317,6 +396,94 @@ def test_while_true_with_break(tol):
     assert "stopped = True" in source
     assert "dstopped" not in source and "dk" not in source  # flags and counters
     check(series_until, (X3, tol), ("x",), unroll=False)
+
+
+def taylor_for(x):
+    ans = term = x
+    for i in range(1000):
+        term = -term * x**2 / ((2 * i + 3) * (2 * i + 2))
+        ans = ans + term
+        if np.abs(term) < 1e-3:
+            break
+    return ans
+
+
+def lines_run(fn, *args):
+    """How many lines of ``fn``'s own body ran in one call."""
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        if frame.f_code is not fn.__code__:
+            return None
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("x", [0.3, 1.2, 3.0])
+def test_a_for_that_breaks_stops_both_ways(x):
+    """Three to eight trips of a range(1000): the forward loop breaks, and
+    the backward loop runs those trips only (it ran all 1000 before)."""
+    derivative = check_generic(taylor_for, (x,), ("x",))
+    source = srcdiff.api.render(derivative)
+    assert "for i in range(1000):" in source
+    assert "if stopped:\n            break" in source
+    assert "for i in reversed(range(trips)):" in source
+    compiled = compile_derivative(derivative)
+    assert lines_run(compiled, x) < 150
+    check(taylor_for, (x,), ("x",), unroll=False)
+    check(taylor_for, (x,), ("x",))
+
+
+def rows_until(xs, w):
+    s = 0.0
+    for x_t in xs:
+        s = s + np.sum(np.tanh(w * x_t))
+        if s > 2.0:
+            break
+    return s
+
+
+def stepped_until(x, a, n):
+    for i in range(a, n, 3):
+        x = np.sin(x) * i
+        if np.sum(x) > 5.0:
+            break
+    return np.sum(x)
+
+
+def inner_breaks(x, n, m):
+    for _ in range(n):
+        for j in range(m):
+            x = np.tanh(x * 1.1 + 0.1 * j)
+            if np.sum(x) > 1.0:
+                break
+            x = x * 1.2
+    return np.sum(x**2)
+
+
+@pytest.mark.parametrize(
+    ("f", "args", "wrt"),
+    [
+        (rows_until, (RNG.normal(size=(20, 3)), X3), ("xs", "w")),
+        (rows_until, (RNG.normal(size=(20, 3)) - 5, X3), ("xs", "w")),
+        (stepped_until, (np.array([0.3, 0.2]), 1, 40), ("x",)),
+        (stepped_until, (np.array([0.3, 0.2]), 2, 4), ("x",)),
+        (inner_breaks, (np.array([0.1, 0.2]), 5, 30), ("x",)),
+        (inner_breaks, (np.array([-0.5, -0.2]), 3, 4), ("x",)),
+    ],
+)
+def test_breaks_out_of_rows_strides_and_inner_loops(f, args, wrt):
+    check_generic(f, args, wrt)
+    check(f, args, wrt, unroll=False)
+    check(f, args, wrt)
 
 
 # ----- return inside a loop -----

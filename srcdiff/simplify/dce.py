@@ -73,6 +73,8 @@ def _prune_loop(loop: Loop, live: set[Var]) -> bool:
     has_effect = any(has_effects(s) for s in [*loop.test, *loop.body])
     if not needed and (loop.reverse_of is not None or not (has_guard or has_effect)):
         return False
+    if loop.stop is not None and loop.stop not in needed:  # it ends the loop
+        needed.append(loop.stop)
     while True:  # a carried value whose phi a needed update reads is needed
         inner = _reads(loop, needed)
         more = [c for c in loop.carried if c.phi in inner and c not in needed]
