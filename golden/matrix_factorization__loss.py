@@ -24,12 +24,16 @@ class PathChanged(RuntimeError):
 
 def loss_grad(users_table, items_table, user_ids, item_ids, ratings):
     """Gradient of loss with respect to users_table."""
-    if np.ndim(users_table) != 2:
+    if np.ndim(users_table) != 2 or users_table.shape[1] < 1:
         raise PathChanged(
             "examples/matrix_factorization.py:10:10",
             "users_table is not shaped like the example",
         )
-    if np.ndim(items_table) != 2 or users_table.shape[1] != items_table.shape[1]:
+    if (
+        np.ndim(items_table) != 2
+        or items_table.shape[1] < 1
+        or users_table.shape[1] != items_table.shape[1]
+    ):
         raise PathChanged(
             "examples/matrix_factorization.py:10:23",
             "items_table is not shaped like the example",

@@ -307,12 +307,27 @@ class Builder:
             values = [self.evaluate_size(p) for p in inferred]
             if values == list(shape):
                 return inferred
-        return tuple(
-            sizes.const(1)
-            if n == 1
-            else self._new_atom(("dim", var.serial, i), n, (DIM, (var, i)))
-            for i, n in enumerate(shape)
-        )
+        own = []
+        for i, n in enumerate(shape):
+            if n != 1:
+                own.append(self._new_atom(("dim", var.serial, i), n, (DIM, (var, i))))
+                continue
+            own.append(sizes.const(1))  # it broadcasts: checked on entry or here
+            if var not in self.input_leaves:
+                one = self.bind_raw(
+                    PRIMS[operator.eq], (self.bind_raw(DIM, (var, i), None), 1), var.loc
+                )
+                what = "an axis of length 1 when traced is longer"
+                self.guard(one, True, var.loc, what, message=what)
+        return tuple(own)
+
+    def at_least(self, size: sizes.Poly, k: int) -> bool:
+        """Whether ``size >= k`` on the example; the code relies on it."""
+        held = self.evaluate_size(size) >= k
+        always = all(c >= 0 for _, c in sizes.sub(size, sizes.const(k)))
+        if held and not always:  # image.shape[0] + 2 >= 2 needs no check
+            self.assume(size, PRIMS[operator.ge], sizes.const(k), True, None)
+        return held
 
     def _result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any:
         """The shape ``prim(*args)`` will have, as ints and size Vars."""

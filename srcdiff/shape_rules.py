@@ -78,7 +78,7 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         operand = of(args[0])
         if operand is None:
             return None
-        return sizes.index(operand, args[1], of, builder.count)
+        return sizes.index(operand, args[1], of, builder.count, builder.at_least)
     if name in ("reshape", "broadcast_to") and len(args) == 2:
         return _given_shape(builder, args[1], args[0])
     if name in ("zeros", "ones", "empty", "full") and args:

@@ -199,7 +199,7 @@ def matmul(a: tuple[Poly, ...], b: tuple[Poly, ...]) -> tuple[Poly, ...] | None:
 
 
 def index(
-    shape: tuple[Poly, ...], key: Any, size_of: Any, count_of: Any
+    shape: tuple[Poly, ...], key: Any, size_of: Any, count_of: Any, at_least: Any
 ) -> tuple[Poly, ...] | None:
     """Basic indexing with ints, full or offset slices, None and ``...``; one
     integer array or boolean mask. None where the result's sizes are not
@@ -223,7 +223,7 @@ def index(
             out.extend(shape[axis : axis + skip])
             axis += skip
         elif isinstance(part, slice):
-            size = _slice_size(shape[axis], part)
+            size = _slice_size(shape[axis], part, at_least)
             if size is None:
                 return None
             out.append(size)
@@ -267,20 +267,24 @@ def _concrete(part: Any) -> Any:
     return part.value if isinstance(part, (Var, Const)) else part
 
 
-def _slice_size(size: Poly, part: slice) -> Poly | None:
-    """``x[a:]``, ``x[:-b]``, ``x[a:-b]`` and ``x[:]`` along an axis of size n."""
+def _slice_size(size: Poly, part: slice, at_least: Any) -> Poly | None:
+    """``x[a:]``, ``x[:-b]``, ``x[a:-b]``, ``x[a:b]``, ``x[-k:]`` and ``x[:]``
+    along an axis of size n, for n at least as long as the slice reaches
+    (``at_least(n, k)`` records that the code relies on it)."""
     start, stop, step = part.start, part.stop, part.step
     if step not in (None, 1) or not all(
         v is None or isinstance(v, (int, np.integer)) for v in (start, stop)
     ):
         return None
     start = 0 if start is None else int(start)
-    if start < 0:
-        return const(-start) if stop is None else None
-    if stop is None:
-        return sub(size, const(start))
-    if stop < 0:
-        return sub(size, const(start - stop))
+    if start < 0:  # x[-k:]
+        return const(-start) if stop is None and at_least(size, -start) else None
+    if stop is None:  # x[a:]
+        return sub(size, const(start)) if at_least(size, start) else None
+    if stop < 0:  # x[a:-b]
+        return sub(size, const(start - stop)) if at_least(size, start - stop) else None
+    if stop >= start and at_least(size, stop):  # x[a:b]
+        return const(stop - start)
     return None
 
 
