@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import branches, effects, fence, helpers, returns, rolling, rules, sizes
+from . import text as texts
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
     Loc,
@@ -595,6 +596,8 @@ class Tracer:
         """Decide a branch; a decision on a traced value leaves a guard."""
         if isinstance(value, Const):
             return bool(value.value)
+        if isinstance(value, texts.Text):
+            raise texts.refusal(frame.loc(node), f"`{keyword}` on it")
         if not isinstance(value, Var):
             try:
                 return bool(value)
@@ -742,6 +745,11 @@ class Tracer:
         loc = frame.loc(node)
         if isinstance(base, (Var, Const)):
             return self.builder.bind(GETITEM, (base, index), loc=loc)
+        kind = _concatenator(base)
+        if kind and is_traced(index):
+            return self._index_concatenate(kind, index, loc)
+        if isinstance(base, texts.Text):
+            raise texts.refusal(loc, "indexing it")
         if is_traced(index):
             raise NeedsExample(
                 "indexing a Python container with an array value",
@@ -752,6 +760,59 @@ class Tracer:
             return base[index]
         except (IndexError, KeyError, TypeError) as exc:
             raise TraceError(f"indexing failed: {exc!r}", loc) from None
+
+    def _index_concatenate(self, kind: str, index: Any, loc: Loc) -> Any:
+        """``np.r_[a, b]`` and ``np.c_[a, b]`` on traced values, as the calls
+        they stand for: r_ joins its items (0-d ones as 1-D) along the first
+        axis, ``np.concatenate``; c_ makes 0-d and 1-D items columns and joins
+        along the last axis, ``np.column_stack`` up to 2-D."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        what = f"np.{kind}_[...]"
+        if items and isinstance(items[0], str):
+            raise UnsupportedPrimitive(
+                f"srcdiff does not support {what} with a directive ({items[0]!r})",
+                loc,
+                "Write the np.concatenate, np.stack or np.column_stack call it "
+                "stands for, with axis=.",
+            )
+        pieces: list[Any] = []
+        ndims: list[int | None] = []
+        for item in items:
+            if isinstance(item, slice):  # np.r_[0:n]: np.arange(0, n)
+                item = self._index_range(item, loc)
+            if not is_traced(item):
+                value = np.asarray(item)
+                pieces.append(item if value.ndim else [item])
+                ndims.append(max(value.ndim, 1))
+                continue
+            shape = shape_of(item)
+            ndims.append(None if shape is None else len(shape))
+            if kind == "r" and not shape:  # 0-d, or unknown without an example
+                item = self.call_value(np.atleast_1d, (item,), {}, loc)
+            pieces.append(item)
+        if kind == "r":
+            return self.call_value(np.concatenate, (pieces,), {}, loc)
+        if any(n is None for n in ndims):
+            raise NeedsExample(
+                f"{what} joins 1-D items as columns and others along their last "
+                "axis: which, only an example tells",
+                loc,
+                "Pass --example MODULE:CALLABLE, or write np.column_stack([...]) "
+                "(up to 2-D) or np.concatenate([...], axis=-1).",
+            )
+        if all(n is not None and n <= 2 for n in ndims):
+            return self.call_value(np.column_stack, (pieces,), {}, loc)
+        return self.call_value(np.concatenate, (pieces,), {"axis": -1}, loc)
+
+    def _index_range(self, item: slice, loc: Loc) -> Any:
+        """A slice inside ``np.r_[...]``: a range, or (an imaginary step)
+        that many points from start to stop, both ends included."""
+        start = 0 if item.start is None else item.start
+        step = 1 if item.step is None else item.step
+        if isinstance(step, complex):
+            count = int(abs(step))
+            return self.call_value(np.linspace, (start, item.stop, count), {}, loc)
+        return self.call_value(np.arange, (start, item.stop, step), {}, loc)
 
     def eval_Slice(self, node: ast.Slice, frame: Frame) -> Any:
         parts = [
@@ -792,6 +853,8 @@ class Tracer:
     def binop(
         self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
     ) -> Any:
+        if texts.joins(op, left, right, is_traced((left, right))):
+            return texts.TEXT  # "loss " + str(x), "%.2f" % loss: see srcdiff.text
         containers = (list, tuple)
         if isinstance(left, containers) and isinstance(right, (*containers, int)):
             return _BINOPS[type(op)](left, right)  # [x] + [y], [x] * 3: Python's
@@ -826,7 +889,10 @@ class Tracer:
         """Identity and membership in Python containers are decided at trace
         time: no traced value is None, and the containers are known."""
         fn = _CMPOPS[type(op)]
-        if isinstance(op, (ast.Is, ast.IsNot)) or (
+        identity = isinstance(op, (ast.Is, ast.IsNot))
+        if not identity and texts.holds_text((left, right)):
+            raise texts.refusal(loc, "comparing it")
+        if identity or (
             isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, (Var, Const))
         ):
             return fn(left, right)
@@ -864,14 +930,26 @@ class Tracer:
         return Closure(node, frame, [self.eval(d, frame) for d in node.args.defaults])
 
     def eval_JoinedStr(self, node: ast.JoinedStr, frame: Frame) -> Any:
-        parts = []
+        """An f-string; of a traced value, a ``texts.Text``: only ever shown,
+        so dropped from the derivative (see ``srcdiff.text``)."""
+        parts: list[str] = []
+        shown = False
         for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                spec = self.eval(value.format_spec, frame) if value.format_spec else ""
-                parts.append(format(self.eval(value.value, frame), spec))
-            else:
+            if not isinstance(value, ast.FormattedValue):
                 parts.append(self.eval(value, frame))
-        return "".join(parts)
+                continue
+            item = self.eval(value.value, frame)
+            spec = self.eval(value.format_spec, frame) if value.format_spec else ""
+            if is_traced(item) or texts.holds_text((item, spec)):
+                shown = True  # the other parts still run: they may trace calls
+                continue
+            try:
+                parts.append(format(texts.convert(item, value.conversion), spec))
+            except Exception as exc:  # what Python would raise, located
+                raise TraceError(
+                    f"formatting failed while tracing: {exc}", frame.loc(value)
+                ) from None
+        return texts.TEXT if shown else "".join(parts)
 
     def _comprehension(
         self,
@@ -939,6 +1017,19 @@ class Tracer:
             return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
         if isinstance(fn, Closure):
             return self._call_closure(fn, args, kwargs)
+        if texts.is_output(fn):
+            # print(), logging, warnings.warn: shown, never used; tracing shows
+            # nothing, and the derivative does not repeat them (srcdiff.text).
+            return None
+        if texts.formats(fn, args, kwargs, is_traced(args) or is_traced(kwargs)):
+            return texts.TEXT  # str(x), "{:.3f}".format(loss)
+        if (
+            texts.holds_text((args, kwargs))
+            and not _is_user_function(fn)
+            and not texts.carries(fn)
+        ):
+            name = getattr(fn, "__name__", type(fn).__name__)
+            raise texts.refusal(loc, f"passing it to {name}()")
         args = tuple(self._pieces(a, loc) for a in args)
         effect = None if in_rule else effects.prim_for(fn, loc)
         if effect is not None:
@@ -1073,6 +1164,21 @@ _SIZE_BUILTINS = (
     builtins.min,
     operator.index,
 )
+
+
+def _concatenator(obj: Any) -> str:
+    """``"r"`` for ``np.r_``, ``"c"`` for ``np.c_`` (autograd's wrappers too)."""
+    if isinstance(obj, type(np.c_)):
+        return "c"
+    if isinstance(obj, type(np.r_)):
+        return "r"
+    kind = type(obj)
+    if kind.__module__.startswith("autograd.") and kind.__name__ in (
+        "r_class",
+        "c_class",
+    ):
+        return kind.__name__[0]
+    return ""
 
 
 def _is_size(value: Any) -> bool:
