@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import difflib
 import functools
 import importlib
 import operator
@@ -23,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import branches, effects, fence, helpers, returns, rolling, rules, sizes
+from . import branches, effects, fence, helpers, returns, rolling, rules, sizes, suggest
 from . import text as texts
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
@@ -1262,20 +1261,7 @@ def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
         )
     if not callable(fn):
         return TraceError(f"a {type(fn).__name__} value is not callable", loc)
-    # Suggest from the same library (NumPy's rules are always loaded, so the
-    # hint does not depend on which SciPy modules happen to be imported).
-    library = module.split(".")[0]
-    same = [p for p in PRIMS.values() if any(library in line for line in p.imports)]
-    known = sorted({p.name for p in same or PRIMS.values()} - _OPERATOR_NAMES)
-    close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
-    hint = (
-        "Supported functions that look similar: " + ", ".join(close) + "."
-        if close
-        else (
-            "See the supported primitives in README.md, or write the operation "
-            "with supported NumPy functions."
-        )
-    )
+    hint = suggest.hint(fn)  # only real near misses, if any
     where = f"{module}.{name}" if module else name
     if module.split(".")[0] == "math":
         hint = f"Use np.{name} instead of math.{name} on arrays."
@@ -1290,28 +1276,6 @@ _DECIDING_BUILTINS = {
     builtins.round,
     builtins.min,
     builtins.max,
-}
-# Prims written as operators: never suggested as functions to call.
-_OPERATOR_NAMES = {
-    "add",
-    "subtract",
-    "multiply",
-    "divide",
-    "power",
-    "negative",
-    "matmul",
-    "getitem",
-    "tuple_item",
-    "and",
-    "or",
-    "invert",
-    "greater",
-    "less",
-    "greater_equal",
-    "less_equal",
-    "equal",
-    "not_equal",
-    "float",
 }
 
 
