@@ -267,10 +267,20 @@ class Tracer:
         node = closure.node
         params = [a.arg for a in node.args.posonlyargs + node.args.args]
         env: dict[str, Any] = {}
-        if len(args) > len(params):
+        vararg, kwarg = node.args.vararg, node.args.kwarg
+        if len(args) > len(params) and vararg is None:
             raise TraceError("too many arguments", closure.frame.loc(node))
         env.update(zip(params, args, strict=False))
+        if vararg is not None:  # def g(*xs): the extra positional arguments
+            env[vararg.arg] = tuple(args[len(params) :])
+        if kwarg is not None:  # def g(**kw): the keywords naming no parameter
+            env[kwarg.arg] = {k: v for k, v in kwargs.items() if k not in params}
+            kwargs = {k: v for k, v in kwargs.items() if k in params}
         for key, value in kwargs.items():
+            if key not in params:
+                raise TraceError(
+                    f"unexpected keyword argument {key!r}", closure.frame.loc(node)
+                )
             env[key] = value
         for name, default in zip(
             reversed(params), reversed(closure.defaults), strict=False
