@@ -27,6 +27,7 @@ import types
 import warnings
 from typing import Any
 
+from .builder import is_traced
 from .errors import Loc, TraceError
 
 _MESSAGE = "a string made from an array value is only printed or logged"
@@ -120,27 +121,26 @@ def is_output(fn: Any) -> bool:
     return isinstance(owner, (logging.Logger, logging.LoggerAdapter))
 
 
-def formats(
-    fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], traced: bool
-) -> bool:
+def formats(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """Whether this call makes a string from traced values (or from Text)."""
     if isinstance(fn, _Method):
         return True
-    if not traced and not holds_text((args, kwargs)):
-        return False
-    if any(fn is f for f in _FORMATTERS):
-        return True
-    if isinstance(getattr(fn, "__self__", None), str):  # "{}".format(x), "".join
-        return True
-    return isinstance(fn, types.MethodDescriptorType) and fn.__objclass__ is str
+    formatter = (
+        any(fn is f for f in _FORMATTERS)
+        or isinstance(getattr(fn, "__self__", None), str)  # "{}".format, "".join
+        or (isinstance(fn, types.MethodDescriptorType) and fn.__objclass__ is str)
+    )
+    return formatter and (is_traced((args, kwargs)) or holds_text((args, kwargs)))
 
 
-def joins(op: ast.operator, left: Any, right: Any, traced: bool) -> bool:
+def joins(op: ast.operator, left: Any, right: Any) -> bool:
     """``"loss " + text``, ``"%.2f" % loss``, ``text * 2``: more text."""
     strings = (str, Text)
     if isinstance(op, ast.Mod):
-        return isinstance(left, strings) and (traced or holds_text((left, right)))
-    if not holds_text((left, right)):
+        if not isinstance(left, strings):
+            return False
+        return is_traced(right) or holds_text((left, right))
+    if not (isinstance(left, Text) or isinstance(right, Text)):
         return False
     if isinstance(op, ast.Add):
         return isinstance(left, strings) and isinstance(right, strings)

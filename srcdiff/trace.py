@@ -862,7 +862,7 @@ class Tracer:
     def binop(
         self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
     ) -> Any:
-        if texts.joins(op, left, right, is_traced((left, right))):
+        if texts.joins(op, left, right):
             return texts.TEXT  # "loss " + str(x), "%.2f" % loss: see srcdiff.text
         containers = (list, tuple)
         if isinstance(left, containers) and isinstance(right, (*containers, int)):
@@ -1030,7 +1030,7 @@ class Tracer:
             # print(), logging, warnings.warn: shown, never used; tracing shows
             # nothing, and the derivative does not repeat them (srcdiff.text).
             return None
-        if texts.formats(fn, args, kwargs, is_traced(args) or is_traced(kwargs)):
+        if texts.formats(fn, args, kwargs):
             return texts.TEXT  # str(x), "{:.3f}".format(loss)
         if (
             texts.holds_text((args, kwargs))
