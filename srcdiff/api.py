@@ -109,25 +109,32 @@ def resolve_wrt(fn: Any, wrt: Wrt, skip: int = 0) -> tuple[str, ...]:
     source = parse(fn)
     args = source.node.args
     params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs][skip:]
+    positional = [a.arg for a in args.posonlyargs + args.args][skip:]
+    stars = [a.arg for a in (args.vararg, args.kwarg) if a is not None]
     items = [0] if wrt is None else [wrt] if isinstance(wrt, (str, int)) else list(wrt)
     names = []
     for item in items:
         if isinstance(item, int) and not isinstance(item, bool):
+            if args.vararg is not None and item >= len(positional):
+                # def f(*args) and grad(f, wrt=0): the first positional
+                # argument of the call, an item of the tuple args.
+                names.append(f"{args.vararg.arg}[{item - len(positional)}]")
+                continue
             if not -len(params) <= item < len(params):
                 raise InvalidWrt(
                     f"wrt={item} is out of range: {source.name} has "
                     f"{len(params)} parameters",
                     source.loc(source.node),
-                    f"Choose from: {', '.join(params)}.",
+                    f"Choose from: {', '.join(params + stars) or 'no parameters'}.",
                 )
             names.append(params[item])
-        elif isinstance(item, str) and split_wrt(item)[0] in params:
+        elif isinstance(item, str) and split_wrt(item)[0] in params + stars:
             names.append(item)
         else:
             raise InvalidWrt(
                 f"wrt={item!r} is not a parameter of {source.name}",
                 source.loc(source.node),
-                f"Choose from: {', '.join(params)}.",
+                f"Choose from: {', '.join(params + stars) or 'no parameters'}.",
             )
     return tuple(names)
 

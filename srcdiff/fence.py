@@ -153,7 +153,7 @@ def _node_problems(node: ast.stmt | ast.expr) -> Iterator[_Problem]:
 def _nested_function_problems(
     node: ast.FunctionDef | ast.Lambda,
 ) -> Iterator[_Problem]:
-    """Inner functions run in the tracer: plain parameters and defaults only."""
+    """Inner functions run in the tracer: no keyword-only parameters."""
     where = "lambdas" if isinstance(node, ast.Lambda) else "nested functions"
     if isinstance(node, ast.FunctionDef) and node.decorator_list:
         yield (
@@ -162,13 +162,6 @@ def _nested_function_problems(
             "Define the decorated function at module level.",
         )
     args = node.args
-    for arg, stars in [(args.vararg, "*"), (args.kwarg, "**")]:
-        if arg is not None:
-            yield (
-                arg,
-                (f"srcdiff does not support `{stars}{arg.arg}` parameters in {where}"),
-                "Name each parameter, or pass a tuple or dict as one argument.",
-            )
     if args.kwonlyargs:
         first = args.kwonlyargs[0]
         yield (

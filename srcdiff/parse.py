@@ -11,6 +11,7 @@ import ast
 import builtins
 import functools
 import inspect
+import keyword
 import linecache
 import os
 import textwrap
@@ -41,7 +42,13 @@ class Source:
 
     @property
     def name(self) -> str:
-        return self.fn.__name__ if self.fn.__name__ != "<lambda>" else "f"
+        """The function's name, as the emitted ``<name>_grad`` can use it: its
+        ``__name__``, else its def's name (a decorator may set any string),
+        else ``f`` (a lambda)."""
+        for name in (self.fn.__name__, self.fn.__code__.co_name):
+            if name.isidentifier() and not keyword.iskeyword(name):
+                return name
+        return "f"
 
     @property
     def file(self) -> str:
@@ -185,7 +192,7 @@ def _indent(text: str) -> int:
 @functools.lru_cache(maxsize=512)
 def _parse(fn: types.FunctionType) -> Source:
     code = fn.__code__
-    if fn.__name__ == "<lambda>":
+    if code.co_name == "<lambda>":  # whatever its __name__ was set to since
         found = _parse_lambda(fn)
         if found is not None:
             return found
@@ -206,7 +213,7 @@ def _parse(fn: types.FunctionType) -> Source:
     file = display_path(path)
     first_line = max(first_line, 1)
     tree = _parse_text(dedented, fn, file, first_line)
-    node = _find_node(tree, fn)
+    node = _find_node(tree, fn, first_line)
     if node is None:
         raise NoSource(
             f"could not find the definition of {fn.__qualname__} in its source",
@@ -274,20 +281,32 @@ def _parse_text(text: str, fn: types.FunctionType, file: str, line: int) -> ast.
     )
 
 
-def _find_node(tree: ast.Module, fn: types.FunctionType) -> Any:
-    params = fn.__code__.co_varnames[: fn.__code__.co_argcount]
-    if fn.__name__ == "<lambda>":
+def _find_node(tree: ast.Module, fn: types.FunctionType, first_line: int) -> Any:
+    """The def (or lambda) of ``fn``'s code, found by where it starts, not by
+    ``__name__``: a function renamed since, or by a decorator, is still found.
+    An async def is found too, so that the fence can say what is wrong."""
+    code = fn.__code__
+    params = code.co_varnames[: code.co_argcount]
+    if code.co_name == "<lambda>":
         candidates = [
             n
             for n in ast.walk(tree)
             if isinstance(n, ast.Lambda) and _params(n) == params
         ]
         return candidates[0] if len(candidates) == 1 else None
-    for n in ast.walk(tree):
-        # An async def is found too, so that the fence can say what is wrong.
-        if (
-            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and n.name == fn.__name__
-        ):
+    defs = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    # co_firstlineno is the line of the first decorator, if any.
+    at = [
+        n
+        for n in defs
+        if min([n.lineno] + [d.lineno for d in n.decorator_list]) + first_line - 1
+        == code.co_firstlineno
+    ]
+    for n in at + defs:
+        if n.name == code.co_name:
             return n
-    return None
+    return at[0] if at else None

@@ -19,7 +19,7 @@ import numpy as np
 from . import datalists, effects, entry, fence, simplify
 from .builder import Builder, shape_of
 from .emit import Emitted, all_stmts, emit, literal
-from .errors import InvalidWrt, NonScalarOutput, UnsupportedSyntax
+from .errors import InvalidWrt, NeedsExample, NonScalarOutput
 from .ir import UNKNOWN, Assign, Const, Program, Var, walk_vars
 from .parse import Source, parse
 from .primitives import PRIMS, numpy_path
@@ -57,7 +57,6 @@ def derive(
     """
     source = parse(fn)
     fence.check(source)
-    _check_no_varargs(source)
     _check_no_generator_defaults(source, fn)
     params = _param_names(source)
     inputs = make_inputs(params, arguments, fn, data_lists(spec))
@@ -142,20 +141,11 @@ def _check_no_generator_defaults(source: Source, fn: Any) -> None:
             )
 
 
-def _check_no_varargs(source: Source) -> None:
-    for stars, arg in (("*", source.node.args.vararg), ("**", source.node.args.kwarg)):
-        if arg is not None:
-            raise UnsupportedSyntax(
-                f"srcdiff cannot differentiate a function taking `{stars}{arg.arg}`",
-                source.loc(arg),
-                "Name each argument, or pass them as one tuple or dict argument "
-                "(its gradient then has the same structure).",
-            )
-
-
 def _param_names(source: Source) -> list[str]:
+    """Every parameter, ``*args`` (a tuple) and ``**kwargs`` (a dict) too."""
     args = source.node.args
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    named = args.posonlyargs + args.args + [args.vararg] + args.kwonlyargs
+    return [a.arg for a in [*named, args.kwarg] if a is not None]
 
 
 def make_inputs(
@@ -256,6 +246,15 @@ def _wrt_value(source: Source, inputs: dict[str, Any], item: str) -> Any:
     name, path = split_wrt(item)
     value = inputs[name]
     for key in path:
+        if isinstance(value, Var) and not value.known:
+            raise NeedsExample(
+                f"wrt={item!r} names an item of {name}, whose items only the "
+                "arguments of a call show",
+                source.loc(_param_node(source, name)),
+                "Call the gradient with arguments (grad(f, wrt=...)(x, y) traces "
+                "on them) or pass --example MODULE:CALLABLE to srcdiff emit; "
+                f"without them, differentiate with respect to all of {name}.",
+            )
         try:
             value = value[key]
         except (KeyError, IndexError, TypeError):
@@ -270,8 +269,9 @@ def _wrt_value(source: Source, inputs: dict[str, Any], item: str) -> Any:
 def _param_node(source: Source, name: str) -> ast.AST:
     """The parameter's own node, so that a caret points at it."""
     args = source.node.args
-    for arg in args.posonlyargs + args.args + args.kwonlyargs:
-        if arg.arg == name:
+    every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+    for arg in every:
+        if arg is not None and arg.arg == name:
             return arg
     return source.node
 

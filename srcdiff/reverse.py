@@ -137,7 +137,8 @@ def _apply_rule(tracer: Tracer, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
         raise UnsupportedPrimitive(
             f"srcdiff has no derivative for {stmt.prim.name} yet",
             stmt.loc,
-            "Rewrite this step with supported functions (see README.md), or "
+            "Rewrite this step with supported functions (docs/coverage.md lists "
+            "them), or "
             "keep it out of the path from the differentiated argument.",
         )
     try:

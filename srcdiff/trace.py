@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import difflib
 import functools
 import operator
 import sys
@@ -23,7 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from . import aliases, branches, effects, fence, helpers, returns, rolling, rules, sizes
+from . import (
+    aliases,
+    branches,
+    effects,
+    fence,
+    helpers,
+    returns,
+    rolling,
+    rules,
+    sizes,
+    suggest,
+)
+from . import text as texts
 from .aliases import canonical
 from .builder import Builder, is_traced, shape_of, token
 from .errors import (
@@ -266,10 +277,20 @@ class Tracer:
         node = closure.node
         params = [a.arg for a in node.args.posonlyargs + node.args.args]
         env: dict[str, Any] = {}
-        if len(args) > len(params):
+        vararg, kwarg = node.args.vararg, node.args.kwarg
+        if len(args) > len(params) and vararg is None:
             raise TraceError("too many arguments", closure.frame.loc(node))
         env.update(zip(params, args, strict=False))
+        if vararg is not None:  # def g(*xs): the extra positional arguments
+            env[vararg.arg] = tuple(args[len(params) :])
+        if kwarg is not None:  # def g(**kw): the keywords naming no parameter
+            env[kwarg.arg] = {k: v for k, v in kwargs.items() if k not in params}
+            kwargs = {k: v for k, v in kwargs.items() if k in params}
         for key, value in kwargs.items():
+            if key not in params:
+                raise TraceError(
+                    f"unexpected keyword argument {key!r}", closure.frame.loc(node)
+                )
             env[key] = value
         for name, default in zip(
             reversed(params), reversed(closure.defaults), strict=False
@@ -677,6 +698,8 @@ class Tracer:
         """Decide a branch; a decision on a traced value leaves a guard."""
         if isinstance(value, Const):
             return bool(value.value)
+        if isinstance(value, texts.Text):
+            raise texts.refusal(frame.loc(node), f"`{keyword}` on it")
         if not isinstance(value, Var):
             try:
                 return bool(value)
@@ -824,6 +847,11 @@ class Tracer:
         loc = frame.loc(node)
         if isinstance(base, (Var, Const)):
             return self.builder.bind(GETITEM, (base, index), loc=loc)
+        kind = _concatenator(base)
+        if kind and is_traced(index):
+            return self._index_concatenate(kind, index, loc)
+        if isinstance(base, texts.Text):
+            raise texts.refusal(loc, "indexing it")
         if is_traced(index):
             raise NeedsExample(
                 "indexing a Python container with an array value",
@@ -834,6 +862,59 @@ class Tracer:
             return base[index]
         except (IndexError, KeyError, TypeError) as exc:
             raise TraceError(f"indexing failed: {exc!r}", loc) from None
+
+    def _index_concatenate(self, kind: str, index: Any, loc: Loc) -> Any:
+        """``np.r_[a, b]`` and ``np.c_[a, b]`` on traced values, as the calls
+        they stand for: r_ joins its items (0-d ones as 1-D) along the first
+        axis, ``np.concatenate``; c_ makes 0-d and 1-D items columns and joins
+        along the last axis, ``np.column_stack`` up to 2-D."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        what = f"np.{kind}_[...]"
+        if items and isinstance(items[0], str):
+            raise UnsupportedPrimitive(
+                f"srcdiff does not support {what} with a directive ({items[0]!r})",
+                loc,
+                "Write the np.concatenate, np.stack or np.column_stack call it "
+                "stands for, with axis=.",
+            )
+        pieces: list[Any] = []
+        ndims: list[int | None] = []
+        for item in items:
+            if isinstance(item, slice):  # np.r_[0:n]: np.arange(0, n)
+                item = self._index_range(item, loc)
+            if not is_traced(item):
+                value = np.asarray(item)
+                pieces.append(item if value.ndim else [item])
+                ndims.append(max(value.ndim, 1))
+                continue
+            shape = shape_of(item)
+            ndims.append(None if shape is None else len(shape))
+            if kind == "r" and not shape:  # 0-d, or unknown without an example
+                item = self.call_value(np.atleast_1d, (item,), {}, loc)
+            pieces.append(item)
+        if kind == "r":
+            return self.call_value(np.concatenate, (pieces,), {}, loc)
+        if any(n is None for n in ndims):
+            raise NeedsExample(
+                f"{what} joins 1-D items as columns and others along their last "
+                "axis: which, only an example tells",
+                loc,
+                "Pass --example MODULE:CALLABLE, or write np.column_stack([...]) "
+                "(up to 2-D) or np.concatenate([...], axis=-1).",
+            )
+        if all(n is not None and n <= 2 for n in ndims):
+            return self.call_value(np.column_stack, (pieces,), {}, loc)
+        return self.call_value(np.concatenate, (pieces,), {"axis": -1}, loc)
+
+    def _index_range(self, item: slice, loc: Loc) -> Any:
+        """A slice inside ``np.r_[...]``: a range, or (an imaginary step)
+        that many points from start to stop, both ends included."""
+        start = 0 if item.start is None else item.start
+        step = 1 if item.step is None else item.step
+        if isinstance(step, complex):
+            count = int(abs(step))
+            return self.call_value(np.linspace, (start, item.stop, count), {}, loc)
+        return self.call_value(np.arange, (start, item.stop, step), {}, loc)
 
     def eval_Slice(self, node: ast.Slice, frame: Frame) -> Any:
         parts = [
@@ -874,6 +955,8 @@ class Tracer:
     def binop(
         self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
     ) -> Any:
+        if texts.joins(op, left, right):
+            return texts.TEXT  # "loss " + str(x), "%.2f" % loss: see srcdiff.text
         containers = (list, tuple)
         if isinstance(left, containers) and isinstance(right, (*containers, int)):
             return _BINOPS[type(op)](left, right)  # [x] + [y], [x] * 3: Python's
@@ -908,7 +991,10 @@ class Tracer:
         """Identity and membership in Python containers are decided at trace
         time: no traced value is None, and the containers are known."""
         fn = _CMPOPS[type(op)]
-        if isinstance(op, (ast.Is, ast.IsNot)) or (
+        identity = isinstance(op, (ast.Is, ast.IsNot))
+        if not identity and texts.holds_text((left, right)):
+            raise texts.refusal(loc, "comparing it")
+        if identity or (
             isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, (Var, Const))
         ):
             return fn(left, right)
@@ -946,14 +1032,26 @@ class Tracer:
         return Closure(node, frame, [self.eval(d, frame) for d in node.args.defaults])
 
     def eval_JoinedStr(self, node: ast.JoinedStr, frame: Frame) -> Any:
-        parts = []
+        """An f-string; of a traced value, a ``texts.Text``: only ever shown,
+        so dropped from the derivative (see ``srcdiff.text``)."""
+        parts: list[str] = []
+        shown = False
         for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                spec = self.eval(value.format_spec, frame) if value.format_spec else ""
-                parts.append(format(self.eval(value.value, frame), spec))
-            else:
+            if not isinstance(value, ast.FormattedValue):
                 parts.append(self.eval(value, frame))
-        return "".join(parts)
+                continue
+            item = self.eval(value.value, frame)
+            spec = self.eval(value.format_spec, frame) if value.format_spec else ""
+            if is_traced(item) or texts.holds_text((item, spec)):
+                shown = True  # the other parts still run: they may trace calls
+                continue
+            try:
+                parts.append(format(texts.convert(item, value.conversion), spec))
+            except Exception as exc:  # what Python would raise, located
+                raise TraceError(
+                    f"formatting failed while tracing: {exc}", frame.loc(value)
+                ) from None
+        return texts.TEXT if shown else "".join(parts)
 
     def _comprehension(
         self,
@@ -1034,6 +1132,19 @@ class Tracer:
             )
         if aliases.is_shim(fn):  # autograd's make_diagonal, flatten
             return self.call_function(fn, args, kwargs, True, loc)
+        if texts.is_output(fn):
+            # print(), logging, warnings.warn: shown, never used; tracing shows
+            # nothing, and the derivative does not repeat them (srcdiff.text).
+            return None
+        if texts.formats(fn, args, kwargs):
+            return texts.TEXT  # str(x), "{:.3f}".format(loss)
+        if (
+            texts.holds_text((args, kwargs))
+            and not _is_user_function(fn)
+            and not texts.carries(fn)
+        ):
+            name = getattr(fn, "__name__", type(fn).__name__)
+            raise texts.refusal(loc, f"passing it to {name}()")
         args = tuple(self._pieces(a, loc) for a in args)
         effect = None if in_rule else effects.prim_for(fn, loc)
         if effect is not None:
@@ -1241,6 +1352,21 @@ def _item_name(name: str, key: Any) -> str:
     return f"{name}_{part}" if name and part else ""
 
 
+def _concatenator(obj: Any) -> str:
+    """``"r"`` for ``np.r_``, ``"c"`` for ``np.c_`` (autograd's wrappers too)."""
+    if isinstance(obj, type(np.c_)):
+        return "c"
+    if isinstance(obj, type(np.r_)):
+        return "r"
+    kind = type(obj)
+    if kind.__module__.startswith("autograd.") and kind.__name__ in (
+        "r_class",
+        "c_class",
+    ):
+        return kind.__name__[0]
+    return ""
+
+
 def _is_size(value: Any) -> bool:
     """An int or a Var holding an array's size (``srcdiff.sizes``)."""
     if isinstance(value, Var):
@@ -1338,22 +1464,9 @@ def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
         )
     if not callable(fn):
         return TraceError(f"a {type(fn).__name__} value is not callable", loc)
-    # Suggest from the same library (NumPy's rules are always loaded, so the
-    # hint does not depend on which SciPy modules happen to be imported).
-    library = module.split(".")[0]
-    same = [p for p in PRIMS.values() if any(library in line for line in p.imports)]
-    known = sorted({p.name for p in same or PRIMS.values()} - _OPERATOR_NAMES)
-    close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
-    hint = (
-        "Supported functions that look similar: " + ", ".join(close) + "."
-        if close
-        else (
-            "See the supported primitives in README.md, or write the operation "
-            "with supported NumPy functions."
-        )
-    )
+    hint = suggest.hint(fn)  # only real near misses, if any
     where = f"{module}.{name}" if module else name
-    if library == "autograd":
+    if module.split(".")[0] == "autograd":
         hint = aliases.AUTOGRAD_HINT
     if module.split(".")[0] == "math":
         hint = f"Use np.{name} instead of math.{name} on arrays."
@@ -1368,28 +1481,6 @@ _DECIDING_BUILTINS = {
     builtins.round,
     builtins.min,
     builtins.max,
-}
-# Prims written as operators: never suggested as functions to call.
-_OPERATOR_NAMES = {
-    "add",
-    "subtract",
-    "multiply",
-    "divide",
-    "power",
-    "negative",
-    "matmul",
-    "getitem",
-    "tuple_item",
-    "and",
-    "or",
-    "invert",
-    "greater",
-    "less",
-    "greater_equal",
-    "less_equal",
-    "equal",
-    "not_equal",
-    "float",
 }
 
 

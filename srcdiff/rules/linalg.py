@@ -26,16 +26,32 @@ def matmul(g, ans, a, b):
     return g @ b.T, a.T @ g
 
 
-@adjoint(np.dot, note="scalars, vectors and matrices; needs an example")
+@adjoint(
+    np.dot,
+    note="any dimensions: sums a's last axis with b's second-to-last "
+    "(NumPy's dot, not matmul's stacks); needs an example",
+)
 def dot(g, ans, a, b):
     # np.dot multiplies when either side is 0-d, and no one formula covers that
     # and the matrix product. Without an example these branches cannot be
     # decided, so tracing raises NeedsExample (`@` has a shape-generic rule).
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a), unbroadcast(g * a, b)
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise NotImplementedError("np.dot on arrays of more than 2 dimensions")
-    return matmul(g, ans, a, b)
+    if np.ndim(a) <= 2 and np.ndim(b) <= 2:
+        return matmul(g, ans, a, b)
+    # Beyond 2-D, dot is not matmul (which broadcasts stacks): it sums a's
+    # last axis with b's second-to-last (b's only one when 1-D), and ans's
+    # axes are a's other axes, then b's other axes, in order.
+    lead = np.ndim(a) - 1
+    summed = max(np.ndim(b) - 2, 0)
+    b_rest = [i for i in range(np.ndim(b)) if i != summed]
+    g_of_a = list(range(lead))
+    g_of_b = list(range(lead, lead + len(b_rest)))
+    da = np.tensordot(g, b, axes=(g_of_b, b_rest))
+    db = np.tensordot(a, g, axes=(g_of_a, g_of_a))  # b's summed axis comes first
+    if summed:
+        db = np.moveaxis(db, 0, summed)
+    return da, db
 
 
 @adjoint(np.outer)

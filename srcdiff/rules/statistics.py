@@ -10,7 +10,7 @@ import numpy as np
 from ..helpers import unbroadcast
 from ..primitives import NUMPY, PRIMS, Prim, call, method, numpy_prim, register
 from . import adjoint, known
-from .elementwise import is_complex
+from .elementwise import is_complex, real_part
 from .reductions import max_, restore_axes
 
 FAMILY = "reductions"
@@ -103,6 +103,13 @@ def product_partials(a, axis):
     return np.where(zero, zeros == 1, zeros == 0) * others
 
 
+def complex_deviation(deviation, g):
+    """Complex input to var or std: they read |a - mean|**2, whose gradient
+    (d/dx - i d/dy) is 2 conj(a - mean) (the mean's own part sums to zero),
+    and their result is real, so only the real part of its adjoint counts."""
+    return np.conj(deviation), real_part(g)
+
+
 def reverse_cumsum(g, axis):
     """Sums from each position to the end along `axis`: the adjoint of cumsum."""
     return np.flip(np.cumsum(np.flip(g, axis=axis), axis=axis), axis=axis)
@@ -157,7 +164,7 @@ def cumprod_partials(g, ans, a, axis):
 
 
 # ----- Moments -----
-@adjoint(np.var, note="real input; ddof= or correction=")
+@adjoint(np.var, note="ddof= or correction=; complex a: 2 conj(a - mean) / n")
 def var(
     g,
     ans,
@@ -176,11 +183,13 @@ def var(
     if correction is not None:
         ddof = correction
     deviation = a - kept(np.mean, a, axis)
+    if is_complex(a):
+        deviation, g = complex_deviation(deviation, g)
     count = reduced_count(a, axis) - ddof
     return 2 * deviation / count * restore_axes(g, axis, keepdims)
 
 
-@adjoint(np.std, note="real input, std > 0; ddof= or correction=")
+@adjoint(np.std, note="std > 0; ddof= or correction=; complex a as var")
 def std(
     g,
     ans,
@@ -199,6 +208,8 @@ def std(
     if correction is not None:
         ddof = correction
     deviation = a - kept(np.mean, a, axis)
+    if is_complex(a):
+        deviation, g = complex_deviation(deviation, g)
     count = reduced_count(a, axis) - ddof
     return (
         deviation
@@ -245,7 +256,9 @@ def nan_deviation(a, axis, ddof):
     return np.where(present, centred, 0.0), count
 
 
-@adjoint(np.nanvar, note="real input, NaNs get zero gradient; ddof= or correction=")
+@adjoint(
+    np.nanvar, note="NaNs get zero gradient; ddof= or correction=; complex a as var"
+)
 def nanvar(
     g,
     ans,
@@ -264,11 +277,14 @@ def nanvar(
     if correction is not None:
         ddof = correction
     deviation, count = nan_deviation(a, axis, ddof)
+    if is_complex(a):
+        deviation, g = complex_deviation(deviation, g)
     return 2 * deviation / count * restore_axes(g, axis, keepdims)
 
 
 @adjoint(
-    np.nanstd, note="real input, std > 0, NaNs get zero gradient; ddof= or correction="
+    np.nanstd,
+    note="std > 0, NaNs get zero gradient; ddof= or correction=; complex a as var",
 )
 def nanstd(
     g,
@@ -288,6 +304,8 @@ def nanstd(
     if correction is not None:
         ddof = correction
     deviation, count = nan_deviation(a, axis, ddof)
+    if is_complex(a):
+        deviation, g = complex_deviation(deviation, g)
     spread = count * restore_axes(ans, axis, keepdims)
     return deviation / spread * restore_axes(g, axis, keepdims)
 
@@ -363,14 +381,21 @@ def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 # ----- Norms -----
 @adjoint(
     np.linalg.norm,
-    note="real input (complex refused), nonzero norm; vectors: any ord "
+    note="nonzero norm; complex z: the real rule at conj(z), as d|z| = conj(z) / |z| "
+    "(d/dx - i d/dy); vectors: any ord "
     "(inf/-inf: ties share; ord < 1: nonzero entries); "
     "matrices: fro, nuc, 1, -1, 2, -2, inf, -inf "
     "(2/-2: distinct extreme singular value; nuc: full rank); axis, keepdims",
 )
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
     if is_complex(x):
-        raise NotImplementedError("np.linalg.norm of complex input")
+        # The norm reads |z| only, and d|z| (as d/dx - i d/dy) is conj(z) / |z|
+        # where the real rule has x / |x|: each partial below, written with
+        # x, sign(x), |x| and the SVD of x, is the complex one for conj(z)
+        # (sign(conj(z)) = conj(z) / |z|; conj(z)'s singular vectors are
+        # conj(u), conj(vh)). The norm is real, so is its adjoint.
+        x = np.conj(x)
+        g = real_part(g)
     if axis is None and ord is None:  # the 2-norm of all entries, any ndim
         return x / ans * g
     g = restore_axes(g, axis, keepdims)

@@ -99,6 +99,38 @@ def test_dot_with_a_scalar(data, shapes):
     check_dot(data, shapes)
 
 
+@st.composite
+def dot_shapes_beyond_2d(draw):
+    """Shapes np.dot takes with one side above 2-D: a's last axis as long as
+    b's second-to-last (b's only axis when b is 1-D)."""
+    a_ndim, b_ndim = draw(
+        st.tuples(st.integers(1, 3), st.integers(1, 3)).filter(lambda n: max(n) > 2)
+    )
+    a = [draw(st.integers(1, 3)) for _ in range(a_ndim)]
+    b = [draw(st.integers(1, 3)) for _ in range(b_ndim)]
+    b[max(b_ndim - 2, 0)] = a[-1]
+    return tuple(a), tuple(b)
+
+
+@given(data=st.data(), shapes=dot_shapes_beyond_2d())
+def test_dot_beyond_2d(data, shapes):
+    # Not matmul's stacks: every leading axis of a meets every one of b.
+    check_dot(data, shapes)
+
+
+def test_dot_of_two_stacks_is_not_matmul():
+    a = np.arange(12.0).reshape(2, 2, 3) / 7
+    b = np.cos(np.arange(24.0)).reshape(2, 3, 4)
+    G = np.sin(np.arange(32.0)).reshape(2, 2, 2, 4)
+
+    def f(a, b):
+        return np.sum(np.dot(a, b) * G)
+
+    got = srcdiff.grad(f, wrt=("a", "b"))(a, b)
+    assert np.allclose(got[0], np.einsum("ijkl,kml->ijm", G, b))
+    assert np.allclose(got[1], np.einsum("ijm,ijkl->kml", a, G))
+
+
 @given(data=st.data(), shapes=st.tuples(UP_TO_2D, UP_TO_2D))
 def test_outer(data, shapes):
     # np.outer flattens both inputs first, whatever their shapes.

@@ -201,6 +201,11 @@ DOT_SHAPES = st.one_of(
         signature="(n?,k),(k,m?)->(n?,m?)", max_dims=0, max_side=3
     ).map(lambda shapes: shapes.input_shapes),
     st.tuples(st.just(()), hnp.array_shapes(min_dims=0, max_dims=2, max_side=2)),
+    # Beyond 2-D: a's last axis with b's second-to-last, e.g. (2, 3) . (2, 3, 1).
+    st.tuples(
+        hnp.array_shapes(min_dims=1, max_dims=3, max_side=2),
+        hnp.array_shapes(min_dims=3, max_dims=3, max_side=2),
+    ).map(lambda s: (s[0], (*s[1][:-2], s[0][-1], s[1][-1]))),
 )
 UP_TO_2D = hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)
 

@@ -344,6 +344,82 @@ def test_concatenate_of_an_array(data, shape):
     check_all(data, f, [x], np.concatenate, [x], G, {"axis": axis}, generic=False)
 
 
+@st.composite
+def r_shapes(draw):
+    """Two shapes np.r_ joins: 0-d or 1-D, or N-D that agree past the first axis."""
+    if draw(st.booleans()):
+        flat = st.sampled_from([(), (1,), (2,), (3,)])
+        return draw(flat), draw(flat)
+    base = draw(hnp.array_shapes(min_dims=2, max_dims=3, max_side=3))
+    return base, (draw(st.integers(0, 3)), *base[1:])
+
+
+@given(data=st.data(), shapes=r_shapes())
+def test_r_index_expression(data, shapes):
+    x, y = array(data, shapes[0]), array(data, shapes[1])
+    flat = np.ndim(x) <= 1  # constants and ranges join 0-d and 1-D items only
+
+    def join(x, y):
+        if flat:
+            return np.r_[x, 0.5, y, 0:2, x]
+        return np.r_[x, y, x]
+
+    G = draw_weights(data, join(x, y).shape)
+
+    def f(x, y):
+        return np.sum(join(x, y) * G)
+
+    expected = check_grad(f, [x, y])
+    check_generic(f, [x, y], expected)
+
+
+@st.composite
+def c_shapes(draw):
+    """Two shapes np.c_ joins: 1-D ones as columns beside (n, k) matrices
+    (a 0-d one when n is 1), or 3-D ones that agree but for the last axis."""
+    if draw(st.booleans()):
+        n = draw(st.integers(1, 3))
+        options = [(n,), (n, draw(st.integers(0, 3)))] + ([()] if n == 1 else [])
+        return draw(st.sampled_from(options)), draw(st.sampled_from(options))
+    base = draw(hnp.array_shapes(min_dims=3, max_dims=3, max_side=3))
+    return base, (*base[:-1], draw(st.integers(0, 3)))
+
+
+@given(data=st.data(), shapes=c_shapes())
+def test_c_index_expression(data, shapes):
+    x, y = array(data, shapes[0]), array(data, shapes[1])
+    G = draw_weights(data, np.c_[x, y, x].shape)
+
+    def f(x, y):
+        return np.sum(np.c_[x, y, x] * G)
+
+    check_grad(f, [x, y])
+    # 1-D items become columns, others join along their last axis: without
+    # an example srcdiff cannot tell which, and says so.
+    with pytest.raises(NeedsExample):
+        srcdiff.grad(f).derivative()
+
+
+def test_r_and_c_of_autograd_numpy():
+    import autograd.numpy as anp
+
+    def f(x, y):
+        return anp.sum(anp.r_[x, y] ** 2) + anp.sum(anp.c_[x, x] * y[0])
+
+    x, y = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    dx, dy = srcdiff.grad(f, wrt=(0, 1))(x, y)
+    assert np.allclose(dx, 2 * x + 2 * y[0])
+    assert np.allclose(dy, 2 * y + [2 * np.sum(x), 0])
+
+
+def test_r_with_a_directive_is_refused():
+    def f(x):
+        return np.sum(np.r_["0,2", x, x])
+
+    with pytest.raises(SrcdiffError, match="directive"):
+        srcdiff.grad(f)(np.ones(3))
+
+
 def as_columns(a):
     """How np.column_stack promotes an array: 0-d and 1-D ones become a column."""
     return a if a.ndim >= 2 else np.array(a, ndmin=2).T
