@@ -134,7 +134,7 @@ class Builder:
         self._raw = False
         self.input_leaves: set[Var] = set()
         self._whole: dict[sizes.Poly, Var] = {}
-        self._entry_seen: dict[Any, Var] = {}
+        self.entry_seen: dict[Any, Var] = {}
         # The generators draws made while tracing advance (copies of the
         # arguments, and those the function makes), for ``draws_kept``.
         self.generators: list[Any] = effects.module_generators()
@@ -146,30 +146,23 @@ class Builder:
         return effects.snapshot(self.generators)
 
     @contextmanager
-    def block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
+    def block(
+        self, stmts: list[Stmt], seen: dict[Any, Var] | None = None
+    ) -> Iterator[list[Stmt]]:
         """Bind into ``stmts`` (a loop body, an arm of an if) instead of the
-        current list; values made there are not reused (CSE) after it."""
-        outer, seen = self.stmts, dict(self._seen)
-        self.stmts = stmts
+        current list; values made there are not reused (CSE) after it.
+        ``seen``: the values it may reuse, if not all made so far."""
+        outer, outer_seen = self.stmts, self._seen
+        self.stmts, self._seen = stmts, dict(self._seen if seen is None else seen)
         try:
             yield stmts
         finally:
-            self.stmts, self._seen = outer, seen
+            self.stmts, self._seen = outer, outer_seen
 
     def mark_entry(self) -> None:
         """What has been bound so far (the inputs' sizes) is all that entry
-        checks may reuse."""
-        self._entry_seen = dict(self._seen)
-
-    @contextmanager
-    def entry_block(self, stmts: list[Stmt]) -> Iterator[list[Stmt]]:
-        """Bind into ``stmts``, which go before every traced statement."""
-        outer, seen = self.stmts, self._seen
-        self.stmts, self._seen = stmts, dict(self._entry_seen)
-        try:
-            yield stmts
-        finally:
-            self.stmts, self._seen = outer, seen
+        checks, bound later into statements that go first, may reuse."""
+        self.entry_seen = dict(self._seen)
 
     def arity(self, value: Any) -> int:
         """How many results a tuple-valued Var holds (0 for an ordinary value)."""
@@ -349,15 +342,6 @@ class Builder:
             todo.extend(walk_vars((stmt.args, stmt.kwargs)))
         return True
 
-    def size_poly(self, value: Any) -> sizes.Poly | None:
-        if isinstance(value, (bool, np.bool_)):
-            return None
-        if isinstance(value, (int, np.integer)):
-            return sizes.const(int(value))
-        if isinstance(value, Var) and value.size is not None:
-            return value.size
-        return None
-
     def count(self, mask: Any) -> sizes.Poly:
         """How many values a boolean mask selects, read when the code runs."""
         if isinstance(mask, Var):
@@ -399,17 +383,11 @@ class Builder:
 
     def _size_args(self, args: tuple[Any, ...]) -> bool:
         """Arithmetic on sizes: ints and size Vars, at least one Var."""
-        if not 1 <= len(args) <= 2:
-            return False
-        some = False
-        for a in args:
-            if isinstance(a, Var) and a.size is not None:
-                some = True
-            elif not isinstance(a, (int, np.integer)) or isinstance(
-                a, (bool, np.bool_)
-            ):
-                return False
-        return some
+        return (
+            1 <= len(args) <= 2
+            and all(sizes.size_poly(a) is not None for a in args)
+            and any(isinstance(a, Var) for a in args)
+        )
 
     def _compare_shapes(
         self, prim: Prim, args: tuple[Any, ...], loc: Loc | None
@@ -418,7 +396,7 @@ class Builder:
         relied on recorded."""
         if not all(isinstance(a, tuple) for a in args):
             return NotImplemented
-        polys = [[self.size_poly(x) for x in a] for a in args]
+        polys = [[sizes.size_poly(x) for x in a] for a in args]
         if any(p is None for side in polys for p in side):
             return NotImplemented
         if not any(isinstance(x, Var) for a in args for x in a):
@@ -441,7 +419,7 @@ class Builder:
     ) -> Any:
         """Sizes add, multiply and cancel as polynomials; comparisons that the
         polynomials decide are decided (``len(x) - 1 < len(x)``)."""
-        polys = [self.size_poly(a) for a in args]
+        polys = [sizes.size_poly(a) for a in args]
         result: sizes.Poly | None = None
         if prim is NEG:
             result = sizes.neg(polys[0])
@@ -483,11 +461,12 @@ class Builder:
         return var
 
     def bind_raw(self, prim: Prim, args: tuple[Any, ...], loc: Loc | None) -> Any:
-        self._raw = True
+        """``bind`` without size arithmetic: the statement as it is written."""
+        outer, self._raw = self._raw, True
         try:
             return self.bind(prim, args, loc=loc)
         finally:
-            self._raw = False
+            self._raw = outer
 
     def bind(
         self,

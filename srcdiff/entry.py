@@ -58,7 +58,7 @@ def checks(
         later = max((owner[k] for k in keys), key=order.index)
         relied.setdefault(later, []).append((a, prim, b, held))
     out: list[Stmt] = []
-    with builder.entry_block(out):
+    with builder.block(out, builder.entry_seen):
         for name, leaves in arguments.items():
             _check(builder, name, leaves, relied, locs.get(name))
     return out

@@ -84,11 +84,11 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
     if name in ("zeros", "ones", "empty", "full") and args:
         return _given_shape(builder, args[0], None)
     if name == "eye" and args and not kwargs:
-        n = builder.size_poly(args[0])
-        m = n if len(args) < 2 else builder.size_poly(args[1])
+        n = sizes.size_poly(args[0])
+        m = n if len(args) < 2 else sizes.size_poly(args[1])
         return None if n is None or m is None else (n, m)
     if name == "arange" and len(args) == 1 and not kwargs:
-        n = builder.size_poly(args[0])
+        n = sizes.size_poly(args[0])
         return None if n is None else (n,)
     if name == "outer" and len(args) == 2:
         a, b = of(args[0]), of(args[1])
@@ -140,7 +140,7 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
 
 def _padded(builder: Builder, shape: tuple[sizes.Poly, ...], width: Any) -> Any:
     widths = np.broadcast_to(np.asarray(width, dtype=object), (len(shape), 2))
-    polys = [builder.size_poly(w) for w in widths.flat]
+    polys = [sizes.size_poly(w) for w in widths.flat]
     if any(p is None for p in polys):
         return None
     return tuple(
@@ -183,7 +183,7 @@ def _fft_sizes(builder: Builder, name: str, args: Any, kwargs: dict[str, Any]) -
     """One-axis transforms: the axis's length n becomes n (fft), n // 2 + 1
     (rfft) or the ``n`` asked for; rfftfreq(n) has n // 2 + 1 values."""
     if name in ("fftfreq", "rfftfreq"):
-        n = builder.size_poly(args[0]) if args else None
+        n = sizes.size_poly(args[0]) if args else None
         if n is None:
             return None
         return (n,) if name == "fftfreq" else (_half(builder, n),)
@@ -192,7 +192,7 @@ def _fft_sizes(builder: Builder, name: str, args: Any, kwargs: dict[str, Any]) -
     if operand is None or not operand or not isinstance(axis, int):
         return None
     given = kwargs.get("n", args[1] if len(args) > 1 else None)
-    n = operand[axis] if given is None else builder.size_poly(given)
+    n = operand[axis] if given is None else sizes.size_poly(given)
     if n is None:
         return None
     if name == "rfft":
@@ -212,7 +212,7 @@ def _given_shape(builder: Builder, shape: Any, operand: Any) -> Any:
     """The sizes of a shape argument (``(n, 3)``, ``np.shape(x)``); a -1
     is what the operand's size leaves."""
     parts = shape if isinstance(shape, (tuple, list)) else (shape,)
-    polys = [builder.size_poly(p) for p in parts]
+    polys = [sizes.size_poly(p) for p in parts]
     if any(p is None for p in polys):
         return None
     holes = [i for i, p in enumerate(polys) if p == sizes.const(-1)]

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .ir import Const, Var
+
 Atom = tuple[Any, ...]
 Poly = tuple[tuple[tuple[Atom, ...], int], ...]
 
@@ -89,6 +91,17 @@ def constant(poly: Poly) -> int | None:
 def single_atom(poly: Poly) -> Atom | None:
     if len(poly) == 1 and len(poly[0][0]) == 1 and poly[0][1] == 1:
         return poly[0][0][0]
+    return None
+
+
+def size_poly(value: Any) -> Poly | None:
+    """The size an int or a size Var holds (None for anything else)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return const(int(value))
+    if isinstance(value, Var) and value.size is not None:
+        return value.size
     return None
 
 
@@ -247,8 +260,6 @@ def index(
 
 
 def _is_array_index(part: Any) -> bool:
-    from .ir import Const, Var
-
     if isinstance(part, (Var, Const)):
         value = part.value
         return isinstance(value, np.ndarray) and value.ndim > 0
@@ -256,14 +267,10 @@ def _is_array_index(part: Any) -> bool:
 
 
 def _is_int_scalar(part: Any) -> bool:
-    from .ir import Var
-
     return isinstance(part, Var) and part.known and np.ndim(part.value) == 0
 
 
 def _concrete(part: Any) -> Any:
-    from .ir import Const, Var
-
     return part.value if isinstance(part, (Var, Const)) else part
 
 

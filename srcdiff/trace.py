@@ -1210,10 +1210,14 @@ class Tracer:
             return args[0]
         if fn is builtins.slice:  # x[slice(0, n)]: an index like x[0:n]
             return slice(*args)
-        if fn is builtins.range and all(_is_size(a) for a in args):
+        if fn is builtins.range and all(sizes.size_poly(a) is not None for a in args):
             # A Python loop over range(len(x)) unrolls: for this many items only.
             return range(*(self.builder.fixed_size(a, loc) for a in args))
-        if fn in _SIZE_BUILTINS and all(_is_size(a) for a in _flat(args)) and args:
+        if (
+            fn in _SIZE_BUILTINS
+            and all(sizes.size_poly(a) is not None for a in _flat(args))
+            and args
+        ):
             return self._size_builtin(fn, _flat(args), loc)
         if fn is builtins.isinstance and not in_rule and len(args) == 2:
             return self._isinstance(args[0], args[1], loc)
@@ -1365,13 +1369,6 @@ def _concatenator(obj: Any) -> str:
     ):
         return kind.__name__[0]
     return ""
-
-
-def _is_size(value: Any) -> bool:
-    """An int or a Var holding an array's size (``srcdiff.sizes``)."""
-    if isinstance(value, Var):
-        return value.size is not None
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _flat(args: tuple[Any, ...]) -> list[Any]:
