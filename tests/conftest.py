@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+import srcdiff.api
+
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile(
     "ci", derandomize=True, max_examples=25, deadline=None, print_blob=True
@@ -52,3 +54,17 @@ def load_function(
         return module.f
 
     return load
+
+
+@pytest.fixture
+def traces(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """How many times srcdiff.api traced a function, by monkeypatching derive."""
+    calls: list[Any] = []
+    real = srcdiff.api.derive
+
+    def counting(fn: Any, spec: Any, arguments: Any) -> Any:
+        calls.append(spec)
+        return real(fn, spec, arguments)
+
+    monkeypatch.setattr(srcdiff.api, "derive", counting)
+    return calls

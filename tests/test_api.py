@@ -38,20 +38,6 @@ def signed(x):
     return np.sum(np.exp(x))
 
 
-@pytest.fixture
-def traces(monkeypatch):
-    """How many times srcdiff.api traced a function, by monkeypatching derive."""
-    calls = []
-    real = srcdiff.api.derive
-
-    def counting(fn, spec, arguments):
-        calls.append(spec)
-        return real(fn, spec, arguments)
-
-    monkeypatch.setattr(srcdiff.api, "derive", counting)
-    return calls
-
-
 # ----- The four ways to ask for a gradient -----
 def test_grad_of_a_function():
     g = srcdiff.grad(loss)

@@ -64,19 +64,6 @@ def window(at, length=8):
     return (WEIGHTS, TEXT[at : at + length], TEXT[at + 1 : at + length + 1], START)
 
 
-@pytest.fixture
-def traces(monkeypatch):
-    calls = []
-    real = srcdiff.api.derive
-
-    def counting(fn, spec, arguments):
-        calls.append(spec)
-        return real(fn, spec, arguments)
-
-    monkeypatch.setattr(srcdiff.api, "derive", counting)
-    return calls
-
-
 @pytest.mark.parametrize("loss", [next_letter_loss, column_loss])
 @pytest.mark.parametrize("unroll", [None, False, True])
 def test_windows_of_a_character_model_share_one_trace(loss, unroll, traces):
