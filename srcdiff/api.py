@@ -151,6 +151,7 @@ class GradFunction:
             self._bound, fn = (fn.__self__,), fn.__func__
         self.fn = fn
         self.wrt = resolve_wrt(fn, wrt, skip=len(self._bound))
+        self.tuple_result = not isinstance(wrt, str | int | None)
         self.value = value
         self.unroll = unroll
         self.__name__ = f"{fn.__name__}_{'value_and_grad' if value else 'grad'}"
@@ -167,7 +168,9 @@ class GradFunction:
 
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
         """What a derivative for these arguments is specialised on."""
-        return make_spec(self.wrt, self.value, arguments, unroll, self.data)
+        return make_spec(
+            self.wrt, self.value, arguments, unroll, self.data, self.tuple_result
+        )
 
     def derive(self, spec: Spec, arguments: dict[str, Any] | None) -> Derivative:
         """Trace ``spec``; if reading its int lists as data fails, trace again
@@ -177,7 +180,13 @@ class GradFunction:
         try:
             return derive(self.fn, spec, arguments)
         except SrcdiffError:
-            values = make_spec(spec.wrt, spec.value, arguments, spec.unroll)
+            values = make_spec(
+                spec.wrt,
+                spec.value,
+                arguments,
+                spec.unroll,
+                tuple_result=spec.tuple_result,
+            )
             derivative = derive(self.fn, values, arguments)
             self.data = frozenset()
             return derivative
@@ -221,7 +230,7 @@ class GradFunction:
             if self._latest is not None:
                 return self._latest
             bound = dict(zip(self._params(), self._bound, strict=False))
-            spec = make_spec(self.wrt, self.value, None, self.unroll)
+            spec = self.spec(None, self.unroll)
             return derive(self.fn, spec, None, bound)
         args = (*self._bound, *args)
         arguments = self._arguments(args, kwargs)

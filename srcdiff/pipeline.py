@@ -91,7 +91,7 @@ def derive(
         checks = entry.checks(tracer.builder, arrays, locs)
         tracer.builder.stmts[entry_at:entry_at] = checks
         backward_start += len(checks)
-    result: Any = grads[0] if len(grads) == 1 else tuple(grads)
+    result: Any = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
     if spec.value:
         result = (output, result)
     statics = {

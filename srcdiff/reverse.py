@@ -371,6 +371,9 @@ def writable(tracer: Tracer, grad: Any) -> Any:
 
 def real_for_real(tracer: Tracer, var: Var, grad: Any) -> Any:
     """A real value gets the real part of a complex adjoint (autograd's convention)."""
+    if isinstance(grad, complex | np.complexfloating):  # folded to a number
+        real = var.known and not np.iscomplexobj(var.value)
+        return grad.real if real else grad
     known = isinstance(grad, Const) or (isinstance(grad, Var) and grad.known)
     if not (var.known and known):
         return grad

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,8 @@ class Spec:
     # Loops: True unrolls all it can, False keeps all it can rolled, None
     # unrolls those within the budget (srcdiff.rolling.UNROLL_BUDGET).
     unroll: bool | None = None
+    # wrt given as a sequence: the gradients come as a tuple, even just one.
+    tuple_result: bool = False
 
     def describe(self) -> str:
         """``w: float64[3], X: float64[20, 3]``: for headers and messages."""
@@ -68,7 +70,7 @@ def structure(spec: Spec) -> Spec:
     if spec.facts is None:
         return spec
     facts = tuple((name, _sizeless(f)) for name, f in spec.facts)
-    return Spec(spec.wrt, spec.value, facts, spec.unroll)
+    return replace(spec, facts=facts)
 
 
 def _sizeless(f: Any) -> Any:
@@ -135,11 +137,12 @@ def make_spec(
     arguments: dict[str, Any] | None,
     unroll: bool | None = None,
     data: frozenset[str] = frozenset(),
+    tuple_result: bool = False,
 ) -> Spec:
     """``data``: the parameters whose int lists are data, if they hold one
     (``datalists.indexed_only``)."""
     if arguments is None:
-        return Spec(wrt, value, None, unroll)
+        return Spec(wrt, value, None, unroll, tuple_result)
     facts = tuple(
         (
             name,
@@ -147,7 +150,7 @@ def make_spec(
         )
         for name, v in arguments.items()
     )
-    return Spec(wrt, value, facts, unroll)
+    return Spec(wrt, value, facts, unroll, tuple_result)
 
 
 def data_lists(spec: Spec) -> frozenset[str]:

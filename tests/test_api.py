@@ -67,6 +67,18 @@ def test_value_and_grad():
     assert max_relative_error(g, expected) < TOL
 
 
+@pytest.mark.parametrize("wrt", [[0], ("x",), ["y"]])
+def test_wrt_given_as_a_sequence_of_one_gives_a_tuple(wrt):
+    # As autograd's argnum=[0] and JAX's argnums=(0,) do.
+    (got,) = srcdiff.grad(two_args, wrt=wrt)(W, W + 1)
+    value, (also,) = srcdiff.value_and_grad(two_args, wrt=wrt)(W, W + 1)
+    i = 1 if wrt == ["y"] else 0
+    expected = numerical_grad(two_args, (W, W + 1), i)
+    assert max_relative_error(got, expected) < TOL
+    assert max_relative_error(also, expected) < TOL
+    assert isinstance(srcdiff.grad(two_args, wrt=i)(W, W + 1), np.ndarray)
+
+
 def test_value_and_grad_as_a_decorator():
     @srcdiff.value_and_grad(wrt=1)
     def f(x, y):

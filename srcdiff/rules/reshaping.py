@@ -128,6 +128,34 @@ def width(a, axis, ndim):
     return np.shape(a)[axis]
 
 
+def joined_rows(g, x, axis, ndim, column=False):
+    """The gradient of one array `x` passed where a sequence of arrays is
+    joined: NumPy joins its rows, each made at least `ndim`-D (as a column,
+    for np.column_stack), along `axis`. The join only moves elements, so the
+    gradient is `g` with the rows' blocks taken apart and stacked again."""
+    if not known(x):
+        return NotImplemented
+    if axis == 0:
+        return np.reshape(g, np.shape(x))
+    row = promoted(np.shape(x)[1:], ndim, column)
+    axis = axis % len(row)
+    blocks = (*row[:axis], np.shape(x)[0], row[axis], *row[axis + 1 :])
+    return np.reshape(np.moveaxis(np.reshape(g, blocks), axis, 0), np.shape(x))
+
+
+def promoted(shape, ndim, column):
+    """The shape np.atleast_<ndim>d (or np.column_stack) gives an array."""
+    if len(shape) >= ndim:
+        return shape
+    if column:
+        return (*shape, 1, 1)[:2]
+    if ndim == 3 and len(shape) == 2:
+        return (*shape, 1)
+    if ndim == 3 and len(shape) == 1:
+        return (1, *shape, 1)
+    return (*(1,) * (ndim - len(shape)), *shape)
+
+
 def join_pieces(g, ans, axis):
     """Adjoint of a split: the pieces' gradients joined, zeros for unused pieces."""
     pieces = [zeros_like(ans[i]) if gi is None else gi for i, gi in enumerate(g)]
@@ -264,8 +292,7 @@ def tile(g, ans, A, reps):
 @adjoint(np.concatenate)
 def concatenate(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if not isinstance(arrays, (list, tuple)):  # one array: its rows are joined
-        rows = [arrays[i] for i in range(len(arrays))]
-        return np.stack(concatenate(g, ans, rows, axis))
+        return joined_rows(g, arrays, 0 if axis is None else axis, 1)
     if axis is None:  # the arrays are flattened first
         return unjoin(g, arrays, 0, [np.size(a) for a in arrays])
     return unjoin(g, arrays, axis, [np.shape(a)[axis] for a in arrays], reshape=False)
@@ -281,11 +308,15 @@ def append(g, ans, arr, values, axis=None):
 
 @adjoint(np.vstack)
 def vstack(g, ans, tup, dtype=None, casting="same_kind"):
+    if not isinstance(tup, (list, tuple)):
+        return joined_rows(g, tup, 0, 2)
     return unjoin(g, tup, 0, [width(a, 0, 2) for a in tup])
 
 
 @adjoint(np.hstack)
 def hstack(g, ans, tup, dtype=None, casting="same_kind"):
+    if not isinstance(tup, (list, tuple)):
+        return joined_rows(g, tup, 0 if np.ndim(tup) < 3 else 1, 1)
     if np.ndim(tup[0]) < 2:
         return unjoin(g, tup, 0, [width(a, 0, 1) for a in tup])
     return unjoin(g, tup, 1, [np.shape(a)[1] for a in tup])
@@ -293,11 +324,15 @@ def hstack(g, ans, tup, dtype=None, casting="same_kind"):
 
 @adjoint(np.dstack)
 def dstack(g, ans, tup):
+    if not isinstance(tup, (list, tuple)):
+        return joined_rows(g, tup, 2, 3)
     return unjoin(g, tup, 2, [width(a, 2, 3) for a in tup])
 
 
 @adjoint(np.column_stack)
 def column_stack(g, ans, tup):
+    if not isinstance(tup, (list, tuple)):
+        return joined_rows(g, tup, 0 if np.ndim(tup) < 2 else 1, 2, column=True)
     # 0-d and 1-D arrays become one column each.
     return unjoin(g, tup, 1, [None if np.ndim(a) < 2 else np.shape(a)[1] for a in tup])
 

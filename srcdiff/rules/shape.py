@@ -60,6 +60,8 @@ def array(g, ans, object):
 
 @adjoint(np.stack)
 def stack(g, ans, arrays, axis=0):
+    if not isinstance(arrays, (list, tuple)):  # one array: its rows are stacked
+        return np.moveaxis(g, axis, 0)
     if axis == 0:
         return [g[i] for i in range(len(arrays))]
     return [np.take(g, i, axis=axis) for i in range(len(arrays))]

@@ -112,9 +112,7 @@ def check_generic(
     """The no-example derivative, run on ``args``, matches ``expected``."""
     wrt = tuple(expected)
     derivative = srcdiff.grad(f, wrt=wrt).derivative()
-    got = compile_derivative(derivative)(*args)
-    if len(wrt) == 1:
-        got = (got,)
+    got = compile_derivative(derivative)(*args)  # a tuple, as wrt is one
     for i, grad in zip(wrt, got, strict=True):
         error = max_relative_error(grad, expected[i])
         assert error < tol, f"generic gradient in argument {i} is off by {error:.3g}"

@@ -467,6 +467,25 @@ def test_stack_functions(data, fn):
     check_rule(data, fn, [xs], G)
 
 
+@given(
+    data=st.data(),
+    fn=st.sampled_from([*STACKS, np.stack]),
+    shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=3),
+)
+def test_stack_functions_of_one_array(data, fn, shape):
+    # NumPy joins the rows of one array; its gradient is an array of its shape
+    # (it came back as a list of rows).
+    kwargs = {"axis": data.draw(axis_of(len(shape)))} if fn is np.stack else {}
+    x = array(data, shape)
+    G = draw_weights(data, fn(x, **kwargs).shape)
+
+    def f(x):
+        return np.sum(fn(x, **kwargs) * G)
+
+    check_all(data, f, [x], fn, [x], G, kwargs, generic=False)
+    assert isinstance(srcdiff.grad(f)(x), np.ndarray)
+
+
 @pytest.mark.filterwarnings("ignore:`row_stack` alias is deprecated")
 def test_row_stack_is_vstack():
     def f(x, y):
