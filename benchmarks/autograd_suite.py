@@ -60,13 +60,15 @@ def scalarised(fun: Any, cotangent: Any, kwargs: dict[str, Any]) -> Any:
     return loss
 
 
-def scalarised_items(fun: Any, cotangents: tuple, kwargs: dict[str, Any]) -> Any:
-    """The same for a function that returns a tuple or list of arrays."""
+def scalarised_items(fun: Any, cotangents: dict, kwargs: dict[str, Any]) -> Any:
+    """The same for a function that returns a tuple, list or dict of arrays
+    (``cotangents`` has one per index or key)."""
 
     def loss(*args):
+        outputs = fun(*args, **kwargs)
         total = 0.0
-        for output, cotangent in zip(fun(*args, **kwargs), cotangents):
-            total = total + anp.real(anp.sum(anp.conj(cotangent) * output))
+        for key, cotangent in cotangents.items():
+            total = total + anp.real(anp.sum(anp.conj(cotangent) * outputs[key]))
         return total
 
     return loss
@@ -120,8 +122,9 @@ def _judge(fun: Any, argnum: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
     argnums = list(argnum) if joint else [argnum]
     rng = np.random.default_rng(0)
     output = fun(*args, **kwargs)
-    if isinstance(output, tuple | list):
-        cotangents = tuple(_cotangent(item, rng) for item in output)
+    if isinstance(output, tuple | list | dict):
+        keys = sorted(output) if isinstance(output, dict) else range(len(output))
+        cotangents = {key: _cotangent(output[key], rng) for key in keys}
         loss = scalarised_items(fun, cotangents, kwargs)
     else:
         loss = scalarised(fun, _cotangent(output, rng), kwargs)
@@ -129,8 +132,9 @@ def _judge(fun: Any, argnum: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
     try:
         got = srcdiff.grad(loss, wrt=wrt)(*args)
     except SrcdiffError as e:
-        first = str(e).strip().splitlines()
-        return {"outcome": "refused", "detail": f"{type(e).__name__}: {first[-1]}"}
+        # The first line, less its location: what srcdiff says is wrong.
+        what = str(e).strip().splitlines()[0].split(": ", 1)[-1]
+        return {"outcome": "refused", "detail": f"{type(e).__name__}: {what}"}
     except Exception as e:
         frame = traceback.extract_tb(e.__traceback__)[-1]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
@@ -187,8 +191,19 @@ def fetch_source(into: Path) -> Path:
 
     release = version("autograd")
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary",
-         ":all:", "-d", str(into), f"autograd=={release}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(into),
+            f"autograd=={release}",
+        ],
         check=True,
     )
     (archive,) = into.glob("autograd-*.tar.gz")
@@ -203,10 +218,30 @@ def run_file(test_file: Path, log: Path, ini: Path) -> tuple[str, list[str]]:
         [str(Path(__file__).parent), str(Path.cwd()), env.get("PYTHONPATH", "")]
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(test_file), "-p", "autograd_suite",
-         "-p", "no:cacheprovider", "-q", "-o", "addopts=", "--tb=no",
-         "-W", "ignore", "-c", str(ini), "--rootdir", str(test_file.parent)],
-        env=env, capture_output=True, text=True, cwd=test_file.parent,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(test_file),
+            "-p",
+            "autograd_suite",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-o",
+            "addopts=",
+            "--tb=no",
+            "-W",
+            "ignore",
+            "-c",
+            str(ini),
+            "--rootdir",
+            str(test_file.parent),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=test_file.parent,
     )
     return test_file.name, result.stdout.strip().splitlines()[-1:]
 
@@ -241,9 +276,11 @@ def report(cases: list[dict[str, Any]], summaries: list, every: bool) -> None:
     counted = [c for c in cases if c["outcome"] != "forward only"]
     outcomes = Counter(c["outcome"] for c in counted)
     total = len(counted)
-    print(f"# autograd's test suite, gradient checks answered by srcdiff\n")
-    print(f"{total} reverse-mode gradient checks "
-          f"({len(cases) - total} forward-only checks not counted)\n")
+    print("# autograd's test suite, gradient checks answered by srcdiff\n")
+    print(
+        f"{total} reverse-mode gradient checks "
+        f"({len(cases) - total} forward-only checks not counted)\n"
+    )
     print("| outcome | checks | share |\n| --- | --- | --- |")
     for outcome in ("correct", "wrong", "refused", "crash"):
         n = outcomes[outcome]
@@ -251,7 +288,8 @@ def report(cases: list[dict[str, Any]], summaries: list, every: bool) -> None:
     by_file = Counter()
     for c in counted:
         by_file[(c["test"].split("::")[0], c["outcome"])] += 1
-    print("\n| test file | correct | wrong | refused | crash |\n| --- | --- | --- | --- | --- |")
+    print("\n| test file | correct | wrong | refused | crash |")
+    print("| --- | --- | --- | --- | --- |")
     for name in sorted({f for f, _ in by_file}):
         row = [by_file[(name, o)] for o in ("correct", "wrong", "refused", "crash")]
         print(f"| {name} | " + " | ".join(map(str, row)) + " |")
@@ -260,8 +298,13 @@ def report(cases: list[dict[str, Any]], summaries: list, every: bool) -> None:
         (c["outcome"], c["detail"][:160]) for c in counted if c["outcome"] != "correct"
     )
     for (outcome, detail), n in reasons.most_common():
-        tests = sorted({c["test"].split("::")[-1] for c in counted
-                        if c["outcome"] == outcome and c["detail"][:160] == detail})
+        tests = sorted(
+            {
+                c["test"].split("::")[-1]
+                for c in counted
+                if c["outcome"] == outcome and c["detail"][:160] == detail
+            }
+        )
         print(f"- {outcome} x{n}: {detail} [{', '.join(tests[:4])}]")
     print("\n## pytest's own summary per file\n")
     for name, tail in summaries:

@@ -24,7 +24,10 @@ from typing import Any
 import numpy as np
 
 # autograd's packages and what they stand for.
-_ROOTS = ("autograd.numpy", "autograd.scipy")
+ROOTS = ("autograd.numpy", "autograd.scipy")
+# Where autograd's plain-Python helpers srcdiff follows live: NumPy-level code
+# with no NumPy name (linalg.T), and flatten_func's wrapper of the user's loss.
+HELPERS = (*ROOTS, "autograd.misc.flatten")
 _BUILTINS = "autograd.builtins"
 
 
@@ -85,11 +88,22 @@ def _module_counterpart(name: str) -> Any:
     (``autograd.numpy.numpy_vjps``) and outside numpy and scipy."""
     if name == _BUILTINS:
         return importlib.import_module("builtins")
-    if not any(name == root or name.startswith(root + ".") for root in _ROOTS):
+    if not any(name == root or name.startswith(root + ".") for root in ROOTS):
         return None
     if name not in _COUNTERPARTS:
         _COUNTERPARTS[name] = _resolve(name.removeprefix("autograd."))
     return _COUNTERPARTS[name]
+
+
+def own_attribute(module: types.ModuleType, name: str) -> Any:
+    """``np.make_diagonal`` where ``np``, autograd.numpy, was read as NumPy:
+    the name of an autograd module that NumPy lacks, as srcdiff reads it
+    (None if no autograd module read as ``module`` has it)."""
+    for autograd_name, target in list(_COUNTERPARTS.items()):
+        own = sys.modules.get(autograd_name)
+        if target is module and own is not None and hasattr(own, name):
+            return canonical(getattr(own, name))
+    return None
 
 
 # id of each object autograd's modules hold -> (the object, its counterpart)

@@ -112,6 +112,10 @@ def shape_of(value: Any) -> tuple[int, ...] | None:
     return shape if isinstance(shape, tuple) else None
 
 
+def _numpy_float(value: Any) -> Any:
+    return np.float64(value) if isinstance(value, float) else value
+
+
 class Builder:
     """Collects statements for one program (forward and adjoint sweeps)."""
 
@@ -553,10 +557,26 @@ class Builder:
         return var
 
     def _evaluate(self, prim: Prim, args: Any, kwargs: Any, loc: Loc | None) -> Any:
+        args, kwargs = concrete(args), concrete(kwargs)
         try:
             with np.errstate(all="ignore"):
-                return prim.impl(*concrete(args), **concrete(kwargs))
+                try:
+                    return prim.impl(*args, **kwargs)
+                except ZeroDivisionError:
+                    # Python floats: 0.0 ** -0.5 raises where NumPy gives inf.
+                    # An adjoint rule's term for a constant may do this and
+                    # never run; code that does run raises the same way.
+                    return prim.impl(*map(_numpy_float, args), **kwargs)
         except Exception as exc:
+            # "unexpected keyword argument", not "can't multiply sequence by float"
+            if isinstance(exc, TypeError) and "argument" in str(exc):
+                raise TraceError(
+                    f"{prim.name} cannot be called this way: {exc}",
+                    loc,
+                    "Call it as NumPy or SciPy documents it (autograd's own "
+                    "extensions, such as convolve's axes= and dot_axes=, have no "
+                    "NumPy counterpart).",
+                ) from None
             raise TraceError(
                 f"{prim.name} failed on the example values: {exc}",
                 loc,

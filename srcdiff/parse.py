@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .aliases import canonical
+from .aliases import HELPERS, canonical
 from .errors import Loc, NoSource
 
 
@@ -39,14 +39,16 @@ class Source:
     lines: tuple[str, ...]
     first_line: int
     indent: int
+    # ``loss = lambda w: ...``: the name a lambda is assigned to.
+    assigned: str | None = None
 
     @property
     def name(self) -> str:
         """The function's name, as the emitted ``<name>_grad`` can use it: its
         ``__name__``, else its def's name (a decorator may set any string),
-        else ``f`` (a lambda)."""
-        for name in (self.fn.__name__, self.fn.__code__.co_name):
-            if name.isidentifier() and not keyword.iskeyword(name):
+        else the name a lambda is assigned to, else ``f``."""
+        for name in (self.fn.__name__, self.fn.__code__.co_name, self.assigned):
+            if name and name.isidentifier() and not keyword.iskeyword(name):
                 return name
         return "f"
 
@@ -100,7 +102,7 @@ def parse(fn: Any) -> Source:
     """Parse ``fn``'s source; decorators are stripped, lambdas located."""
     original = fn
     fn = inspect.unwrap(fn)
-    if not isinstance(fn, types.FunctionType) or _library(fn):
+    if not isinstance(fn, types.FunctionType) or _library_code(fn):
         if _library(original) == "autograd":
             # autograd.numpy.tanh and .mean stand for np.tanh and np.mean.
             mapped = canonical(original)
@@ -119,6 +121,13 @@ def parse(fn: Any) -> Source:
 
 _LIBRARIES = {"numpy": "NumPy", "scipy": "SciPy", "autograd": "autograd"}
 _REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var"}
+
+
+def _library_code(fn: types.FunctionType) -> bool:
+    """NumPy's, SciPy's or autograd's own code, except autograd's NumPy-level
+    helpers that NumPy has no name for (``autograd.numpy.linalg.T``)."""
+    helper = (fn.__module__ or "").startswith(HELPERS) and canonical(fn) is fn
+    return bool(_library(fn)) and not helper
 
 
 def _library(fn: Any) -> str:
@@ -224,7 +233,8 @@ def _parse(fn: types.FunctionType) -> Source:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         node.decorator_list = []
     original = tuple(line.rstrip("\n") for line in lines)
-    return Source(fn, node, path, original, first_line, indent)
+    assigned = _assigned_name(tree, node)
+    return Source(fn, node, path, original, first_line, indent, assigned)
 
 
 def _parse_lambda(fn: types.FunctionType) -> Source | None:
@@ -251,7 +261,20 @@ def _parse_lambda(fn: types.FunctionType) -> Source | None:
     if len(found) != 1:
         return None
     text = tuple(line.rstrip("\n") for line in lines)
-    return Source(fn, found[0], path, text, 1, 0)
+    return Source(fn, found[0], path, text, 1, 0, _assigned_name(tree, found[0]))
+
+
+def _assigned_name(tree: ast.AST, node: ast.AST) -> str | None:
+    """``g`` for the lambda of ``g = lambda x: ...``; None for anything else."""
+    for parent in ast.walk(tree):
+        if (
+            isinstance(parent, ast.Assign)
+            and parent.value is node
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
+            return parent.targets[0].id
+    return None
 
 
 def _span(node: ast.expr) -> tuple[int | None, ...]:

@@ -224,7 +224,8 @@ def _check_wrt(
             )
         value = _wrt_value(source, inputs, item)
         leaves = list(walk_vars(value))
-        if not leaves:
+        empty = isinstance(value, (list, tuple, dict)) and not value  # gradient: {}
+        if not leaves and not empty:
             raise InvalidWrt(
                 f"wrt={item!r} holds {value!r}, which has no gradient",
                 loc,
@@ -277,7 +278,9 @@ def _param_node(source: Source, name: str) -> ast.AST:
 
 
 def _check_scalar(source: Source, output: Any) -> None:
-    if isinstance(output, Var) and output.known and np.shape(output.value) != ():
+    """One number: a scalar, or an array holding one (shape (1,) or (1, 1), as
+    autograd takes it; the seed 1.0 broadcasts to it)."""
+    if isinstance(output, Var) and output.known and np.size(output.value) != 1:
         raise NonScalarOutput(
             f"{source.name} returns an array of shape {np.shape(output.value)}; "
             "a gradient needs one number",

@@ -209,7 +209,10 @@ def _pair(tracer: Tracer, value: Any, contribution: Any) -> list[tuple[Var, Any]
 
 
 def accumulate(tracer: Tracer, contributions: list[Any], var: Var | None) -> Any:
-    loc = var.loc if var else None
+    # A parameter has no statement of its own: a check the sum needs points
+    # at the use that made the first contribution.
+    made = (c.loc for c in contributions if isinstance(c, Var) and c.loc)
+    loc = var.loc if var and var.loc else next(made, None)
 
     def add(a: Any, b: Any) -> Any:
         if isinstance(a, tuple):  # adjoints of tuple-valued results, slot by slot

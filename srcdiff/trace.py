@@ -799,7 +799,11 @@ class Tracer:
         try:
             value = canonical(getattr(base, node.attr))
         except AttributeError as exc:
-            raise TraceError(str(exc), loc) from None
+            value = None
+            if isinstance(base, types.ModuleType):
+                value = aliases.own_attribute(base, node.attr)
+            if value is None:
+                raise TraceError(str(exc), loc) from None
         if effects.is_generator(value) and not frame.in_rule:
             raise effects.outer_generator(f"`{ast.unparse(node)}`", loc)
         if frame.in_rule or isinstance(base, types.ModuleType):
@@ -1443,9 +1447,14 @@ def _user_method(fn: Any) -> tuple[Any, Any] | None:
 
 
 def _is_user_function(fn: Any) -> bool:
+    """Python code srcdiff follows: the user's, and autograd's few NumPy-level
+    helpers that have no NumPy name (``autograd.numpy.linalg.T``); never
+    NumPy's or SciPy's internals or autograd's machinery."""
     if not isinstance(fn, types.FunctionType):
         return False
     module = fn.__module__ or ""
+    if module.startswith(aliases.HELPERS):
+        return True
     return module.split(".")[0] not in ("numpy", "scipy", "autograd")
 
 

@@ -71,12 +71,23 @@ def test_value_and_grad():
 def test_wrt_given_as_a_sequence_of_one_gives_a_tuple(wrt):
     # As autograd's argnum=[0] and JAX's argnums=(0,) do.
     (got,) = srcdiff.grad(two_args, wrt=wrt)(W, W + 1)
-    value, (also,) = srcdiff.value_and_grad(two_args, wrt=wrt)(W, W + 1)
+    _, (also,) = srcdiff.value_and_grad(two_args, wrt=wrt)(W, W + 1)
     i = 1 if wrt == ["y"] else 0
     expected = numerical_grad(two_args, (W, W + 1), i)
     assert max_relative_error(got, expected) < TOL
     assert max_relative_error(also, expected) < TOL
     assert isinstance(srcdiff.grad(two_args, wrt=i)(W, W + 1), np.ndarray)
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1)])
+def test_an_output_holding_one_number_is_that_number(shape):
+    # autograd takes any output of size 1 (its examples return shape (1,)).
+    def f(x):
+        return np.reshape(np.sum(np.sin(x)), shape)
+
+    value, g = srcdiff.value_and_grad(f)(W)
+    assert np.shape(value) == shape
+    assert max_relative_error(g, np.cos(W)) < TOL
 
 
 def test_value_and_grad_as_a_decorator():

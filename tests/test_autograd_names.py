@@ -107,6 +107,29 @@ def test_make_diagonal_is_eye_times_last_axis():
     check(f, M)
 
 
+def test_autograds_own_names_read_through_its_module():
+    # np.make_diagonal with np = autograd.numpy (NumPy has no such name), and
+    # autograd.numpy.linalg's helpers T and _dot, which autograd's own tests use.
+    def f(x):
+        gram = anp.linalg._dot(anp.linalg.T(x), x)
+        return anp.sum(anp.make_diagonal(x[0], axis1=-1, axis2=-2) @ gram)
+
+    source = check(f, M)
+    assert "np.swapaxes(x, -1, -2)" in source
+
+
+def test_an_autograd_only_keyword_is_a_located_refusal_with_a_related_hint():
+    import autograd.scipy.signal as ag_signal
+
+    def f(x):
+        return anp.sum(ag_signal.convolve(x, M, axes=([1], [1])))
+
+    with pytest.raises(srcdiff.TraceError, match="cannot be called this way") as info:
+        srcdiff.grad(f)(M)
+    assert "autograd's own extensions" in str(info.value)
+    assert "test_autograd_names.py" in str(info.value).split(" ")[0]
+
+
 def test_make_diagonal_with_autograds_defaults_is_a_located_refusal():
     def f(x):
         return anp.sum(make_diagonal(x))

@@ -91,6 +91,14 @@ def test_lambda():
     assert max_relative_error(g, 2 * A) < TOL
 
 
+def test_a_lambda_is_named_after_the_name_it_is_assigned_to():
+    half_square = lambda x: np.sum(x**2) / 2  # noqa: E731
+    g = srcdiff.grad(half_square)
+    g(A)
+    assert "def half_square_grad(x):" in g.source
+    assert "def f_grad(x):" in srcdiff.grad(lambda x: np.sum(x)).source
+
+
 def test_lambda_with_two_parameters():
     check(lambda x, y: np.sum(x * y**2), A, A + 1, wrt=1)
 

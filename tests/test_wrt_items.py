@@ -44,3 +44,14 @@ def test_missing_item_is_a_located_error():
     assert info.value.loc is not None and info.value.loc.text.strip().startswith(
         "def layer"
     )
+
+
+@pytest.mark.parametrize("empty", [{}, [], ()])
+def test_an_empty_container_gets_an_empty_gradient(empty):
+    # autograd's own tests differentiate d.get("key", x) with respect to d = {}.
+    def f(d, x):
+        return np.sum(x**2) + len(d)
+
+    dd, dx = srcdiff.grad(f, wrt=(0, 1))(empty, X)
+    assert dd == empty and type(dd) is type(empty)
+    assert max_relative_error(dx, 2 * X) < 1e-12

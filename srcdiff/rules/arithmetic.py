@@ -52,10 +52,16 @@ def divide(g, ans, x, y):
 
 
 @adjoint(
-    operator.pow, np.float_power, note="the exponent's gradient needs a positive base"
+    operator.pow,
+    np.float_power,
+    note="the exponent's gradient needs a positive base, or 0 (gradient 0 there)",
 )
 def power(g, ans, x, y):
-    return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * np.log(x), y)
+    dx = unbroadcast(g * y * x ** (y - 1), x)
+    if isinstance(x, (int, float)) and x > 0:  # 2.0 ** y
+        return dx, unbroadcast(g * ans * np.log(x), y)
+    # Where x is 0, x ** y is 0 for every y > 0 near: gradient 0, not 0 * -inf.
+    return dx, unbroadcast(g * ans * np.log(np.where(x == 0, 1.0, x)), y)
 
 
 @adjoint(operator.neg)

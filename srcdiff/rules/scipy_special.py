@@ -11,7 +11,7 @@ from scipy import special
 
 from ..helpers import unbroadcast
 from ..primitives import Prim, call, register
-from . import adjoint
+from . import adjoint, known
 from .reductions import restore_axes
 
 FAMILY = "scipy.special"
@@ -36,13 +36,26 @@ for _name in ["polygamma", "beta", "betaln", "xlogy", "xlog1py"]:
 # scipy.special.psi is scipy.special.digamma: the same prim, either name.
 
 
-@adjoint(special.logsumexp, note="without b= or return_sign=")
+@adjoint(
+    special.logsumexp,
+    note="without return_sign=; b= no larger than a, with sum(b * exp(a)) > 0",
+)
 def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-    if b is not None or return_sign:
-        raise NotImplementedError("logsumexp with b= or return_sign=True")
+    if return_sign:
+        raise NotImplementedError("logsumexp with return_sign=True")
+    larger = b is not None and known(a, b)
+    if larger and np.broadcast_shapes(np.shape(a), np.shape(b)) != np.shape(a):
+        raise NotImplementedError(
+            "logsumexp with b= that broadcasts a to a larger shape "
+            "(broadcast a first: a + np.zeros_like(b))"
+        )
     softmax = np.exp(a - restore_axes(ans, axis, keepdims))
+    g = restore_axes(g, axis, keepdims)
     # SciPy answers a 0-d `a` with shape (1,) under keepdims or axis=().
-    return unbroadcast(restore_axes(g, axis, keepdims) * softmax, a)
+    if b is None:
+        return unbroadcast(g * softmax, a)
+    # log(sum(b * exp(a))): the weights b scale each term's share.
+    return unbroadcast(g * b * softmax, a), None, unbroadcast(g * softmax, b)
 
 
 # ----- Logistic functions and softmax -----

@@ -174,3 +174,20 @@ def test_abs_has_gradient_zero_at_zero():
     np.testing.assert_array_equal(
         srcdiff.grad(f)(np.array([0.0, -1.0, 2.0])), [0.0, -10.0, 100.0]
     )
+
+
+def test_power_of_a_zero_base_has_exponent_gradient_zero():
+    # 0 ** y is 0 for every y > 0: no gradient there, not 0 * log(0) = nan
+    # (and a Python 0.0 base must not stop the trace at 0.0 ** (y - 1)).
+    base = np.array([0.0, 2.0])
+
+    def f(y):
+        return np.sum(np.power(base, y))
+
+    def g(y):
+        return np.power(0.0, y)
+
+    y = np.array([0.5, 1.5])
+    got = srcdiff.grad(f)(y)
+    assert np.array_equal(got, [0.0, 2.0**1.5 * np.log(2.0)])
+    assert srcdiff.grad(g)(0.7) == 0.0

@@ -16,6 +16,7 @@ from rule_checks import (
     options,
 )
 from rule_domains import REDUCTIONS
+from scipy.special import logsumexp
 
 import srcdiff
 from srcdiff.primitives import lookup
@@ -85,3 +86,30 @@ def test_ties_share_the_gradient_equally(op, axis, expected):
     np.testing.assert_array_equal(
         rule(np.ones_like(ans), ans, TIED, axis=axis), expected
     )
+
+
+@given(data=st.data())
+def test_logsumexp_with_weights(data):
+    # log(sum(b * exp(a))), b broadcast against a: a gradient for both.
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+    kept = data.draw(st.integers(0, len(shape)))
+    b_shape = tuple(n if data.draw(st.booleans()) else 1 for n in shape[kept:])
+    a = draw_array(data, REDUCTIONS[logsumexp].inputs[0], shape)
+    b = np.exp(draw_array(data, REDUCTIONS[logsumexp].inputs[0], b_shape))
+    kwargs = data.draw(options(len(shape)))
+    G = draw_weights(data, np.shape(logsumexp(a, b=b, **kwargs)))
+
+    def f(a, b):
+        return np.sum(logsumexp(a, b=b, **kwargs) * G)
+
+    expected = check_grad(f, [a, b])
+    check_rule(data, logsumexp, [a], G, {"b": b, **kwargs})
+    check_generic(f, [a, b], expected)
+
+
+def test_logsumexp_with_weights_that_enlarge_a_is_refused():
+    def f(a, b):
+        return logsumexp(a, b=b)
+
+    with pytest.raises(srcdiff.UnsupportedPrimitive, match="broadcast a first"):
+        srcdiff.grad(f)(np.zeros(3), np.ones((2, 3)))
