@@ -20,7 +20,7 @@ from typing import Any
 from . import datalists, effects
 from .errors import InvalidWrt, PathChanged, SrcdiffError, TraceError
 from .format import header_lines, source_text
-from .parse import parse
+from .parse import parse, ufunc_function
 from .pipeline import Derivative, derive
 from .primitives import numpy_path
 from .spec import (
@@ -149,6 +149,7 @@ class GradFunction:
         self._bound: tuple[Any, ...] = ()
         if isinstance(fn, types.MethodType):
             self._bound, fn = (fn.__self__,), fn.__func__
+        fn = ufunc_function(fn) or fn  # grad(np.sqrt) differentiates np.sqrt
         self.fn = fn
         self.wrt = resolve_wrt(fn, wrt, skip=len(self._bound))
         self.tuple_result = not isinstance(wrt, str | int | None)

@@ -123,6 +123,31 @@ _LIBRARIES = {"numpy": "NumPy", "scipy": "SciPy", "autograd": "autograd"}
 _REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var"}
 
 
+def ufunc_function(obj: Any) -> types.FunctionType | None:
+    """``grad(np.sqrt)`` as autograd takes it: a def that calls the ufunc
+    (``def sqrt(x): return np.sqrt(x)``), made once per ufunc with its source
+    in linecache; None for anything but a NumPy ufunc of one or two inputs."""
+    obj = canonical(obj)
+    if not isinstance(obj, np.ufunc) or obj.nout != 1 or obj.nin > 2:
+        return None
+    name = obj.__name__
+    if getattr(np, name, None) is not obj:
+        return None
+    if name not in _UFUNC_FUNCTIONS:
+        params = "x" if obj.nin == 1 else "x1, x2"
+        filename = f"<numpy.{name}>"
+        text = f"import numpy as np\n\n\ndef {name}({params}):\n"
+        text += f"    return np.{name}({params})\n"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        namespace: dict[str, Any] = {}
+        exec(compile(text, filename, "exec"), namespace)
+        _UFUNC_FUNCTIONS[name] = namespace[name]
+    return _UFUNC_FUNCTIONS[name]
+
+
+_UFUNC_FUNCTIONS: dict[str, types.FunctionType] = {}
+
+
 def _library_code(fn: types.FunctionType) -> bool:
     """NumPy's, SciPy's or autograd's own code, except autograd's NumPy-level
     helpers that NumPy has no name for (``autograd.numpy.linalg.T``)."""

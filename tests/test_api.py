@@ -90,6 +90,19 @@ def test_an_output_holding_one_number_is_that_number(shape):
     assert max_relative_error(g, np.cos(W)) < TOL
 
 
+def test_a_numpy_ufunc_itself_is_differentiated():
+    # grad(np.tanh), as autograd's tutorial writes it: a def calling the ufunc.
+    import autograd.numpy as anp
+
+    assert srcdiff.grad(np.tanh)(0.5) == pytest.approx(1 - np.tanh(0.5) ** 2)
+    assert srcdiff.grad(anp.sqrt)(2.0) == pytest.approx(0.5 / np.sqrt(2.0))
+    dx, dy = srcdiff.grad(np.arctan2, wrt=(0, 1))(0.5, 2.0)
+    assert (dx, dy) == pytest.approx((2.0 / 4.25, -0.5 / 4.25))
+    g = srcdiff.grad(np.sqrt)
+    g(2.0)
+    assert "def sqrt_grad(x):" in g.source
+
+
 def test_value_and_grad_as_a_decorator():
     @srcdiff.value_and_grad(wrt=1)
     def f(x, y):

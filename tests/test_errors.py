@@ -358,17 +358,6 @@ def test_wrt_an_int_array():
 
 
 # ----- No source: the error points at the user's call -----
-def test_a_numpy_ufunc_passed_directly():
-    def call():
-        return srcdiff.grad(np.tanh)
-
-    exc = raised(srcdiff.NoSource, call)
-    assert exc.message.startswith("numpy.tanh is a NumPy ufunc")
-    check_message(
-        exc, where(call, "srcdiff.grad"), "srcdiff.grad", "def f(x): return np.sum"
-    )
-
-
 def test_a_numpy_function_passed_directly_is_not_traced_through():
     # inspect.unwrap(np.sum) is NumPy's own Python source: never differentiate it.
     def call():
@@ -493,7 +482,7 @@ ALL_CASES = {
     "primitive": lambda: srcdiff.grad(lambda x: np.sum(np.nanquantile(x, 0.5) * x))(X),
     "non-scalar": lambda: srcdiff.grad(lambda x: x * 2)(X),
     "wrt": lambda: srcdiff.grad(scaled, wrt="n")(X, 3),
-    "no-source": lambda: srcdiff.grad(np.exp),
+    "no-source": lambda: srcdiff.grad(np.sum),
     "needs-example": lambda: srcdiff.grad(lambda x: np.sum(x) if x > 0 else 0).source,
     "trace": lambda: srcdiff.grad(lambda x: np.sum(x[7]))(X),
     "guard": lambda: srcdiff.PathChanged("tests/test_errors.py:1", "if x was True"),
