@@ -318,12 +318,14 @@ class Builder:
                 self.guard(one, True, var.loc, what, message=what)
         return tuple(own)
 
-    def at_least(self, size: sizes.Poly, k: int) -> bool:
+    def at_least(self, size: sizes.Poly, k: int | sizes.Poly) -> bool:
         """Whether ``size >= k`` on the example; the code relies on it."""
-        held = self.evaluate_size(size) >= k
-        always = all(c >= 0 for _, c in sizes.sub(size, sizes.const(k)))
-        if held and not always:  # image.shape[0] + 2 >= 2 needs no check
-            self.assume(size, PRIMS[operator.ge], sizes.const(k), True, None)
+        k = sizes.const(k) if isinstance(k, int) else k
+        held = self.evaluate_size(size) >= self.evaluate_size(k)
+        # Sizes are never negative: len(a) + len(b) >= len(a) needs no check.
+        always = all(c >= 0 for _, c in sizes.sub(size, k))
+        if held and not always:
+            self.assume(size, PRIMS[operator.ge], k, True, None)
         return held
 
     def _result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any:

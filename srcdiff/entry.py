@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def checks(
         for key in sizes.atoms(poly)
     }
     relied: dict[Var, list[Assumption]] = {}
-    for a, prim, b, held, _ in builder.assumptions:
+    for a, prim, b, held in _unimplied(builder.assumptions):
         keys = [k for k in sizes.base_atoms(a) | sizes.base_atoms(b) if k in owner]
         later = max((owner[k] for k in keys), key=order.index)
         relied.setdefault(later, []).append((a, prim, b, held))
@@ -62,6 +63,30 @@ def checks(
         for name, leaves in arguments.items():
             _check(builder, name, leaves, relied, locs.get(name))
     return out
+
+
+def _unimplied(assumptions: list) -> list[Assumption]:
+    """The assumptions less those implied by sizes checked equal to a number
+    (``len(x) == 5`` makes ``len(x) >= 3`` true): each held when traced, so it
+    holds whenever the sizes it reads are what they were then."""
+    plain = [(a, prim, b, held) for a, prim, b, held, _ in assumptions]
+    fixed = {atom for x in plain if (atom := _fixed_atom(*x)) is not None}
+    return [
+        x for x in plain if _fixed_atom(*x) is not None or not _reads_only(x, fixed)
+    ]
+
+
+def _reads_only(assumption: Assumption, fixed: set[Any]) -> bool:
+    a, _, b, _ = assumption
+    return sizes.atoms(sizes.sub(a, b)) <= fixed
+
+
+def _fixed_atom(a: sizes.Poly, prim: Prim, b: sizes.Poly, held: bool) -> Any:
+    """The size ``a == b`` pins to a number (``len(x) == 5``), if it does."""
+    if prim.name not in ("equal", "not_equal") or (prim.name == "equal") != held:
+        return None
+    terms = [monomial for monomial, _ in sizes.sub(a, b) if monomial]
+    return terms[0][0] if len(terms) == 1 and len(terms[0]) == 1 else None
 
 
 def _check(

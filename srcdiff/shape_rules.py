@@ -135,7 +135,52 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return _convolved(builder, args, kwargs)
     if name in ("stack", "concatenate") and isinstance(args[0], (list, tuple)):
         return _joined(builder, name, args, kwargs)
+    if name in _STACKS and len(args) == 1 and not kwargs:
+        return _stacked(builder, name, args[0])
     return None
+
+
+# np.vstack and co.: how many axes each piece is given, and the join axis
+# (hstack joins 1-D pieces along axis 0).
+_STACKS = {"vstack": (2, 0), "hstack": (1, 1), "dstack": (3, 2), "column_stack": (2, 1)}
+_ONE = sizes.const(1)
+
+
+def _promoted(name: str, shape: tuple[sizes.Poly, ...]) -> tuple[sizes.Poly, ...]:
+    """The shape np.atleast_<n>d (np.column_stack: a column) gives a piece."""
+    ndim = _STACKS[name][0]
+    if len(shape) >= ndim:
+        return shape
+    if name == "column_stack":
+        return (*shape, _ONE) if shape else (_ONE, _ONE)
+    if name == "dstack" and shape:
+        return (_ONE, *shape, _ONE) if len(shape) == 1 else (*shape, _ONE)
+    return (*(_ONE,) * (ndim - len(shape)), *shape)
+
+
+def _stacked(builder: Builder, name: str, pieces: Any) -> Any:
+    """np.vstack(pieces) and co.: the pieces' promoted shapes, joined. One
+    array stands for its rows."""
+    if isinstance(pieces, (list, tuple)):
+        shapes = [builder.sizes_of(p) for p in pieces]
+        if not shapes or any(s is None for s in shapes):
+            return None
+        counts = [_ONE] * len(shapes)
+    else:
+        whole = builder.sizes_of(pieces)
+        if not whole:
+            return None
+        shapes, counts = [whole[1:]], [whole[0]]
+    promoted = [_promoted(name, tuple(s)) for s in shapes]  # type: ignore[arg-type]
+    axis = _STACKS[name][1]
+    if name == "hstack" and len(promoted[0]) == 1:
+        axis = 0
+    total: sizes.Poly = ()
+    for shape, count in zip(promoted, counts, strict=True):
+        total = sizes.add(total, sizes.mul(count, shape[axis]))
+    first = list(promoted[0])
+    first[axis] = total
+    return tuple(first)
 
 
 def _padded(builder: Builder, shape: tuple[sizes.Poly, ...], width: Any) -> Any:

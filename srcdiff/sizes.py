@@ -276,23 +276,23 @@ def _concrete(part: Any) -> Any:
 
 def _slice_size(size: Poly, part: slice, at_least: Any) -> Poly | None:
     """``x[a:]``, ``x[:-b]``, ``x[a:-b]``, ``x[a:b]``, ``x[-k:]`` and ``x[:]``
-    along an axis of size n, for n at least as long as the slice reaches
-    (``at_least(n, k)`` records that the code relies on it)."""
+    along an axis of size n, bounds ints or sizes (``x[: len(a)]``), for n at
+    least as long as the slice reaches (``at_least(n, k)`` records that the
+    code relies on it)."""
     start, stop, step = part.start, part.stop, part.step
-    if step not in (None, 1) or not all(
-        v is None or isinstance(v, (int, np.integer)) for v in (start, stop)
-    ):
+    if step not in (None, 1):
         return None
-    start = 0 if start is None else int(start)
-    if start < 0:  # x[-k:]
+    if isinstance(start, (int, np.integer)) and start < 0:  # x[-k:]
         return const(-start) if stop is None and at_least(size, -start) else None
-    if stop is None:  # x[a:]
-        return sub(size, const(start)) if at_least(size, start) else None
-    if stop < 0:  # x[a:-b]
-        return sub(size, const(start - stop)) if at_least(size, start - stop) else None
-    if stop >= start and at_least(size, stop):  # x[a:b]
-        return const(stop - start)
-    return None
+    low = const(0) if start is None else size_poly(start)
+    if isinstance(stop, (int, np.integer)) and stop < 0:  # x[a:-b]
+        if low is None or not at_least(size, add(low, const(-stop))):
+            return None
+        return sub(size, add(low, const(-stop)))
+    high = size if stop is None else size_poly(stop)
+    if low is None or high is None or not at_least(size, high):
+        return None
+    return sub(high, low) if at_least(high, low) else None
 
 
 def einsum(subscripts: str, shapes: list[tuple[Poly, ...]]) -> tuple[Poly, ...] | None:

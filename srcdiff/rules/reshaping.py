@@ -176,7 +176,7 @@ def ravel(g, ans, a, order="C"):
         raise NotImplementedError(f"np.ravel with order='{order}'")
     if order == "F":
         return np.reshape(g, np.shape(a), order="F")
-    return np.reshape(g, np.shape(a))
+    return shaped_like(g, a)
 
 
 @adjoint(np.moveaxis)

@@ -5,12 +5,14 @@ import operator
 import numpy as np
 
 from ..helpers import scatter_add, unbroadcast
-from . import adjoint
+from . import adjoint, known
 
 
 @adjoint(np.reshape, note="order='C' or 'F'")
 def reshape(g, ans, a, shape=None, order="C", **kwargs):
     # Read the elements back in the order the forward reshape wrote them.
+    if known(g, a) and np.shape(g) == np.shape(a):  # it kept the shape
+        return g
     if order == "C":
         return np.reshape(g, np.shape(a))
     if order == "F":
