@@ -54,9 +54,17 @@ all (helper modules, forward mode, ``autograd.tracer`` demos), examples whose
 only gradients are higher order (a gradient of a gradient, ``hessian``,
 ``make_hvp``, a gradient traced by autograd itself; srcdiff has neither
 forward mode nor nested gradients), examples that need data from the
-network (MNIST: the only download; every network access is refused and the
-example is excluded as "needs data") and examples that fail on their own
-before asking (listed with their error). matplotlib is not needed: a fake
+network (every network access is refused and the example is excluded as
+"needs data") and examples that fail on their own before asking (listed with
+their error).
+
+MNIST, the only download among autograd's examples, is not fetched: the
+values of the data do not matter for judging a gradient, so ``mnist()`` in
+the examples' ``data_mnist`` module (which ``data.load_mnist`` calls too)
+returns seeded random arrays of MNIST's shapes and dtypes instead (uint8
+images of 28 x 28 and uint8 labels 0-9; 500 training and 100 test examples).
+The examples that use it are counted, marked "(synthetic MNIST)" in the
+report. matplotlib is not needed: a fake
 ``matplotlib`` package whose attributes are no-op callables stands in, with
 a small PNG reader for ``pyplot.imread`` (the fluid simulations read their
 start and target images with it). Nothing else is installed or downloaded.
@@ -242,19 +250,44 @@ def _refuse_network() -> None:
     socket.create_connection = refuse
 
 
+MNIST_TRAIN, MNIST_TEST = 500, 100  # synthetic examples
+
+
+def _synthetic_mnist() -> tuple[np.ndarray, ...]:
+    """What ``data_mnist.mnist()`` returns, of seeded random values: train
+    images, train labels, test images, test labels."""
+    _State.synthetic = True
+    rng = np.random.default_rng(0)
+    arrays = []
+    for count in (MNIST_TRAIN, MNIST_TEST):
+        arrays.append(rng.integers(0, 256, (count, 28, 28), dtype=np.uint8))
+        arrays.append(rng.integers(0, 10, count, dtype=np.uint8))
+    return tuple(arrays)
+
+
+def _stub_mnist(folder: Path) -> None:
+    """The examples' MNIST loader, ``data_mnist.mnist``, made synthetic."""
+    if (folder / "data_mnist.py").exists():
+        import data_mnist
+
+        data_mnist.mnist = _synthetic_mnist
+
+
 class _State:
     """The child process's one run: where it logs, what it has seen."""
 
     depth = 0  # > 0 inside an operator we let through, or while judging
     done = False
+    synthetic = False  # the example loaded synthetic MNIST
     used: ClassVar[list[str]] = []  # operators used that are not counted
     example = ""
     log: Path
 
 
 def _write(entry: dict[str, Any]) -> None:
+    data = {"data": "synthetic MNIST"} if _State.synthetic else {}
     with open(_State.log, "a", encoding="utf-8") as log:
-        log.write(json.dumps({"example": _State.example, **entry}) + "\n")
+        log.write(json.dumps({"example": _State.example, **entry, **data}) + "\n")
 
 
 def _leaves(tree: Any) -> list[Any]:
@@ -557,6 +590,7 @@ def child(example: Path, log: Path, label: str) -> None:
     _refuse_network()
     _patch_operators()
     sys.path.insert(0, str(example.parent))
+    _stub_mnist(example.parent)
     sys.argv = [str(example)]
     try:
         runpy.run_path(str(example), run_name="__main__")
@@ -720,14 +754,23 @@ def main() -> None:
     report(entries, options.list)
 
 
+def _label(entry: dict[str, Any]) -> str:
+    """The example's name, and the data it ran on when not its own."""
+    data = entry.get("data")
+    return f"{entry['example']} ({data})" if data else entry["example"]
+
+
 def report(entries: list[dict[str, Any]], every: bool) -> None:
     counted = [e for e in entries if e["outcome"] in COUNTED]
     outcomes = Counter(e["outcome"] for e in counted)
     total = len(counted)
     print("# autograd's examples, first gradient answered by srcdiff\n")
+    synthetic = sum(1 for e in counted if e.get("data"))
     print(
         f"{len(entries)} example files; {total} asked for a first-order reverse "
-        f"gradient ({len(entries) - total} not counted, listed below)\n"
+        f"gradient ({len(entries) - total} not counted, listed below)"
+        + (f"; {synthetic} of them on synthetic MNIST" if synthetic else "")
+        + "\n"
     )
     print("| outcome | examples | share |\n| --- | --- | --- |")
     for outcome in COUNTED:
@@ -738,7 +781,7 @@ def report(entries: list[dict[str, Any]], every: bool) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for e in sorted(counted, key=lambda e: (COUNTED.index(e["outcome"]), e["example"])):
         cells = [
-            e["example"],
+            _label(e),
             e.get("operator", ""),
             e.get("fun", ""),
             f"{e.get('wrt', '')} (argnum {e.get('argnum', '')})",
@@ -754,7 +797,7 @@ def report(entries: list[dict[str, Any]], every: bool) -> None:
         key=lambda e: (EXCLUDED.index(e["outcome"]), e["example"]),
     ):
         detail = e["detail"].replace("|", "\\|")
-        print(f"| {e['example']} | {e['outcome']} | {detail} |")
+        print(f"| {_label(e)} | {e['outcome']} | {detail} |")
     if every:
         print()
         for e in entries:

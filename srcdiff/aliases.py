@@ -146,6 +146,15 @@ def _index(again: bool = False) -> dict[int, tuple[Any, Any]]:
     return _INDEX
 
 
+def shim_attribute(module: Any, name: str) -> Any:
+    """The function below that ``module.name`` stands for, where ``module``
+    is one of autograd's (``ag_signal.convolve``); None otherwise."""
+    if not isinstance(module, types.ModuleType):
+        return None
+    found = canonical(_attribute(module, name))
+    return found if is_shim(found) else None
+
+
 def is_shim(fn: Any) -> bool:
     """One of the functions below, traced with its statements located at the
     user's call."""
@@ -218,10 +227,100 @@ def unflatten_like(vector, like, shapes):
     return refill(like, split(vector, shapes))
 
 
+def convolve(A, B, axes=None, dot_axes=((), ()), mode="full"):
+    """autograd.scipy.signal.convolve, autograd's generalisation of
+    scipy.signal.convolve: ``axes`` pairs axes of A and B to convolve,
+    ``dot_axes`` pairs axes to sum over (as np.tensordot), and the result
+    holds A's other axes, then B's, then the convolved ones in the order of
+    the pairs. Without ``axes`` and ``dot_axes`` it is scipy.signal.convolve.
+
+    Written as einsums, whatever the kernel's size: for each convolved pair,
+    a 0/1 window (``window[i, j, t]`` is 1 where A's index i and B's index j
+    add up to ``start + t``, ``start`` being the first entry of full mode's
+    output that ``mode`` keeps) turns that axis of the larger array into two,
+    the other array's index and the output's (im2col's patches); a last
+    einsum sums the patches with the other array. The patches hold the
+    larger array's entries times the other's length along each pair."""
+    if mode not in ("full", "valid", "same"):
+        raise ValueError(f"mode {mode!r}: convolve's modes are full, valid and same")
+    # scipy.signal is loaded where SciPy is installed: reading
+    # autograd.scipy.signal as it (_index) imported it.
+    signal = sys.modules.get("scipy.signal")
+    plain = axes is None and len(dot_axes[0]) == 0 and len(dot_axes[1]) == 0
+    if plain and signal is not None:
+        return signal.convolve(A, B, mode=mode)
+    if axes is None:
+        axes = (list(range(np.ndim(A))), list(range(np.ndim(A))))
+    a_shape, b_shape = np.shape(A), np.shape(B)
+    pairs = list(zip(axes[0], axes[1], strict=True))
+    # The larger array takes the windows: the one that holds the other along
+    # every convolved axis in mode 'valid', else the one with more entries
+    # along them.
+    if mode == "valid":
+        on_a = all(a_shape[i] >= b_shape[j] for i, j in pairs)
+        if not on_a and not all(b_shape[j] >= a_shape[i] for i, j in pairs):
+            raise ValueError(
+                "convolve in mode 'valid': one array must be at least as large "
+                "as the other along all convolved axes"
+            )
+    else:
+        volume_a, volume_b = 1, 1
+        for i, j in pairs:
+            volume_a, volume_b = volume_a * a_shape[i], volume_b * b_shape[j]
+        on_a = volume_a >= volume_b
+    # einsum labels: A's axes, then B's (an axis summed with one of A's
+    # shares its label), then one for each convolved axis of the result.
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    a_labels = [next(letters) for _ in range(np.ndim(A))]
+    b_labels = [None] * np.ndim(B)
+    for i, j in zip(dot_axes[0], dot_axes[1], strict=True):
+        b_labels[j] = a_labels[i]
+    for j in range(np.ndim(B)):
+        if b_labels[j] is None:
+            b_labels[j] = next(letters)
+    out_labels = [next(letters) for _ in pairs]
+    kept = [
+        a_labels[i]
+        for i in range(np.ndim(A))
+        if i not in axes[0] and i not in dot_axes[0]
+    ]
+    kept = kept + [
+        b_labels[j]
+        for j in range(np.ndim(B))
+        if j not in axes[1] and j not in dot_axes[1]
+    ]
+    windows = []
+    for i, j in pairs:
+        m, n = a_shape[i], b_shape[j]
+        if mode == "full":
+            start, size = 0, m + n - 1
+        elif mode == "same":
+            start, size = (n - 1) // 2, m
+        elif on_a:
+            start, size = n - 1, m - n + 1
+        else:
+            start, size = m - 1, n - m + 1
+        meet = np.arange(m)[:, None, None] + np.arange(n)[:, None]
+        window = 1.0 * (meet == np.arange(start, start + size))
+        windows.append(window)
+    patches, labels = (A, a_labels) if on_a else (B, b_labels)
+    for k, (i, j) in enumerate(pairs):
+        a, b, t = a_labels[i], b_labels[j], out_labels[k]
+        own, other = (a, b) if on_a else (b, a)
+        grown = [label for label in labels if label != own] + [other, t]
+        spec = "".join(labels) + "," + a + b + t + "->" + "".join(grown)
+        patches = np.einsum(spec, patches, windows[k], optimize=True)
+        labels = grown
+    kernel, kernel_labels = (B, b_labels) if on_a else (A, a_labels)
+    spec = "".join(labels) + "," + "".join(kernel_labels) + "->"
+    return np.einsum(spec + "".join(kept + out_labels), patches, kernel, optimize=True)
+
+
 # (the autograd package that defines it, its name) -> the function above
 _SHIMS = {
     ("autograd.numpy", "make_diagonal"): make_diagonal,
     ("autograd.misc", "flatten"): flatten,
+    ("autograd.scipy.signal", "convolve"): convolve,
 }
 
 

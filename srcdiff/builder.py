@@ -576,8 +576,7 @@ class Builder:
                     f"{prim.name} cannot be called this way: {exc}",
                     loc,
                     "Call it as NumPy or SciPy documents it (autograd's own "
-                    "extensions, such as convolve's axes= and dot_axes=, have no "
-                    "NumPy counterpart).",
+                    "extensions have no NumPy counterpart).",
                 ) from None
             raise TraceError(
                 f"{prim.name} failed on the example values: {exc}",

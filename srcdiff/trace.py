@@ -791,11 +791,45 @@ class Tracer:
             const = self.consts[id(value)] = Const(unique, value, loc, read)
         return const
 
+    def _autograd_module(self, node: ast.expr, frame: Frame) -> Any:
+        """The autograd module that ``node`` (a global name, or attributes of
+        one) holds before srcdiff reads it as NumPy's or SciPy's; None for
+        anything else."""
+        if isinstance(node, ast.Name):
+            scope: Frame | None = frame
+            while scope is not None:
+                if node.id in scope.env:
+                    return None
+                scope = scope.parent
+            try:
+                value = frame.source.lookup(node.id)
+            except NameError:
+                return None
+        elif isinstance(node, ast.Attribute):
+            outer = self._autograd_module(node.value, frame)
+            if outer is None:
+                return None
+            value = getattr(outer, node.attr, None)
+        else:
+            return None
+        if isinstance(value, types.ModuleType) and (
+            value.__name__ == "autograd" or value.__name__.startswith("autograd.")
+        ):
+            return value
+        return None
+
     def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
         base = self.eval(node.value, frame)
         loc = frame.loc(node)
         if isinstance(base, (Var, Const)):
             return self.array_attribute(base, node.attr, loc)
+        if isinstance(base, types.ModuleType):
+            # ag_signal.convolve: autograd's own convolve (a shim), although
+            # ag_signal reads as scipy.signal
+            module = self._autograd_module(node.value, frame)
+            shim = aliases.shim_attribute(module, node.attr)
+            if shim is not None:
+                return shim
         try:
             value = canonical(getattr(base, node.attr))
         except AttributeError as exc:
@@ -1134,7 +1168,7 @@ class Tracer:
             return self.call_value(
                 fn.func, (*fn.args, *args), {**fn.keywords, **kwargs}, loc, in_rule
             )
-        if aliases.is_shim(fn):  # autograd's make_diagonal, flatten
+        if aliases.is_shim(fn):  # autograd's make_diagonal, flatten, convolve
             return self.call_function(fn, args, kwargs, True, loc)
         if texts.is_output(fn):
             # print(), logging, warnings.warn: shown, never used; tracing shows
