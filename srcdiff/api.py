@@ -56,13 +56,16 @@ def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
     )
     reads = derivative.emitted.constant_reads
     baked = derivative.outer_reads
-    if not reads and not baked:
+    generators = derivative.generators
+    if not reads and not baked and not generators:
         return fn
 
     def with_current_constants(*args: Any, **kwargs: Any) -> Any:
         """Globals and attributes the function reads may be rebound after
         tracing: use today's arrays, and trace again if their shape changed
-        or if a number baked into the code changed."""
+        or if a number baked into the code changed. The generators it reads
+        by name are passed as the keyword-only arguments the emitted
+        function takes them as: the ones the names hold now."""
         for name, (read_number, value) in baked.items():
             if read_number() != value:
                 raise PathChanged(name, f"is no longer {value!r}")
@@ -72,7 +75,13 @@ def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
                 if fact(current) != fact(traced):
                     raise PathChanged(name, "changed its shape or dtype since tracing")
                 namespace[name] = current
-        return fn(*args, **kwargs)
+        drawn_from = {}
+        for name, outer in generators.items():
+            drawn_from[name] = outer.current()
+            if drawn_from[name] is None:
+                kind = outer.kind.__name__
+                raise PathChanged(outer.name, f"no longer holds a {kind}")
+        return fn(*args, **kwargs, **drawn_from)
 
     return with_current_constants
 
@@ -204,7 +213,10 @@ class GradFunction:
             # A path that fails a guard may have drawn already: put the
             # generators back, so that the path that runs draws what f would.
             hidden = effects.module_generators() if derivative.global_draws else []
-            restore = effects.snapshot(generators + hidden)
+            outer = [g.current() for g in derivative.generators.values()]
+            restore = effects.snapshot(
+                generators + hidden + [g for g in outer if g is not None]
+            )
             try:
                 result = compiled(*args, **kwargs)
             except PathChanged:

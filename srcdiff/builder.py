@@ -140,14 +140,35 @@ class Builder:
         self._whole: dict[sizes.Poly, Var] = {}
         self.entry_seen: dict[Any, Var] = {}
         # The generators draws made while tracing advance (copies of the
-        # arguments, and those the function makes), for ``draws_kept``.
-        self.generators: list[Any] = effects.module_generators()
+        # arguments and of those read from closures and globals, and those
+        # the function makes), for ``draws_kept``, and what puts each back
+        # to its state when tracing first met it.
+        self.generators: list[Any] = []
+        self._first_states: list[Callable[[], None]] = []
+        for generator in effects.module_generators():
+            self.add_generator(generator)
+
+    def add_generator(self, generator: Any) -> None:
+        """Let ``draws_kept`` put ``generator`` back too."""
+        if not any(g is generator for g in self.generators):
+            self.generators.append(generator)
+            self._first_states.append(effects.snapshot([generator]))
 
     def draws_kept(self) -> Callable[[], None]:
         """Record every generator's state now; the result puts them back, so
         that code traced tentatively (a loop tried rolled, then unrolled)
-        draws on the example what the emitted code will draw."""
-        return effects.snapshot(self.generators)
+        draws on the example what the emitted code will draw. A generator
+        first met after this (read from a closure inside the loop) goes back
+        to the state it had then."""
+        known = len(self.generators)
+        restore = effects.snapshot(self.generators)
+
+        def put_back() -> None:
+            restore()
+            for first_state in self._first_states[known:]:
+                first_state()
+
+        return put_back
 
     @contextmanager
     def block(
@@ -549,7 +570,7 @@ class Builder:
         if all_known(args) and all_known(kwargs):
             value = self._evaluate(prim, args, kwargs, loc)
             if effects.is_generator(value):  # np.random.default_rng(0)
-                self.generators.append(value)
+                self.add_generator(value)
         var = Var(prim.name, value, loc)
         if value is UNKNOWN:  # rng.normal(size=x.shape) is shaped like x
             var.sym = self._shaped_by(kwargs.get("size"))

@@ -13,6 +13,12 @@ call, and both sweeps read its one result. The statement has no gradient, and
 is never folded into an expression, merged with an equal call, moved or
 dropped: every draw changes the generator's state, so dropping or reordering
 one would change the draws after it.
+
+A generator the function reads by name from its closure or its module's
+globals (``rs = npr.RandomState(0)`` around an objective) is an ``Outer``:
+tracing draws from a copy of it, and the emitted function takes it as a
+keyword-only parameter of that name, which the compiled gradient passes,
+read again on every call.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import copy
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -130,18 +137,47 @@ def check_call(prim: Prim, loc: Loc | None) -> None:
 
 
 def outer_generator(what: str, loc: Loc | None) -> TraceError:
-    """A generator the function does not receive nor make: a global, a closure
-    variable or an attribute. The emitted file stands alone and cannot reach
-    it, and baking its draws would fix one sample forever."""
+    """A generator the function neither receives, makes, nor reads by name
+    from its closure or globals: an object's attribute, a parameter's
+    default, a bound method (``draw = rs.randn``). The emitted code has no
+    name to draw from it by, and baking its draws would fix one sample
+    forever."""
     return TraceError(
         f"{what} is a random generator the function reads from outside: the "
         "emitted gradient cannot draw from it (it stands alone), and a sample "
         "baked into it would be the same on every call",
         loc,
         "Pass the generator as an argument, `def f(x, rng): ... rng.normal(...)`, "
-        "and call the gradient with it; or make it inside the function "
-        "(`rng = np.random.default_rng(0)`), or use np.random's functions.",
+        "and call the gradient with it; or read it by name from a global or a "
+        "closure variable (`rng.normal(...)`, the gradient then takes it as "
+        "`rng=`); or make it inside the function (`rng = "
+        "np.random.default_rng(0)`), or use np.random's functions.",
     )
+
+
+@dataclass(eq=False)
+class Outer:
+    """A generator the function reads by name from its closure or globals.
+
+    The emitted function takes it as a keyword-only parameter; the compiled
+    gradient passes what ``read`` gives on each call (a rebound global is
+    seen), as long as it is a generator of the traced kind."""
+
+    name: str  # what the function calls it
+    reader: str  # the function that reads it (f, or a function f calls)
+    scope: str  # where that reads it from: "its closure", "module m", ...
+    read: Callable[[], Any]
+    kind: type  # RandomState, Generator or random.Random
+    var: Any  # the Var standing for it; its value is the copy tracing draws from
+
+    def current(self) -> Any:
+        """The generator to draw from now, or None if the name no longer
+        holds one of the traced kind."""
+        try:
+            value = self.read()
+        except (NameError, AttributeError):  # deleted since tracing
+            return None
+        return value if type(value) is self.kind else None
 
 
 def draw_needs_gradient(prim: Prim, loc: Loc | None) -> UnsupportedPrimitive:
@@ -155,9 +191,15 @@ def draw_needs_gradient(prim: Prim, loc: Loc | None) -> UnsupportedPrimitive:
     )
 
 
-def trace_value(value: Any) -> Any:
-    """What tracing draws from in place of a generator argument: a copy."""
-    return copy.deepcopy(value)
+def trace_value(value: Any, copies: dict[int, Any] | None = None) -> Any:
+    """What tracing draws from in place of a generator: a copy, one per
+    generator in ``copies`` (an argument the function also reads by name
+    draws from one copy both ways, as the call draws from one generator)."""
+    if copies is None:
+        return copy.deepcopy(value)
+    if id(value) not in copies:
+        copies[id(value)] = copy.deepcopy(value)
+    return copies[id(value)]
 
 
 def generators_in(value: Any) -> Iterator[Any]:

@@ -16,6 +16,7 @@ import math
 import textwrap
 from collections import Counter
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,9 @@ class Emitted:
     constant_reads: dict[str, Any]
     # Index in the function body where the adjoint sweep starts (for a blank line).
     backward_at: int | None = None
+    # Generators the function reads by name from a closure or globals, by the
+    # name of the keyword-only parameter the emitted function takes each as.
+    generators: dict[str, Var] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,6 +117,14 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     }
     namer = Namer(reserved)
     namer.name_params(params)
+    generators: dict[str, Var] = {}
+    for var in _outer_generators(program):  # keyword-only parameters
+        name = namer.names[var] = namer.fresh(var.hint)
+        generators[name] = var
+    if generators:
+        signature = deepcopy(signature)
+        signature.kwonlyargs += [ast.arg(name) for name in generators]
+        signature.kw_defaults += [None] * len(generators)
     for loop in _loops(program.stmts):  # range(steps): the int argument itself
         for var in walk_vars(loop.bounds):
             if var.kind == "param" and var.hint in program.params:
@@ -144,7 +156,19 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         ctx.constant_locs,
         ctx.constant_reads,
         backward_at,
+        generators,
     )
+
+
+def _outer_generators(program: Program) -> list[Var]:
+    """The generators read from a closure or globals that the statements draw
+    from (``Tracer.outer_generator``), in the order they are first read."""
+    found: dict[Var, None] = {}
+    for stmt in program.stmts:
+        for var in _reads_within(stmt):
+            if var.kind == "outer":
+                found[var] = None
+    return list(found)
 
 
 def _loops(stmts: list[Stmt]) -> Iterator[Loop]:

@@ -117,4 +117,11 @@ def header_lines(derivative: Any, command: str = "") -> list[str]:
     if command:
         lines.append(f"Regenerate: {command}")
     lines.append(f"Specialised for: {derivative.spec.describe()}")
+    for name, outer in derivative.generators.items():
+        read = f"`{outer.name}`" + (f" (here `{name}`)" if name != outer.name else "")
+        lines.append(
+            f"Draws from {read}, a {outer.kind.__name__} {outer.reader} reads from "
+            f"{outer.scope}: pass that generator as `{name}=`; each call draws "
+            f"from it what a call of {source.name} would."
+        )
     return lines

@@ -49,7 +49,9 @@ class Var:
     value: Any = UNKNOWN
     loc: Loc | None = None
     # "user": a name from the user's source; "param": a parameter leaf;
-    # "adjoint": the adjoint of a user-named value; "temp": anything else.
+    # "adjoint": the adjoint of a user-named value; "outer": a generator read
+    # by name from a closure or globals (``effects.Outer``); "temp": anything
+    # else.
     kind: str = "temp"
     # Parameter leaves: the access path inside their argument, e.g. (0, "W").
     path: tuple[Any, ...] = ()

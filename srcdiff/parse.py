@@ -81,6 +81,21 @@ class Source:
             return getattr(builtins, name)
         raise NameError(name)
 
+    def scope_of(self, name: str) -> str:
+        """Where ``lookup`` finds a free name, in words."""
+        code = self.fn.__code__
+        if name in code.co_freevars and self.fn.__closure__:
+            cell = self.fn.__closure__[code.co_freevars.index(name)]
+            try:
+                cell.cell_contents  # noqa: B018
+            except ValueError:
+                pass
+            else:
+                return "its closure"
+        if name in self.fn.__globals__:
+            return "its module's globals"
+        return "the builtins"
+
 
 def display_path(path: str) -> str:
     """A file path as users see it: relative to the working directory if inside."""

@@ -11,7 +11,7 @@ import copy
 import operator
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,9 @@ class Derivative:
     outer_reads: dict[str, tuple[Callable[[], Any], Any]]
     # Whether it draws from np.random's or Python's hidden generator.
     global_draws: bool = False
+    # Generators read by name from a closure or globals, by the name of the
+    # keyword-only parameter the emitted function takes each as.
+    generators: dict[str, effects.Outer] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -59,11 +62,13 @@ def derive(
     fence.check(source)
     _check_no_generator_defaults(source, fn)
     params = _param_names(source)
-    inputs = make_inputs(params, arguments, fn, data_lists(spec))
+    copies: dict[int, Any] = {}  # one copy per generator, to trace with
+    inputs = make_inputs(params, arguments, fn, data_lists(spec), copies)
     inputs.update(bound or {})
     _check_wrt(source, spec.wrt, params, inputs)
 
     tracer = Tracer(Builder())
+    tracer.generator_copies = copies
     tracer.unroll = spec.unroll
     arrays = {
         name: [
@@ -120,7 +125,17 @@ def derive(
         isinstance(s, Assign) and s.prim in effects.GLOBAL
         for s in all_stmts(program.stmts)
     )
-    return Derivative(source, spec, program, emitted, tracer.outer_reads, global_draws)
+    outers = {outer.var: outer for outer in tracer.outer_generators.values()}
+    generators = {name: outers[var] for name, var in emitted.generators.items()}
+    return Derivative(
+        source,
+        spec,
+        program,
+        emitted,
+        tracer.outer_reads,
+        global_draws,
+        generators,
+    )
 
 
 def _check_no_generator_defaults(source: Source, fn: Any) -> None:
@@ -153,9 +168,11 @@ def make_inputs(
     arguments: dict[str, Any] | None,
     fn: Any,
     data: frozenset[str] = frozenset(),
+    copies: dict[int, Any] | None = None,
 ) -> dict[str, Any]:
     """What each parameter holds at trace time: Vars for data, values for the
-    rest; the int lists named in ``data`` are data (``srcdiff.datalists``)."""
+    rest; the int lists named in ``data`` are data (``srcdiff.datalists``).
+    A generator is a copy, one per generator in ``copies``."""
     if arguments is None:
         defaults = _defaults(fn)
         return {
@@ -170,13 +187,18 @@ def make_inputs(
         name: (
             Var(name, datalists.as_array(arguments[name]), kind="param")
             if name in data
-            else _input(name, arguments[name], ())
+            else _input(name, arguments[name], (), copies)
         )
         for name in params
     }
 
 
-def _input(name: str, value: Any, path: tuple[Any, ...]) -> Any:
+def _input(
+    name: str,
+    value: Any,
+    path: tuple[Any, ...],
+    copies: dict[int, Any] | None = None,
+) -> Any:
     if isinstance(value, (np.ndarray, np.generic, float, complex)) and not isinstance(
         value, bool
     ):
@@ -186,11 +208,13 @@ def _input(name: str, value: Any, path: tuple[Any, ...]) -> Any:
     if effects.is_generator(value):  # tracing draws from a copy of it
         kind = "leaf" if path else "param"
         hint = "_".join([name, *map(str, path)])
-        return Var(hint, effects.trace_value(value), kind=kind, path=path)
+        return Var(hint, effects.trace_value(value, copies), kind=kind, path=path)
     if isinstance(value, (list, tuple)):
-        return type(value)(_input(name, v, (*path, i)) for i, v in enumerate(value))
+        return type(value)(
+            _input(name, v, (*path, i), copies) for i, v in enumerate(value)
+        )
     if isinstance(value, dict):
-        return {k: _input(name, v, (*path, k)) for k, v in value.items()}
+        return {k: _input(name, v, (*path, k), copies) for k, v in value.items()}
     return value
 
 

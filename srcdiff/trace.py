@@ -219,6 +219,10 @@ class Tracer:
         self.top_inputs: dict[str, Any] = {}
         self.consts: dict[int, Const] = {}
         self.outer_reads: dict[str, tuple[Callable[[], Any], Any]] = {}
+        # Generators read by name from a closure or globals, by identity, and
+        # the copies tracing draws from (shared with generator arguments).
+        self.outer_generators: dict[int, effects.Outer] = {}
+        self.generator_copies: dict[int, Any] = {}
         # True: unroll every loop it can; False: keep every loop it can rolled;
         # None: unroll what fits rolling.UNROLL_BUDGET.
         self.unroll: bool | None = None
@@ -254,9 +258,9 @@ class Tracer:
 
     def run_top(self, source: Source, inputs: dict[str, Any]) -> Any:
         self.top_inputs = dict(inputs)
-        self.builder.generators += [
-            v.value for v in walk_vars(inputs) if effects.is_generator(v.value)
-        ]
+        for var in walk_vars(inputs):
+            if effects.is_generator(var.value):
+                self.builder.add_generator(var.value)
         frame = Frame(source, dict(inputs))
         self.top_frame = frame
         return self._run(source.node, frame)
@@ -764,9 +768,11 @@ class Tracer:
             ) from None
         if frame.in_rule:
             return value
-        if effects.is_generator(value):
-            raise effects.outer_generator(f"`{node.id}`", frame.loc(node))
         read = functools.partial(frame.source.lookup, node.id)
+        if effects.is_generator(value):
+            scope = frame.source.scope_of(node.id)
+            loc = frame.loc(node)
+            return self.outer_generator(node.id, value, read, scope, frame, loc)
         if isinstance(value, np.ndarray):
             return self.const(node.id, value, frame.loc(node), read)
         self._note_outer(node.id, value, read)
@@ -838,15 +844,40 @@ class Tracer:
                 value = aliases.own_attribute(base, node.attr)
             if value is None:
                 raise TraceError(str(exc), loc) from None
+        read = functools.partial(getattr, base, node.attr)
         if effects.is_generator(value) and not frame.in_rule:
+            if isinstance(base, types.ModuleType):  # a module's global
+                scope = f"the module {base.__name__}"
+                return self.outer_generator(node.attr, value, read, scope, frame, loc)
             raise effects.outer_generator(f"`{ast.unparse(node)}`", loc)
         if frame.in_rule or isinstance(base, types.ModuleType):
             return value
-        read = functools.partial(getattr, base, node.attr)
         if isinstance(value, np.ndarray):
             return self.const(node.attr, value, loc, read)
         self._note_outer(node.attr, value, read)
         return value
+
+    def outer_generator(
+        self,
+        name: str,
+        value: Any,
+        read: Callable[[], Any],
+        scope: str,
+        frame: Frame,
+        loc: Loc,
+    ) -> Var:
+        """A generator read by name from a closure or globals: one Var per
+        generator, which the emitted function takes as a keyword-only
+        parameter; tracing draws from a copy, leaving the generator as it was."""
+        outer = self.outer_generators.get(id(value))
+        if outer is None:
+            copied = effects.trace_value(value, self.generator_copies)
+            self.builder.add_generator(copied)  # for draws_kept
+            var = Var(name, copied, loc, kind="outer")
+            reader = frame.source.name
+            outer = effects.Outer(name, reader, scope, read, type(value), var)
+            self.outer_generators[id(value)] = outer
+        return outer.var
 
     def _note_outer(self, name: str, value: Any, read: Callable[[], Any]) -> None:
         """A number read from a global or an attribute is baked into the code:
