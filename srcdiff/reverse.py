@@ -94,9 +94,17 @@ def gradients(tracer: Tracer, output: Any, wrt: list[Any]) -> list[Any]:
     active = active_vars(forward, leaves, output)
     adjoints: dict[Var, list[Any]] = {}
     if isinstance(output, Var) and output in active:
-        adjoints[output] = [1.0]
+        adjoints[output] = [_seed(tracer, output)]
     backprop(tracer, forward, active, adjoints)
     return [_structure(tracer, w, adjoints) for w in wrt]
+
+
+def _seed(tracer: Tracer, output: Var) -> Any:
+    """1.0, or ones shaped like an output that holds one number in an array
+    (shape (1,)): rules that reshape their adjoint need its rank."""
+    if not shape_of(output):
+        return 1.0
+    return tracer.builder.bind(PRIMS[np.ones_like], (output,), loc=output.loc)
 
 
 def backprop(

@@ -90,6 +90,18 @@ def test_an_output_holding_one_number_is_that_number(shape):
     assert max_relative_error(g, np.cos(W)) < TOL
 
 
+def test_an_input_holding_one_number_gives_an_output_of_its_shape():
+    # Bayesian optimisation's objective: x of shape (1,) all through, with a
+    # constant minus it, whose rule returns the adjoint unbroadcast to x.
+    def f(x):
+        return 2.0 - (x - 1.0) * np.sin(x)
+
+    x = np.array([0.3])
+    g = srcdiff.grad(f)(x)
+    assert np.shape(g) == (1,)
+    assert max_relative_error(g, -(np.sin(x) + (x - 1.0) * np.cos(x))) < TOL
+
+
 def test_a_numpy_ufunc_itself_is_differentiated():
     # grad(np.tanh), as autograd's tutorial writes it: a def calling the ufunc.
     import autograd.numpy as anp
