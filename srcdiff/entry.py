@@ -66,14 +66,46 @@ def checks(
 
 
 def _unimplied(assumptions: list) -> list[Assumption]:
-    """The assumptions less those implied by sizes checked equal to a number
-    (``len(x) == 5`` makes ``len(x) >= 3`` true): each held when traced, so it
-    holds whenever the sizes it reads are what they were then."""
+    """The assumptions less those others imply: sizes checked equal to a number
+    (``len(x) == 5`` makes ``len(x) >= 3`` true), and bounds a stronger bound
+    on the same size implies (``len(x) >= 21`` makes ``len(x) >= 16`` true).
+    Each held when traced, so it holds whenever the sizes it reads are what
+    they were then."""
     plain = [(a, prim, b, held) for a, prim, b, held, _ in assumptions]
     fixed = {atom for x in plain if (atom := _fixed_atom(*x)) is not None}
-    return [
+    kept = [
         x for x in plain if _fixed_atom(*x) is not None or not _reads_only(x, fixed)
     ]
+    strongest: dict[tuple[Any, int], int] = {}
+    for x in kept:
+        if (bound := _bound(*x)) is not None:
+            atom, side, value = bound
+            strongest[atom, side] = max(strongest.get((atom, side), value), value)
+    out, seen = [], set()
+    for x in kept:
+        bound = _bound(*x)
+        if bound is not None:
+            atom, side, value = bound
+            if value < strongest[atom, side] or (atom, side) in seen:
+                continue
+            seen.add((atom, side))
+        out.append(x)
+    return out
+
+
+def _bound(a: sizes.Poly, prim: Prim, b: sizes.Poly, held: bool) -> Any:
+    """``(atom, side, value)`` for a bound on one size: side 1 reads
+    ``atom >= value``, side -1 ``-atom >= value`` (``atom <= -value``)."""
+    name = prim.name if held else _OPPOSITE.get(prim.name)
+    if name not in ("less", "less_equal", "greater", "greater_equal"):
+        return None
+    diff = sizes.sub(a, b) if name.startswith("greater") else sizes.sub(b, a)
+    terms = [(monomial, k) for monomial, k in diff if monomial]
+    if len(terms) != 1 or len(terms[0][0]) != 1 or abs(terms[0][1]) != 1:
+        return None
+    (monomial, side), offset = terms[0], sizes.constant(sizes.sub(diff, (terms[0],)))
+    strict = name in ("less", "greater")  # side * atom + offset > 0
+    return monomial[0], side, -(offset or 0) + (1 if strict else 0)
 
 
 def _reads_only(assumption: Assumption, fixed: set[Any]) -> bool:

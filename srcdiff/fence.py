@@ -58,6 +58,8 @@ EXPRESSIONS: frozenset[type[ast.expr]] = frozenset(
         ast.DictComp,
         ast.Call,
         ast.Starred,
+        ast.Yield,
+        ast.YieldFrom,
     }
 )
 
@@ -74,8 +76,6 @@ _HINTS: dict[type[ast.AST], tuple[str, str]] = {
     ast.AsyncFunctionDef: ("async functions", "Use a plain `def`."),
     ast.AsyncFor: ("`async for`", "Use a plain `for` loop."),
     ast.Await: ("`await`", "Differentiate a plain synchronous function."),
-    ast.Yield: ("generators (`yield`)", "Return the value instead of yielding it."),
-    ast.YieldFrom: ("generators (`yield from`)", "Return the values instead."),
     ast.Global: ("`global`", "Pass the value in as an argument."),
     ast.Nonlocal: ("`nonlocal`", "Return the value instead of rebinding it."),
     ast.ClassDef: ("class definitions", "Define the class outside the function."),
@@ -104,10 +104,13 @@ _TARGET_HINT = (
 _UNTRACED_FIELDS = frozenset({"annotation", "returns", "type_comment"})
 
 
-def check(source: Source) -> None:
-    """Raise ``UnsupportedSyntax`` at the first unsupported construct."""
+def check(source: Source, differentiated: bool = False) -> None:
+    """Raise ``UnsupportedSyntax`` at the first unsupported construct. The
+    function being differentiated must return its value; a generator it calls
+    runs to its end while tracing (its loops unrolled)."""
     problems = sorted(
-        _problems(source), key=lambda p: (p[0].lineno, p[0].col_offset, p[1])
+        [*_problems(source), *(_yields(source) if differentiated else ())],
+        key=lambda p: (p[0].lineno, p[0].col_offset, p[1]),
     )
     if problems:
         node, message, hint = problems[0]
@@ -124,6 +127,29 @@ def _problems(source: Source) -> Iterator[_Problem]:
         if isinstance(node, (ast.FunctionDef, ast.Lambda)) and node is not source.node:
             yield from _nested_function_problems(node)
         yield from _assignment_problems(node)
+
+
+def _yields(source: Source) -> Iterator[_Problem]:
+    for node in yields_in(source.node):
+        yield (
+            node,
+            "srcdiff does not differentiate a generator (`yield`)",
+            "Return the value instead of yielding it; generators the "
+            "function calls are fine.",
+        )
+
+
+def yields_in(node: ast.FunctionDef | ast.Lambda) -> list[ast.Yield | ast.YieldFrom]:
+    """The function's own ``yield``s: not those of functions inside it."""
+    found: list[ast.Yield | ast.YieldFrom] = []
+    todo: list[ast.AST] = [node.body] if isinstance(node, ast.Lambda) else [*node.body]
+    while todo:
+        child = todo.pop()
+        if isinstance(child, (ast.Yield, ast.YieldFrom)):
+            found.append(child)
+        elif not isinstance(child, (ast.FunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(child))
+    return found
 
 
 def _walk(node: ast.AST, top: ast.AST) -> Iterator[ast.AST]:

@@ -59,7 +59,7 @@ def derive(
     ``self``, whose array attributes are read as constants.
     """
     source = parse(fn)
-    fence.check(source)
+    fence.check(source, differentiated=True)
     _check_no_generator_defaults(source, fn)
     params = _param_names(source)
     copies: dict[int, Any] = {}  # one copy per generator, to trace with

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import copy
 import functools
 import operator
@@ -178,6 +179,26 @@ class Partial:
     kwargs: dict[str, Any]
 
 
+class Yielded:
+    """What a generator function gave, as an iterator; a builtin that
+    iterates over it (``sum``, ``zip``) sees the values not yet taken."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+
+    def __iter__(self) -> Yielded:
+        return self
+
+    def __next__(self) -> Any:
+        if not self.values:
+            raise StopIteration
+        return self.values.pop(0)
+
+    def rest(self) -> list[Any]:
+        rest, self.values = self.values, []
+        return rest
+
+
 @dataclass
 class Frame:
     source: Source
@@ -191,6 +212,8 @@ class Frame:
     owned: dict[str, Any] = field(default_factory=dict)
     # Vars with a serial from here on were made while this frame ran.
     first_serial: int = field(default_factory=next_serial)
+    # A generator function's frame: the values its ``yield``s gave so far.
+    yields: list[Any] | None = None
 
     def snapshot(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The names bound now, for ``restore`` after tracing code tentatively."""
@@ -268,12 +291,23 @@ class Tracer:
     def _run(self, node: ast.FunctionDef | ast.Lambda, frame: Frame) -> Any:
         if isinstance(node, ast.Lambda):
             return self.eval(node.body, frame)
+        if _is_generator_function(node):
+            return self._run_generator(node, frame)
         node = returns.single_exit(node)
         try:
             self.exec_block(node.body, frame)
         except Return as ret:
             return ret.value
         return None
+
+    def _run_generator(self, node: ast.FunctionDef, frame: Frame) -> Any:
+        """A generator function runs to its end at once; the caller iterates
+        over what it yielded. Its trips are known when tracing (its loops are
+        unrolled), so no value it yields depends on when it is asked for."""
+        frame.yields = []
+        with contextlib.suppress(Return):  # a bare ``return`` ends it
+            self.exec_block(returns.single_exit(node).body, frame)
+        return Yielded(frame.yields)
 
     def _call_closure(
         self, closure: Closure, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -1097,6 +1131,29 @@ class Tracer:
             return self.eval(node.body, frame)
         return self.eval(node.orelse, frame)
 
+    def eval_Yield(self, node: ast.Yield, frame: Frame) -> Any:
+        value = None if node.value is None else self.eval(node.value, frame)
+        self._yielded(node, frame).append(value)
+        return None  # what ``send`` would give; a for loop sends nothing
+
+    def eval_YieldFrom(self, node: ast.YieldFrom, frame: Frame) -> Any:
+        items = self.iterate(self.eval(node.value, frame), frame.loc(node.value))
+        self._yielded(node, frame).extend(items)
+        return None
+
+    def _yielded(self, node: ast.Yield | ast.YieldFrom, frame: Frame) -> list[Any]:
+        if self.rolling:  # unrolled instead, where the trips are known
+            raise TraceError(
+                "a generator's loop yields a different value each trip",
+                frame.loc(node),
+                "Loop over a range whose length is known when tracing.",
+            )
+        if frame.yields is None:
+            raise UnsupportedSyntax(
+                "srcdiff does not support `yield` in a lambda", frame.loc(node)
+            )
+        return frame.yields
+
     def eval_Lambda(self, node: ast.Lambda, frame: Frame) -> Any:
         return Closure(node, frame, [self.eval(d, frame) for d in node.args.defaults])
 
@@ -1225,8 +1282,7 @@ class Tracer:
         if iterated is not None:
             rows = range(len(args))[iterated]
             args = tuple(
-                self.iterate(a, loc) if i in rows and isinstance(a, (Var, Const)) else a
-                for i, a in enumerate(args)
+                self._iterated(a, loc) if i in rows else a for i, a in enumerate(args)
             )
         if fn is builtins.map:
             # Eager, so that each call goes through the tracer.
@@ -1378,6 +1434,13 @@ class Tracer:
                 pick = other
         return pick
 
+    def _iterated(self, value: Any, loc: Loc) -> Any:
+        """An argument a builtin iterates over: an array as its rows, a
+        generator's values as a list (so that ``sum`` sees traced values)."""
+        if isinstance(value, (Var, Const)):
+            return self.iterate(value, loc)
+        return value.rest() if isinstance(value, Yielded) else value
+
     def _pieces(self, value: Any, loc: Loc) -> Any:
         """A list-valued result (``np.split(x, 2)``) passed on whole is a
         Python list of its pieces, as NumPy sees it."""
@@ -1485,6 +1548,11 @@ def _load(target: ast.expr) -> ast.expr:
         if hasattr(child, "ctx"):
             child.ctx = ast.Load()
     return node
+
+
+@functools.cache
+def _is_generator_function(node: ast.FunctionDef) -> bool:
+    return bool(fence.yields_in(node))
 
 
 def _hook_key(fn: Any) -> Any:
