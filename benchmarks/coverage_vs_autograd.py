@@ -62,7 +62,7 @@ from autograd.tracer import notrace_primitives
 # The srcdiff of this checkout, not whichever one the venv has installed.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from srcdiff import coverage, rules
-from srcdiff.primitives import PRIMS, Prim
+from srcdiff.ir.prims import PRIMS, Prim
 
 # autograd namespace -> (the real module or object, how users write it).
 _NAMESPACES = {

@@ -1,7 +1,7 @@
 """srcdiff: NumPy function in, readable standalone gradient source out."""
 
-from .api import grad, print_source, value_and_grad
-from .errors import (
+from srcdiff.api import grad, print_source, value_and_grad
+from srcdiff.errors import (
     InvalidWrt,
     NeedsExample,
     NonScalarOutput,

@@ -17,13 +17,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import datalists, effects
-from .errors import InvalidWrt, PathChanged, SrcdiffError, TraceError
-from .format import header_lines, source_text
-from .parse import parse, ufunc_function
-from .pipeline import Derivative, derive
-from .primitives import numpy_path
-from .spec import (
+from srcdiff.emit.format import header_lines, source_text
+from srcdiff.errors import InvalidWrt, PathChanged, SrcdiffError, TraceError
+from srcdiff.ir import effects
+from srcdiff.ir.prims import numpy_path
+from srcdiff.parse import datalists
+from srcdiff.parse.source import parse, ufunc_function
+from srcdiff.pipeline import Derivative, derive
+from srcdiff.spec import (
     Spec,
     bind_arguments,
     data_lists,
@@ -172,7 +173,7 @@ class GradFunction:
             OrderedDict()
         )
         self._latest: Derivative | None = None
-        # Int lists it only indexes are data (``srcdiff.datalists``), until a
+        # Int lists it only indexes are data (``srcdiff.parse.datalists``), until a
         # trace shows they cannot be.
         self.data = datalists.indexed_only(parse(fn).node)
 

@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from .api import GradFunction, render
-from .errors import NoSource, SrcdiffError, UnboundMethod
-from .ir import dump
-from .numeric import leaves, map_leaves, max_relative_error, numerical_grad
-from .parse import parse
-from .spec import bind_arguments
+from srcdiff.api import GradFunction, render
+from srcdiff.errors import NoSource, SrcdiffError, UnboundMethod
+from srcdiff.ir.nodes import dump
+from srcdiff.numeric import leaves, map_leaves, max_relative_error, numerical_grad
+from srcdiff.parse.source import parse
+from srcdiff.spec import bind_arguments
 
 
 class UsageError(Exception):

@@ -14,8 +14,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from . import rules
-from .primitives import METHODS, PRIMS, VARARG_METHODS, Prim
+from srcdiff import rules
+from srcdiff.ir.prims import METHODS, PRIMS, VARARG_METHODS, Prim
 
 _OPERATORS = {
     operator.add: "`+`",

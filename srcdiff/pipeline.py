@@ -16,16 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from . import datalists, effects, entry, fence, simplify
-from .builder import Builder, shape_of
-from .emit import Emitted, all_stmts, emit, literal
-from .errors import InvalidWrt, NeedsExample, NonScalarOutput
-from .ir import UNKNOWN, Assign, Const, Program, Var, walk_vars
-from .parse import Source, parse
-from .primitives import PRIMS, numpy_path
-from .reverse import gradients
-from .spec import Spec, data_lists, split_wrt
-from .trace import Tracer
+from srcdiff import simplify
+from srcdiff.emit.statements import Emitted, all_stmts, emit, literal
+from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
+from srcdiff.ir import effects
+from srcdiff.ir.nodes import UNKNOWN, Assign, Const, Program, Var, walk_vars
+from srcdiff.ir.prims import PRIMS, numpy_path
+from srcdiff.ir.values import shape_of
+from srcdiff.parse import datalists, fence
+from srcdiff.parse.source import Source, parse
+from srcdiff.reverse.backprop import gradients
+from srcdiff.reverse.context import Context
+from srcdiff.spec import Spec, data_lists, split_wrt
+from srcdiff.trace import entry
+from srcdiff.trace.builder import Builder
+from srcdiff.trace.tracer import Tracer
 
 
 @dataclass
@@ -91,7 +96,7 @@ def derive(
             output.hint, output.kind = source.name, "user"
         backward_start = len(tracer.builder.stmts)
         wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
-        grads = gradients(tracer, output, wrt)
+        grads = gradients(Context(tracer.builder, tracer.run_rule), output, wrt)
         locs = {name: source.loc(_param_node(source, name)) for name in params}
         checks = entry.checks(tracer.builder, arrays, locs)
         tracer.builder.stmts[entry_at:entry_at] = checks
@@ -171,7 +176,7 @@ def make_inputs(
     copies: dict[int, Any] | None = None,
 ) -> dict[str, Any]:
     """What each parameter holds at trace time: Vars for data, values for the
-    rest; the int lists named in ``data`` are data (``srcdiff.datalists``).
+    rest; the int lists named in ``data`` are data (``srcdiff.parse.datalists``).
     A generator is a copy, one per generator in ``copies``."""
     if arguments is None:
         defaults = _defaults(fn)

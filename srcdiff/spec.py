@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from . import datalists
-from .effects import is_generator
+from srcdiff.ir.effects import is_generator
+from srcdiff.parse import datalists
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Spec:
     # One fact per parameter, or None for the shape-generic derivative.
     facts: tuple[tuple[str, Any], ...] | None = None
     # Loops: True unrolls all it can, False keeps all it can rolled, None
-    # unrolls those within the budget (srcdiff.rolling.UNROLL_BUDGET).
+    # unrolls those within the budget (srcdiff.trace.loop.UNROLL_BUDGET).
     unroll: bool | None = None
     # wrt given as a sequence: the gradients come as a tuple, even just one.
     tuple_result: bool = False

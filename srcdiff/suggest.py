@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .primitives import PRIMS
+from srcdiff.ir.prims import PRIMS
 
 COVERAGE = "docs/coverage.md"
 _LIBRARIES = ("numpy", "scipy")
@@ -38,7 +38,7 @@ def hint(fn: Any) -> str:
 
 def near_misses(fn: Any, count: int = 4) -> list[str]:
     """How users write the supported functions whose names nearly match fn's."""
-    from .coverage import public_name  # imports the rule registry
+    from srcdiff.coverage import public_name
 
     name = getattr(fn, "__name__", None)
     library = _library(public_name(fn))

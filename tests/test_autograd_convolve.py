@@ -18,8 +18,8 @@ import scipy.signal
 from autograd.scipy.signal import convolve as ag_convolve
 
 import srcdiff
-from srcdiff import aliases
 from srcdiff.numeric import max_relative_error, numerical_grad
+from srcdiff.parse import aliases
 
 MODES = ["full", "valid", "same"]
 R = np.random.default_rng(3).normal

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from srcdiff import coverage, rules
-from srcdiff.primitives import PRIMS
+from srcdiff.ir.prims import PRIMS
 
 
 def test_coverage_table_is_current(update_golden: bool) -> None:

@@ -13,9 +13,9 @@ import pytest
 
 import srcdiff
 import srcdiff.api
-from srcdiff.datalists import indexed_only
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.parse import parse
+from srcdiff.parse.datalists import indexed_only
+from srcdiff.parse.source import parse
 
 TOL = 1e-6
 RNG = np.random.default_rng(5)

@@ -14,7 +14,7 @@ import pytest
 
 import srcdiff
 from srcdiff.api import compile_derivative, render
-from srcdiff.format import module_with_constants
+from srcdiff.emit.format import module_with_constants
 from srcdiff.numeric import max_relative_error, numerical_grad
 
 RNG = np.random.default_rng(0)
@@ -207,7 +207,7 @@ def test_wrapped_header_lines_never_read_as_code():
     """``#   limit: float`` alone would be commented-out code to linters (ERA001)."""
     import ast as python_ast
 
-    from srcdiff.format import _comment
+    from srcdiff.emit.format import _comment
 
     line = (
         "Specialised for: x: float64[5], y: float64[5], z: float64[5], "

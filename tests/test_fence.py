@@ -14,10 +14,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from srcdiff import fence
 from srcdiff.errors import UnsupportedSyntax
-from srcdiff.parse import Source, parse
-from srcdiff.trace import Tracer
+from srcdiff.parse import fence
+from srcdiff.parse.source import Source, parse
+from srcdiff.trace.tracer import Tracer
 
 
 def source(text: str) -> Source:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import srcdiff
-from srcdiff.ir import dump
+from srcdiff.ir.nodes import dump
 
 
 def scaled_exp(x):

@@ -11,9 +11,9 @@ import pytest
 
 import srcdiff
 from srcdiff.api import compile_derivative
-from srcdiff.ir import Loop
+from srcdiff.ir.nodes import Loop
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.rolling import UNROLL_BUDGET
+from srcdiff.trace.loop import UNROLL_BUDGET
 
 TOL = 1e-6
 RNG = np.random.default_rng(11)

@@ -1,84 +1,28 @@
-"""The adjoint rule registry: one plain-NumPy function per primitive.
+"""Adjoint rules: one plain-NumPy function per primitive, by namespace.
 
-A rule takes ``g`` (the incoming adjoint), ``ans`` (the primal result) and the
-primal's own parameters, and returns one contribution per differentiable
-input, in parameter order (a lone value stands for the first). ``reverse``
-runs rule bodies through the tracer, so they may branch on static facts such
-as ``a.ndim``; ``known(...)`` tells a rule whether those facts exist.
+Takes the primitive table (``srcdiff.ir.prims``) and adds to it: importing
+this package registers every NumPy primitive and its rule
+(``srcdiff.rules.numpy``) and hooks in SciPy's, which load on demand
+(``srcdiff.rules.scipy``). Leaves ``rule_for(prim)`` for the reverse stage.
 """
 
-from __future__ import annotations
+from srcdiff.rules import numpy, scipy  # noqa: F401  (registers every rule)
+from srcdiff.rules.registry import (
+    NOTES,
+    RULES,
+    adjoint,
+    assume_real,
+    known,
+    rule_for,
+)
+from srcdiff.rules.scipy import load as load_scipy
 
-import importlib
-import pkgutil
-import sys
-from collections.abc import Callable
-from typing import Any
-
-import numpy as np
-
-from ..primitives import Prim, lookup
-
-RULES: dict[Prim, Callable[..., Any]] = {}
-# Per-rule notes for the coverage table (domain, convention at ties).
-NOTES: dict[Prim, str] = {}
-
-
-def adjoint(
-    *objects: Any, note: str = ""
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as the adjoint rule of ``objects``."""
-
-    def register(rule: Callable[..., Any]) -> Callable[..., Any]:
-        for obj in objects:
-            prim = lookup(obj)
-            if prim is None:
-                raise KeyError(f"{obj!r} is not a registered primitive")
-            RULES[prim] = rule
-            if note:
-                NOTES[prim] = note
-        return rule
-
-    return register
-
-
-def known(*values: Any) -> bool:
-    """True when shapes are known. On arrays always; tracing answers for IR values."""
-    return all(np.ndim(v) >= 0 for v in values)
-
-
-def assume_real(value: Any) -> bool:
-    """Whether a rule may take ``value`` as real. On arrays: whether it is real.
-    Tracing without an example answers True and has the emitted code check it
-    (``if np.iscomplexobj(x): raise PathChanged(...)``), so a derivative made
-    for real inputs never runs silently on complex ones."""
-    return not np.iscomplexobj(value)
-
-
-def rule_for(prim: Prim) -> Callable[..., Any] | None:
-    return RULES.get(prim)
-
-
-def _families(scipy: bool) -> list[str]:
-    """The rule modules in this package: SciPy's are named ``scipy_*``."""
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__))
-    return [n for n in names if n.startswith("scipy_") == scipy]
-
-
-def load_scipy(everything: bool = False) -> None:
-    """Register the rules of the SciPy modules in use (``scipy_stats`` once
-    ``scipy.stats`` is imported), or of all of them: importing SciPy's
-    modules is slow, so a first call pays only for what the user imported."""
-    for family in _families(scipy=True):
-        used = "scipy." + family.split("_")[1] in sys.modules  # scipy_stats_t too
-        if everything or used:
-            importlib.import_module(f"{__name__}.{family}")
-
-
-def _load() -> None:
-    """Import the rule modules; each registers its prims and rules as it loads."""
-    for family in _families(scipy=False):
-        importlib.import_module(f"{__name__}.{family}")
-
-
-_load()
+__all__ = [
+    "NOTES",
+    "RULES",
+    "adjoint",
+    "assume_real",
+    "known",
+    "load_scipy",
+    "rule_for",
+]

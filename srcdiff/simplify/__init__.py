@@ -7,8 +7,8 @@ what needs the whole program lives here.
 
 from __future__ import annotations
 
-from ..ir import Program
-from .dce import eliminate_dead_code
+from srcdiff.ir.nodes import Program
+from srcdiff.simplify.dce import eliminate_dead_code
 
 
 def run(program: Program) -> Program:

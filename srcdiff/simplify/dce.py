@@ -9,7 +9,7 @@ would.
 
 from __future__ import annotations
 
-from ..ir import (
+from srcdiff.ir.nodes import (
     Assign,
     Branch,
     Carried,

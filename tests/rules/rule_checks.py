@@ -21,8 +21,8 @@ from hypothesis.extra import numpy as hnp
 
 import srcdiff
 from srcdiff.api import compile_derivative
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import leaves, max_relative_error, numerical_grad
-from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
 
 # Central differences with h = 1e-6 are good to about 1e-9 on these domains.

@@ -25,7 +25,7 @@ from rule_domains import (
 )
 
 import srcdiff
-from srcdiff.primitives import lookup
+from srcdiff.ir.prims import lookup
 from srcdiff.rules import rule_for
 
 BROADCASTING = {**ARITHMETIC, **ELEMENTWISE}

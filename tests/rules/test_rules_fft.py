@@ -24,8 +24,8 @@ from rule_domains import POSITIVE, REAL, Row
 
 import srcdiff
 from srcdiff.api import compile_derivative
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import numerical_grad
-from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
 
 TOL = 1e-6

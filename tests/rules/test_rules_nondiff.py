@@ -18,8 +18,9 @@ from rule_checks import check_generic, check_grad, draw_array, draw_weights
 from rule_domains import FINE_GRID, HALF_GRID, NONZERO, REAL, floats
 
 import srcdiff
-from srcdiff.primitives import METHODS, lookup
-from srcdiff.rules import nondiff, rule_for
+from srcdiff.ir.prims import METHODS, lookup
+from srcdiff.rules import rule_for
+from srcdiff.rules.numpy import nondiff
 
 SHAPES = {"max_dims": 3, "max_side": 3}
 # k / 2 + 1/4: a quarter away from every whole and half number, where the

@@ -27,8 +27,8 @@ from rule_checks import (
 from rule_domains import POSITIVE, REAL, Row
 
 import srcdiff
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import numerical_grad
-from srcdiff.primitives import lookup
 
 NUMPY_EXTRAS = {
     # The array, then the spacings.

@@ -27,8 +27,8 @@ from rule_checks import (
 from rule_domains import REAL, Row
 
 import srcdiff
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
 
 # ----- Products (srcdiff/rules/products.py) -----

@@ -19,7 +19,7 @@ from rule_domains import REDUCTIONS
 from scipy.special import logsumexp
 
 import srcdiff
-from srcdiff.primitives import lookup
+from srcdiff.ir.prims import lookup
 from srcdiff.rules import rule_for
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rule_domains import DOMAINS, Row
 
-from srcdiff.primitives import lookup
+from srcdiff.ir.prims import lookup
 from srcdiff.rules import RULES
 
 

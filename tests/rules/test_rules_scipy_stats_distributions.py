@@ -33,8 +33,8 @@ from scipy import stats
 
 import srcdiff
 from srcdiff.coverage import public_name
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
 
 # z = (x - loc) / scale stays inside each support with a margin: positive for

@@ -17,7 +17,7 @@ from rule_checks import (
 from rule_domains import SHAPE
 
 import srcdiff
-from srcdiff.primitives import lookup
+from srcdiff.ir.prims import lookup
 from srcdiff.rules import rule_for
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=4, max_side=3)

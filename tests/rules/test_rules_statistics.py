@@ -25,8 +25,8 @@ from rule_domains import FINE_GRID, POSITIVE, REAL, Row, floats
 
 import srcdiff
 from srcdiff.api import compile_derivative
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
 
 # A quarter grid holding 0: products and running products of zeros are

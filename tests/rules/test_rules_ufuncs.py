@@ -41,8 +41,8 @@ from rule_domains import (
 )
 
 import srcdiff
+from srcdiff.ir.prims import lookup
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.primitives import lookup
 from srcdiff.rules import rule_for
 
 OPEN_UNIT = floats(-0.9, 0.9)

@@ -8,8 +8,8 @@ from rule_domains import REAL, Row
 
 import srcdiff
 from srcdiff.helpers import index_update
+from srcdiff.ir.prims import ASTYPE
 from srcdiff.numeric import max_relative_error, numerical_grad
-from srcdiff.primitives import ASTYPE
 
 UPDATES = {
     index_update: Row((REAL, REAL)),

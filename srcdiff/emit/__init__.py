@@ -1,0 +1,6 @@
+"""Stage 6, emit: a simplified program in, a standalone Python module out.
+
+``statements`` turns the IR into an ``ast.Module`` (literals, helper copies,
+imports); ``format`` adds the header and, only when source text is asked for,
+formats it with black.
+"""

@@ -1,0 +1,1 @@
+"""Stage 5, names: a readable, deterministic name for every value emitted."""

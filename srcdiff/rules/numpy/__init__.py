@@ -1,0 +1,23 @@
+"""Adjoint rules of NumPy's functions, operators and array methods.
+
+Each module registers its primitives and their rules as it loads; importing
+this package loads them all.
+"""
+
+from srcdiff.rules.numpy import (  # noqa: F401
+    arithmetic,
+    differences,
+    elementwise,
+    extras,
+    fft,
+    linalg,
+    linalg_eig,
+    matmul,
+    nondiff,
+    products,
+    reductions,
+    reshaping,
+    shape,
+    statistics,
+    updates,
+)

@@ -1,0 +1,1613 @@
+"""Partial evaluation of a function's AST into straight-line SSA.
+
+Python-level work (control flow on Python values, containers, calls into
+other user functions) runs at trace time; every NumPy operation on a traced
+value becomes one ``Assign`` through ``Builder.bind``. Decisions that read a
+traced value follow the example and leave a ``Guard``. The same interpreter
+runs adjoint rules, whose parameters are bound to IR values.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import copy
+import functools
+import operator
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from srcdiff import helpers, rules, suggest
+from srcdiff.errors import (
+    Loc,
+    NeedsExample,
+    SrcdiffError,
+    TraceError,
+    UnsupportedPrimitive,
+    UnsupportedSyntax,
+)
+from srcdiff.ir import effects, sizes
+from srcdiff.ir.nodes import Const, Var, walk_vars
+from srcdiff.ir.prims import (
+    BOTH,
+    EITHER,
+    GETITEM,
+    INDEX_UPDATE,
+    LEN,
+    METHODS,
+    PRIMS,
+    TESTS,
+    TRANSPOSE,
+    VARARG_METHODS,
+    VIEWS,
+    lookup,
+    opaque_prim,
+)
+from srcdiff.ir.values import is_traced, shape_of, token
+from srcdiff.parse import aliases, fence, returns
+from srcdiff.parse.aliases import canonical
+from srcdiff.parse.source import Source, parse
+from srcdiff.trace import branch as branches
+from srcdiff.trace import loop as rolling
+from srcdiff.trace import text as texts
+from srcdiff.trace.builder import Builder
+from srcdiff.trace.frame import (
+    BoundMethod,
+    Break,
+    Closure,
+    Continue,
+    Frame,
+    Partial,
+    Return,
+    Yielded,
+)
+
+_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+}
+_CMPOPS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Gt: operator.gt,
+    ast.Lt: operator.lt,
+    ast.GtE: operator.ge,
+    ast.LtE: operator.le,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: operator.contains(b, a),
+    ast.NotIn: lambda a, b: not operator.contains(b, a),
+}
+# Builtins that run at trace time on Python values (never on traced ones).
+_STATIC_BUILTINS = {
+    getattr(builtins, name)
+    for name in [
+        "range",
+        "len",
+        "zip",
+        "enumerate",
+        "list",
+        "tuple",
+        "dict",
+        "int",
+        "float",
+        "bool",
+        "str",
+        "min",
+        "max",
+        "sum",
+        "isinstance",
+        "reversed",
+        "sorted",
+        "any",
+        "all",
+        "round",
+        "map",
+        "filter",
+        "hasattr",
+    ]
+}
+# Builtins that iterate over some of their arguments, and which: an array in
+# those places stands for the list of its rows.
+_ITERATED_ARGS: dict[Any, slice] = {
+    builtins.zip: slice(None),
+    builtins.map: slice(1, None),
+    builtins.enumerate: slice(1),
+    builtins.reversed: slice(1),
+    builtins.list: slice(1),
+    builtins.tuple: slice(1),
+    builtins.sum: slice(1),
+}
+_WHILE_LIMIT = 100_000
+
+
+class Tracer:
+    """Runs function bodies, sending NumPy work on traced values to a Builder."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.static_reads: set[str] = set()
+        self.top_frame: Frame | None = None
+        self.top_inputs: dict[str, Any] = {}
+        self.consts: dict[int, Const] = {}
+        self.outer_reads: dict[str, tuple[Callable[[], Any], Any]] = {}
+        # Generators read by name from a closure or globals, by identity, and
+        # the copies tracing draws from (shared with generator arguments).
+        self.outer_generators: dict[int, effects.Outer] = {}
+        self.generator_copies: dict[int, Any] = {}
+        # True: unroll every loop it can; False: keep every loop it can rolled;
+        # None: unroll what fits rolling.UNROLL_BUDGET.
+        self.unroll: bool | None = None
+        # How many rolled loop bodies are being traced right now.
+        self.rolling = 0
+
+    # ----- Functions -----
+    def call_function(
+        self,
+        fn: types.FunctionType,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        in_rule: bool = False,
+        rule_loc: Loc | None = None,
+    ) -> Any:
+        source = parse(fn)
+        fence.check(source)
+        try:
+            import inspect
+
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TraceError(
+                f"calling {fn.__name__}: {exc}", rule_loc or source.loc(source.node)
+            ) from None
+        bound.apply_defaults()
+        if not in_rule:
+            for name, value in bound.arguments.items():
+                if isinstance(value, Var) and value.kind == "temp":
+                    value.hint, value.kind = name, "user"
+        frame = Frame(source, dict(bound.arguments), in_rule=in_rule, rule_loc=rule_loc)
+        return self._run(source.node, frame)
+
+    def run_rule(
+        self,
+        rule: types.FunctionType,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        loc: Loc | None,
+    ) -> Any:
+        """Run an adjoint rule's body on IR values: the reverse stage's rule
+        runner. What it computes is appended, located at the forward call."""
+        return self.call_function(rule, args, kwargs, in_rule=True, rule_loc=loc)
+
+    def run_top(self, source: Source, inputs: dict[str, Any]) -> Any:
+        self.top_inputs = dict(inputs)
+        for var in walk_vars(inputs):
+            if effects.is_generator(var.value):
+                self.builder.add_generator(var.value)
+        frame = Frame(source, dict(inputs))
+        self.top_frame = frame
+        return self._run(source.node, frame)
+
+    def _run(self, node: ast.FunctionDef | ast.Lambda, frame: Frame) -> Any:
+        if isinstance(node, ast.Lambda):
+            return self.eval(node.body, frame)
+        if _is_generator_function(node):
+            return self._run_generator(node, frame)
+        node = returns.single_exit(node)
+        try:
+            self.exec_block(node.body, frame)
+        except Return as ret:
+            return ret.value
+        return None
+
+    def _run_generator(self, node: ast.FunctionDef, frame: Frame) -> Any:
+        """A generator function runs to its end at once; the caller iterates
+        over what it yielded. Its trips are known when tracing (its loops are
+        unrolled), so no value it yields depends on when it is asked for."""
+        frame.yields = []
+        with contextlib.suppress(Return):  # a bare ``return`` ends it
+            self.exec_block(returns.single_exit(node).body, frame)
+        return Yielded(frame.yields)
+
+    def _call_closure(
+        self, closure: Closure, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        node = closure.node
+        params = [a.arg for a in node.args.posonlyargs + node.args.args]
+        env: dict[str, Any] = {}
+        vararg, kwarg = node.args.vararg, node.args.kwarg
+        if len(args) > len(params) and vararg is None:
+            raise TraceError("too many arguments", closure.frame.loc(node))
+        env.update(zip(params, args, strict=False))
+        if vararg is not None:  # def g(*xs): the extra positional arguments
+            env[vararg.arg] = tuple(args[len(params) :])
+        if kwarg is not None:  # def g(**kw): the keywords naming no parameter
+            env[kwarg.arg] = {k: v for k, v in kwargs.items() if k not in params}
+            kwargs = {k: v for k, v in kwargs.items() if k in params}
+        for key, value in kwargs.items():
+            if key not in params:
+                raise TraceError(
+                    f"unexpected keyword argument {key!r}", closure.frame.loc(node)
+                )
+            env[key] = value
+        for name, default in zip(
+            reversed(params), reversed(closure.defaults), strict=False
+        ):
+            env.setdefault(name, default)
+        missing = [p for p in params if p not in env]
+        if missing:
+            raise TraceError(
+                f"missing argument {missing[0]!r}", closure.frame.loc(node)
+            )
+        parent = closure.frame
+        frame = Frame(parent.source, env, parent, parent.in_rule, parent.rule_loc)
+        return self._run(node, frame)
+
+    # ----- Statements -----
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> None:
+        for stmt in body:
+            self.exec(stmt, frame)
+
+    def exec(self, node: ast.stmt, frame: Frame) -> None:
+        method = getattr(self, f"exec_{type(node).__name__}", None)
+        if method is None:
+            raise UnsupportedSyntax(
+                f"srcdiff does not support `{type(node).__name__}` statements",
+                frame.loc(node),
+            )
+        method(node, frame)
+
+    def exec_Expr(self, node: ast.Expr, frame: Frame) -> None:
+        self.eval(node.value, frame)
+
+    def exec_Pass(self, node: ast.Pass, frame: Frame) -> None:
+        pass
+
+    def exec_Assign(self, node: ast.Assign, frame: Frame) -> None:
+        value = self.eval(node.value, frame)
+        for target in node.targets:
+            self.assign(target, value, frame)
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if len(names) == 1 == len(node.targets) and self._creates_array(
+            node.value, value, frame
+        ):
+            frame.owned[names[0]] = value
+
+    def _creates_array(self, node: ast.expr, value: Any, frame: Frame) -> bool:
+        """Whether NumPy makes a new array for this expression (not a view)."""
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare)):
+            return True
+        if not isinstance(node, ast.Call):
+            return False
+        if any(isinstance(n, ast.Call) for n in ast.walk(node.func)):
+            # ``f(x).sum()``: evaluating ``f(x)`` again could draw again; the
+            # statement that made the value says what made it.
+            stmt = self.builder.defs.get(value) if isinstance(value, Var) else None
+            return stmt is not None and stmt.prim.name not in VIEWS
+        fn = self.eval(node.func, frame)
+        if isinstance(fn, BoundMethod):
+            fn = fn.fn
+        prim = lookup(fn) or effects.prim_for(fn, frame.loc(node))
+        return prim is not None and prim.name not in VIEWS
+
+    def exec_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
+        if node.value is not None:
+            self.assign(node.target, self.eval(node.value, frame), frame)
+
+    def exec_AugAssign(self, node: ast.AugAssign, frame: Frame) -> None:
+        current = self.eval(_load(node.target), frame)
+        name = node.target.id if isinstance(node.target, ast.Name) else None
+        owned = name is not None and frame.owned.get(name) is current
+        if name is not None and not owned:
+            update = ast.BinOp(ast.Name(name), node.op, ast.Name("..."))
+            rewrite = f"Write `{name} = {ast.unparse(update)}`"
+            self._check_not_shared(name, current, node, frame, rewrite)
+        value = self.eval(node.value, frame)
+        result = self.binop(node.op, current, value, frame.loc(node), frame.in_rule)
+        self.assign(node.target, result, frame)
+        if owned and name is not None:
+            frame.owned[name] = result
+
+    def _check_not_shared(
+        self, name: str, current: Any, node: ast.stmt, frame: Frame, rewrite: str
+    ) -> None:
+        """Refuse an in-place change to an array another name also holds.
+
+        srcdiff reads ``y += ...`` as ``y = y + ...`` and ``y[i] = v`` as an
+        updated copy of ``y``, but NumPy changes the array in place, so every
+        other name bound to it would change too.
+        """
+        if not isinstance(current, Var) or (
+            current.known and not isinstance(current.value, np.ndarray)
+        ):
+            return
+        scope: Frame | None = frame
+        while scope is not None:
+            for other, value in scope.env.items():
+                shared = current in walk_vars(value)
+                if shared and not (scope is frame and other == name):
+                    raise UnsupportedSyntax(
+                        f"`{ast.unparse(node).splitlines()[0]}` changes in place an "
+                        f"array that `{other}` also holds",
+                        frame.loc(node),
+                        f"{rewrite}, which makes a new array and leaves `{other}` "
+                        "as it is.",
+                    )
+            scope = scope.parent
+
+    def _assign_item(self, target: ast.Subscript, value: Any, frame: Frame) -> None:
+        """``A[i] = v``: srcdiff rebinds ``A`` to an updated copy (SSA)."""
+        assert isinstance(target.value, ast.Name)
+        name, loc = target.value.id, frame.loc(target)
+        if name not in frame.env:
+            raise UnsupportedSyntax(
+                f"`{name}` is not a local name, so srcdiff will not change it in place",
+                loc,
+                f"Copy it into a local first: `{name}_local = {name}.copy()`.",
+            )
+        base = frame.env[name]
+        index = self.eval(target.slice, frame)
+        if isinstance(base, (list, dict)) and not is_traced(index):
+            base[index] = value  # a Python container: exactly what Python does
+            self._name_item(value, name, index, frame)
+            return
+        if not isinstance(base, (Var, Const)):
+            raise TraceError(f"cannot assign into a {type(base).__name__}", loc)
+        if frame.owned.get(name) is not base:
+            raise UnsupportedSyntax(
+                f"`{ast.unparse(target)} = ...` would change in place an array that "
+                f"the function did not make (a parameter, or one `{name}` shares)",
+                loc,
+                f"Copy it first, `{name} = {name}.copy()`, or start from a new "
+                f"array such as `{name} = np.zeros(...)`.",
+            )
+        updated = self.builder.bind(INDEX_UPDATE, (base, index, value), loc=loc)
+        frame.env[name] = frame.owned[name] = updated
+        if isinstance(updated, Var) and not frame.in_rule:
+            updated.hint, updated.kind = name, "user"
+
+    def exec_If(self, node: ast.If, frame: Frame) -> None:
+        test = self.eval(node.test, frame)
+        if self._decided_when_run(test, frame) and branches.trace_branch(
+            self, node, test, frame
+        ):
+            return
+        if self.truth(test, node.test, frame, "if"):
+            self.exec_block(node.body, frame)
+        else:
+            self.exec_block(node.orelse, frame)
+
+    def exec_For(self, node: ast.For, frame: Frame) -> None:
+        header, iterable = rolling.for_header(self, node, frame)
+        if header is not None and self._roll(node, frame, header):
+            return
+        if header is not None and header.over is None:
+            iterable = rolling.unrolled_range(header, self, frame.loc(node.iter))
+        for item in self.iterate(iterable, frame.loc(node.iter)):
+            self.assign(node.target, item, frame)
+            try:
+                self.exec_block(node.body, frame)
+            except Break:
+                return
+            except Continue:
+                continue
+        self.exec_block(node.orelse, frame)
+
+    def exec_While(self, node: ast.While, frame: Frame) -> None:
+        if self._roll(node, frame, None):
+            return
+        for _ in range(_WHILE_LIMIT):
+            if not self.truth(self.eval(node.test, frame), node.test, frame, "while"):
+                self.exec_block(node.orelse, frame)
+                return
+            try:
+                self.exec_block(node.body, frame)
+            except Break:
+                return
+            except Continue:
+                continue
+        raise TraceError(
+            f"this loop ran more than {_WHILE_LIMIT} times while tracing",
+            frame.loc(node),
+            "Check that the loop condition can become false for the example.",
+        )
+
+    def _decided_when_run(self, test: Any, frame: Frame) -> bool:
+        """Whether an ``if`` on ``test`` becomes an ``if`` in the emitted code:
+        on values no example gives, and on values inside a rolled loop (they
+        change from trip to trip)."""
+        if frame.in_rule or not isinstance(test, Var):
+            return False
+        return not test.known or self.rolling > 0
+
+    def _roll(
+        self, node: ast.For | ast.While, frame: Frame, header: rolling.Header | None
+    ) -> bool:
+        """Trace the loop rolled if it should be; False: unroll it instead."""
+        statics = [] if header is None else rolling.static_params(header, self)
+        # Trips only the running code knows: not those of an int argument
+        # (its value is checked) or of a size (``len(xs)``, checked on entry).
+        runtime = [
+            v
+            for v in walk_vars(header.bounds if header else None)
+            if v.size is None and not (v.kind == "param" and v.hint in statics)
+        ]
+        dynamic = header is not None and (header.trips is None or bool(runtime))
+        if frame.in_rule or (self.unroll is True and not dynamic):
+            self.static_reads.update(statics)
+            return False
+        try:
+            loop = rolling.trace_rolled(self, node, frame, header)
+        except rolling.NotRollable as exc:
+            if dynamic:
+                raise rolling.refuse(node, frame, str(exc)) from None
+            self.static_reads.update(statics)
+            return False
+        except SrcdiffError as exc:
+            # The body read the trip's index or values as only a rolled trip
+            # has them (``hs[t]`` on a Python list, ``print(i)``). With the
+            # trips known, trace it unrolled instead: an error that was not
+            # the rolling's fault happens there again and reports itself.
+            if dynamic or isinstance(exc, rolling.RanAway):
+                raise
+            self.static_reads.update(statics)
+            return False
+        self.builder.stmts.append(loop)
+        return True
+
+    def exec_Return(self, node: ast.Return, frame: Frame) -> None:
+        raise Return(None if node.value is None else self.eval(node.value, frame))
+
+    def exec_Break(self, node: ast.Break, frame: Frame) -> None:
+        raise Break
+
+    def exec_Continue(self, node: ast.Continue, frame: Frame) -> None:
+        raise Continue
+
+    def exec_FunctionDef(self, node: ast.FunctionDef, frame: Frame) -> None:
+        if node.decorator_list:
+            raise UnsupportedSyntax(
+                "srcdiff does not support decorators on nested functions",
+                frame.loc(node.decorator_list[0]),
+                "Define the decorated function at module level.",
+            )
+        defaults = [self.eval(d, frame) for d in node.args.defaults]
+        frame.env[node.name] = Closure(node, frame, defaults)
+
+    def exec_Raise(self, node: ast.Raise, frame: Frame) -> None:
+        exc = self.eval(node.exc, frame) if node.exc else None
+        if frame.in_rule:  # a rule refusing a form of its primitive
+            raise UnsupportedPrimitive(
+                f"srcdiff cannot differentiate this call: {exc}",
+                frame.loc(node),
+                "Call it without that option, or compute it outside the "
+                "differentiated function.",
+            )
+        raise TraceError(f"the function raised {exc!r} while tracing", frame.loc(node))
+
+    def exec_Assert(self, node: ast.Assert, frame: Frame) -> None:
+        test = self.eval(node.test, frame)
+        if not is_traced(test) and not test:
+            raise TraceError("an assertion failed while tracing", frame.loc(node))
+
+    def assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
+        if isinstance(target, ast.Name):
+            frame.env[target.id] = value
+            frame.owned.pop(target.id, None)
+            made_here = isinstance(value, Var) and value.serial >= frame.first_serial
+            if frame.in_rule and made_here and value.kind == "temp":
+                value.local = value.local or _rule_local(target.id)
+            if isinstance(value, Var) and not frame.in_rule:
+                if value.kind == "temp":
+                    value.hint, value.kind = target.id, "user"
+                elif value.kind == "leaf":
+                    value.hint, value.kind = target.id, "param"
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            items = self._unpack(value, target, frame.loc(target))
+            if len(items) != len(target.elts):
+                raise TraceError(
+                    f"cannot unpack {len(items)} values into {len(target.elts)} names",
+                    frame.loc(target),
+                )
+            for elt, item in zip(target.elts, items, strict=True):
+                self.assign(elt, item, frame)
+            return
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self._assign_item(target, value, frame)
+            return
+        if isinstance(target, ast.Subscript) and isinstance(
+            target.value, ast.Subscript
+        ):
+            self._assign_into_item(target, value, frame)
+            return
+        raise UnsupportedSyntax("unsupported assignment target", frame.loc(target))
+
+    def _assign_into_item(
+        self, target: ast.Subscript, value: Any, frame: Frame
+    ) -> None:
+        """``xs[t][i] = v`` (min-char-rnn's one-hot rows): the array a Python
+        list or dict holds at ``t`` becomes an updated copy, when the function
+        made it and nothing else holds it (NumPy changes it in place)."""
+        outer, loc = target.value, frame.loc(target)
+        assert isinstance(outer, ast.Subscript)
+        text = ast.unparse(target)
+        container = self.eval(outer.value, frame)
+        key = self.eval(outer.slice, frame)
+        if not isinstance(container, (list, dict)) or is_traced(key):
+            raise UnsupportedSyntax(
+                f"srcdiff does not support assigning into `{text}` here",
+                loc,
+                "Index an array once, `A[i, j] = v`, or assign into an item of a "
+                "Python list or dict at a Python index, `xs[t][i] = v`.",
+            )
+        item = self.eval(outer, frame)
+        stmt = self.builder.defs.get(item) if isinstance(item, Var) else None
+        if (
+            stmt is None
+            or stmt.prim.name in VIEWS
+            or item.kind in ("param", "leaf")  # type: ignore[union-attr]
+            or item.serial < frame.first_serial  # type: ignore[union-attr]
+        ):
+            raise UnsupportedSyntax(
+                f"`{text} = ...` would change in place an array that the "
+                "function did not make",
+                loc,
+                f"Store a new array first, e.g. `{ast.unparse(outer)} = "
+                "np.zeros(...)` or `... = x.copy()`.",
+            )
+        seen: dict[int, Any] = {}  # each container once, however many names
+        scope: Frame | None = frame
+        while scope is not None:
+            seen.update((id(v), v) for v in scope.env.values())
+            scope = scope.parent
+        holders = [leaf for leaf in walk_vars(list(seen.values())) if leaf is item]
+        if len(holders) > 1:
+            raise UnsupportedSyntax(
+                f"`{text} = ...` changes in place an array that another name "
+                "also holds",
+                loc,
+                f"Store a copy first: `{ast.unparse(outer)} = "
+                f"{ast.unparse(outer)}.copy()`.",
+            )
+        index = self.eval(target.slice, frame)
+        updated = self.builder.bind(INDEX_UPDATE, (item, index, value), loc=loc)
+        container[key] = updated
+        name = outer.value.id if isinstance(outer.value, ast.Name) else ""
+        if item.hint == _item_name(name, key):  # type: ignore[union-attr]
+            item.kind = "temp"  # type: ignore[union-attr]  # the name moves on
+        self._name_item(updated, name, key, frame)
+
+    @staticmethod
+    def _name_item(value: Any, name: str, key: Any, frame: Frame) -> None:
+        """A new value stored at ``hs[3]`` is called ``hs_3``."""
+        hint = _item_name(name, key)
+        temp = isinstance(value, Var) and value.kind == "temp"
+        if hint and temp and not frame.in_rule:
+            value.hint, value.kind = hint, "user"
+
+    def _unpack(self, value: Any, target: ast.Tuple | ast.List, loc: Loc) -> list[Any]:
+        """``W, b = params`` without an example: ``params`` may be a list,
+        tuple or array; its items are read by index, and the emitted code
+        checks that there are as many as names."""
+        count = len(target.elts)
+        starred = any(isinstance(e, ast.Starred) for e in target.elts)
+        if not isinstance(value, Var) or value.known or starred:
+            return self.iterate(value, loc)
+        if self.builder.arity(value) or shape_of(value) == ():
+            return self.iterate(value, loc)
+        length = self.builder.bind(LEN, (value,), loc=loc)
+        same = self.builder.bind(PRIMS[operator.eq], (length, count), loc=loc)
+        what = f"unpacking into {count} names needs {count} items"
+        self.builder.guard(same, True, loc, what, message=what)
+        return [self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(count)]
+
+    def iterate(self, value: Any, loc: Loc) -> list[Any]:
+        """The items a ``for`` loop or unpacking sees, at trace time."""
+        arity = self.builder.arity(value)
+        if arity:  # the results of np.linalg.eigh and the like
+            return [
+                self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(arity)
+            ]
+        if isinstance(value, (Var, Const)):
+            shape = value.shape if isinstance(value, Var) else value.value.shape
+            if shape is None:
+                raise NeedsExample(
+                    "iterating over an array needs its length: pass an example",
+                    loc,
+                    "Pass --example MODULE:CALLABLE to srcdiff emit (grad() traces "
+                    "with the real arguments), "
+                    "or loop over range(n) with n a Python int.",
+                )
+            if not shape:
+                raise TraceError("cannot iterate over a 0-d array", loc)
+            self.builder.fixed_size(self.builder.shape_value(value)[0], loc)
+            return [
+                self.builder.bind(GETITEM, (value, i), loc=loc) for i in range(shape[0])
+            ]
+        try:
+            return list(value)
+        except TypeError:
+            raise TraceError(
+                f"cannot iterate over {type(value).__name__}", loc
+            ) from None
+
+    def truth(self, value: Any, node: ast.expr, frame: Frame, keyword: str) -> bool:
+        """Decide a branch; a decision on a traced value leaves a guard."""
+        if isinstance(value, Const):
+            return bool(value.value)
+        if isinstance(value, texts.Text):
+            raise texts.refusal(frame.loc(node), f"`{keyword}` on it")
+        if not isinstance(value, Var):
+            try:
+                return bool(value)
+            except ValueError as exc:
+                raise TraceError(str(exc), frame.loc(node)) from None
+        loc = frame.loc(node)
+        if frame.in_rule and not value.known:
+            raise NeedsExample(
+                "the derivative of this call depends on shapes only an example gives",
+                loc,
+                "Pass --example MODULE:CALLABLE to srcdiff emit; grad() traces "
+                "with the real arguments.",
+            )
+        if not value.known:
+            raise NeedsExample(
+                f"this `{keyword}` depends on the value of an array, which only "
+                "an example gives",
+                loc,
+                "Pass --example MODULE:CALLABLE so srcdiff follows the example's path "
+                "(the emitted code then checks that later inputs take the same path).",
+            )
+        try:
+            decision = bool(value.value)
+        except ValueError:
+            raise TraceError(
+                f"the `{keyword}` condition is an array of shape {value.shape}, "
+                "not one value",
+                loc,
+                "Reduce it to one value, e.g. with np.all(...) or np.any(...).",
+            ) from None
+        text = f"{keyword} {ast.unparse(node)}"
+        self.builder.guard(value, decision, loc, text)
+        return decision
+
+    # ----- Expressions -----
+    def eval(self, node: ast.expr, frame: Frame) -> Any:
+        method = getattr(self, f"eval_{type(node).__name__}", None)
+        if method is None:
+            raise UnsupportedSyntax(
+                f"srcdiff does not support `{type(node).__name__}` expressions",
+                frame.loc(node),
+            )
+        return method(node, frame)
+
+    def eval_Constant(self, node: ast.Constant, frame: Frame) -> Any:
+        return node.value
+
+    def eval_Name(self, node: ast.Name, frame: Frame) -> Any:
+        scope: Frame | None = frame
+        while scope is not None:
+            if node.id in scope.env:
+                value = scope.env[node.id]
+                if scope is self.top_frame and not is_traced(value):
+                    self.static_reads.add(node.id)
+                return value
+            scope = scope.parent
+        try:
+            value = canonical(frame.source.lookup(node.id))
+        except NameError:
+            raise TraceError(
+                f"name {node.id!r} is not defined", frame.loc(node)
+            ) from None
+        if frame.in_rule:
+            return value
+        read = functools.partial(frame.source.lookup, node.id)
+        if effects.is_generator(value):
+            scope = frame.source.scope_of(node.id)
+            loc = frame.loc(node)
+            return self.outer_generator(node.id, value, read, scope, frame, loc)
+        if isinstance(value, np.ndarray):
+            return self.const(node.id, value, frame.loc(node), read)
+        self._note_outer(node.id, value, read)
+        return value
+
+    def const(
+        self,
+        name: str,
+        value: np.ndarray[Any, Any],
+        loc: Loc,
+        read: Callable[[], Any] | None = None,
+    ) -> Const:
+        """One Const per array; distinct arrays that share a name get numbered,
+        because the emitted module binds each constant as a global."""
+        const = self.consts.get(id(value))
+        if const is None:
+            taken = {c.name for c in self.consts.values()}
+            unique, n = name, 1
+            while unique in taken:
+                n += 1
+                unique = f"{name}_{n}"
+            const = self.consts[id(value)] = Const(unique, value, loc, read)
+        return const
+
+    def _autograd_module(self, node: ast.expr, frame: Frame) -> Any:
+        """The autograd module that ``node`` (a global name, or attributes of
+        one) holds before srcdiff reads it as NumPy's or SciPy's; None for
+        anything else."""
+        if isinstance(node, ast.Name):
+            scope: Frame | None = frame
+            while scope is not None:
+                if node.id in scope.env:
+                    return None
+                scope = scope.parent
+            try:
+                value = frame.source.lookup(node.id)
+            except NameError:
+                return None
+        elif isinstance(node, ast.Attribute):
+            outer = self._autograd_module(node.value, frame)
+            if outer is None:
+                return None
+            value = getattr(outer, node.attr, None)
+        else:
+            return None
+        if isinstance(value, types.ModuleType) and (
+            value.__name__ == "autograd" or value.__name__.startswith("autograd.")
+        ):
+            return value
+        return None
+
+    def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
+        base = self.eval(node.value, frame)
+        loc = frame.loc(node)
+        if isinstance(base, (Var, Const)):
+            return self.array_attribute(base, node.attr, loc)
+        if isinstance(base, types.ModuleType):
+            # ag_signal.convolve: autograd's own convolve (a shim), although
+            # ag_signal reads as scipy.signal
+            module = self._autograd_module(node.value, frame)
+            shim = aliases.shim_attribute(module, node.attr)
+            if shim is not None:
+                return shim
+        try:
+            value = canonical(getattr(base, node.attr))
+        except AttributeError as exc:
+            value = None
+            if isinstance(base, types.ModuleType):
+                value = aliases.own_attribute(base, node.attr)
+            if value is None:
+                raise TraceError(str(exc), loc) from None
+        read = functools.partial(getattr, base, node.attr)
+        if effects.is_generator(value) and not frame.in_rule:
+            if isinstance(base, types.ModuleType):  # a module's global
+                scope = f"the module {base.__name__}"
+                return self.outer_generator(node.attr, value, read, scope, frame, loc)
+            raise effects.outer_generator(f"`{ast.unparse(node)}`", loc)
+        if frame.in_rule or isinstance(base, types.ModuleType):
+            return value
+        if isinstance(value, np.ndarray):
+            return self.const(node.attr, value, loc, read)
+        self._note_outer(node.attr, value, read)
+        return value
+
+    def outer_generator(
+        self,
+        name: str,
+        value: Any,
+        read: Callable[[], Any],
+        scope: str,
+        frame: Frame,
+        loc: Loc,
+    ) -> Var:
+        """A generator read by name from a closure or globals: one Var per
+        generator, which the emitted function takes as a keyword-only
+        parameter; tracing draws from a copy, leaving the generator as it was."""
+        outer = self.outer_generators.get(id(value))
+        if outer is None:
+            copied = effects.trace_value(value, self.generator_copies)
+            self.builder.add_generator(copied)  # for draws_kept
+            var = Var(name, copied, loc, kind="outer")
+            reader = frame.source.name
+            outer = effects.Outer(name, reader, scope, read, type(value), var)
+            self.outer_generators[id(value)] = outer
+        return outer.var
+
+    def _note_outer(self, name: str, value: Any, read: Callable[[], Any]) -> None:
+        """A number read from a global or an attribute is baked into the code:
+        remember how to read it again, so a changed value means a new trace."""
+        if isinstance(value, (bool, int, float, complex, str, np.number)):
+            self.outer_reads[name] = (read, value)
+
+    def array_attribute(self, base: Var | Const, attr: str, loc: Loc) -> Any:
+        if _is_generator_value(base, attr):
+            return BoundMethod(effects.method(attr), base, False)
+        if attr == "T":
+            return self.builder.bind(TRANSPOSE, (base,), loc=loc)
+        facts = {"shape": np.shape, "ndim": np.ndim, "size": np.size}
+        if attr in facts:
+            return self.call_value(facts[attr], (base,), {}, loc, in_rule=True)
+        if attr == "dtype" and (isinstance(base, Const) or base.known):
+            return np.result_type(base.value)
+        if attr in ("real", "imag"):
+            part = np.real if attr == "real" else np.imag
+            return self.call_value(part, (base,), {}, loc)
+        if attr in METHODS:
+            return BoundMethod(METHODS[attr], base, False)
+        if attr in VARARG_METHODS:
+            return BoundMethod(VARARG_METHODS[attr], base, True)
+        raise UnsupportedPrimitive(
+            f"srcdiff does not support the array attribute `.{attr}`",
+            loc,
+            "Supported methods: "
+            + ", ".join(sorted({*METHODS, *VARARG_METHODS, "T"}))
+            + ".",
+        )
+
+    def eval_Subscript(self, node: ast.Subscript, frame: Frame) -> Any:
+        base = self.eval(node.value, frame)
+        index = self.eval(node.slice, frame)
+        loc = frame.loc(node)
+        if isinstance(base, (Var, Const)):
+            return self.builder.bind(GETITEM, (base, index), loc=loc)
+        kind = _concatenator(base)
+        if kind and is_traced(index):
+            return self._index_concatenate(kind, index, loc)
+        if isinstance(base, texts.Text):
+            raise texts.refusal(loc, "indexing it")
+        if is_traced(index):
+            raise NeedsExample(
+                "indexing a Python container with an array value",
+                loc,
+                "Index Python lists and tuples with Python ints.",
+            )
+        try:
+            return base[index]
+        except (IndexError, KeyError, TypeError) as exc:
+            raise TraceError(f"indexing failed: {exc!r}", loc) from None
+
+    def _index_concatenate(self, kind: str, index: Any, loc: Loc) -> Any:
+        """``np.r_[a, b]`` and ``np.c_[a, b]`` on traced values, as the calls
+        they stand for: r_ joins its items (0-d ones as 1-D) along the first
+        axis, ``np.concatenate``; c_ makes 0-d and 1-D items columns and joins
+        along the last axis, ``np.column_stack`` up to 2-D."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        what = f"np.{kind}_[...]"
+        if items and isinstance(items[0], str):
+            raise UnsupportedPrimitive(
+                f"srcdiff does not support {what} with a directive ({items[0]!r})",
+                loc,
+                "Write the np.concatenate, np.stack or np.column_stack call it "
+                "stands for, with axis=.",
+            )
+        pieces: list[Any] = []
+        ndims: list[int | None] = []
+        for item in items:
+            if isinstance(item, slice):  # np.r_[0:n]: np.arange(0, n)
+                item = self._index_range(item, loc)
+            if not is_traced(item):
+                value = np.asarray(item)
+                pieces.append(item if value.ndim else [item])
+                ndims.append(max(value.ndim, 1))
+                continue
+            shape = shape_of(item)
+            ndims.append(None if shape is None else len(shape))
+            if kind == "r" and not shape:  # 0-d, or unknown without an example
+                item = self.call_value(np.atleast_1d, (item,), {}, loc)
+            pieces.append(item)
+        if kind == "r":
+            return self.call_value(np.concatenate, (pieces,), {}, loc)
+        if any(n is None for n in ndims):
+            raise NeedsExample(
+                f"{what} joins 1-D items as columns and others along their last "
+                "axis: which, only an example tells",
+                loc,
+                "Pass --example MODULE:CALLABLE, or write np.column_stack([...]) "
+                "(up to 2-D) or np.concatenate([...], axis=-1).",
+            )
+        if all(n is not None and n <= 2 for n in ndims):
+            return self.call_value(np.column_stack, (pieces,), {}, loc)
+        return self.call_value(np.concatenate, (pieces,), {"axis": -1}, loc)
+
+    def _index_range(self, item: slice, loc: Loc) -> Any:
+        """A slice inside ``np.r_[...]``: a range, or (an imaginary step)
+        that many points from start to stop, both ends included."""
+        start = 0 if item.start is None else item.start
+        step = 1 if item.step is None else item.step
+        if isinstance(step, complex):
+            count = int(abs(step))
+            return self.call_value(np.linspace, (start, item.stop, count), {}, loc)
+        return self.call_value(np.arange, (start, item.stop, step), {}, loc)
+
+    def eval_Slice(self, node: ast.Slice, frame: Frame) -> Any:
+        parts = [
+            None if p is None else self.eval(p, frame)
+            for p in (node.lower, node.upper, node.step)
+        ]
+        return slice(*parts)
+
+    def eval_Tuple(self, node: ast.Tuple, frame: Frame) -> Any:
+        return tuple(self._elements(node.elts, frame))
+
+    def eval_List(self, node: ast.List, frame: Frame) -> Any:
+        return self._elements(node.elts, frame)
+
+    def _elements(self, elts: list[ast.expr], frame: Frame) -> list[Any]:
+        out: list[Any] = []
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                out.extend(self.iterate(self.eval(elt.value, frame), frame.loc(elt)))
+            else:
+                out.append(self.eval(elt, frame))
+        return out
+
+    def eval_Dict(self, node: ast.Dict, frame: Frame) -> Any:
+        out: dict[Any, Any] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                out.update(self.eval(value, frame))
+            else:
+                out[self.eval(key, frame)] = self.eval(value, frame)
+        return out
+
+    def eval_BinOp(self, node: ast.BinOp, frame: Frame) -> Any:
+        left = self.eval(node.left, frame)
+        right = self.eval(node.right, frame)
+        return self.binop(node.op, left, right, frame.loc(node), frame.in_rule)
+
+    def binop(
+        self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
+    ) -> Any:
+        if texts.joins(op, left, right):
+            return texts.TEXT  # "loss " + str(x), "%.2f" % loss: see srcdiff.text
+        containers = (list, tuple)
+        if isinstance(left, containers) and isinstance(right, (*containers, int)):
+            return _BINOPS[type(op)](left, right)  # [x] + [y], [x] * 3: Python's
+        return self.call_value(_BINOPS[type(op)], (left, right), {}, loc, in_rule)
+
+    def eval_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Any:
+        operand = self.eval(node.operand, frame)
+        loc = frame.loc(node)
+        if isinstance(node.op, ast.Not):
+            return not self.truth(operand, node.operand, frame, "not")
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        fn = operator.neg if isinstance(node.op, ast.USub) else operator.invert
+        return self.call_value(fn, (operand,), {}, loc, frame.in_rule)
+
+    def eval_Compare(self, node: ast.Compare, frame: Frame) -> Any:
+        left = self.eval(node.left, frame)
+        result: Any = True
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(comparator, frame)
+            value = self.compare(op, left, right, frame.loc(node), frame.in_rule)
+            if len(node.ops) == 1:
+                return value
+            if not self.truth(value, node, frame, "comparison"):
+                return False
+            left = right
+        return result
+
+    def compare(
+        self, op: ast.cmpop, left: Any, right: Any, loc: Loc, in_rule: bool
+    ) -> Any:
+        """Identity and membership in Python containers are decided at trace
+        time: no traced value is None, and the containers are known."""
+        fn = _CMPOPS[type(op)]
+        identity = isinstance(op, (ast.Is, ast.IsNot))
+        if not identity and texts.holds_text((left, right)):
+            raise texts.refusal(loc, "comparing it")
+        if identity or (
+            isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, (Var, Const))
+        ):
+            return fn(left, right)
+        return self.call_value(fn, (left, right), {}, loc, in_rule)
+
+    def eval_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Any:
+        is_and = isinstance(node.op, ast.And)
+        keyword = "and" if is_and else "or"
+        value: Any = None
+        for i, operand in enumerate(node.values):
+            value = self.eval(operand, frame)
+            rest = node.values[i + 1 :]
+            if rest and self._decided_when_run(value, frame) and _is_test(self, value):
+                # k < n and err > tol, on values known only when the code runs
+                tail = ast.copy_location(ast.BoolOp(node.op, rest), node)
+                other = self.eval(tail if len(rest) > 1 else rest[0], frame)
+                if _is_test(self, other):
+                    combine = BOTH if is_and else EITHER
+                    return self.builder.bind(
+                        combine, (value, other), loc=frame.loc(node)
+                    )
+                if self.truth(value, operand, frame, keyword) != is_and:
+                    return value
+                return other
+            if self.truth(value, operand, frame, keyword) != is_and:
+                return value
+        return value
+
+    def eval_IfExp(self, node: ast.IfExp, frame: Frame) -> Any:
+        if self.truth(self.eval(node.test, frame), node.test, frame, "if"):
+            return self.eval(node.body, frame)
+        return self.eval(node.orelse, frame)
+
+    def eval_Yield(self, node: ast.Yield, frame: Frame) -> Any:
+        value = None if node.value is None else self.eval(node.value, frame)
+        self._yielded(node, frame).append(value)
+        return None  # what ``send`` would give; a for loop sends nothing
+
+    def eval_YieldFrom(self, node: ast.YieldFrom, frame: Frame) -> Any:
+        items = self.iterate(self.eval(node.value, frame), frame.loc(node.value))
+        self._yielded(node, frame).extend(items)
+        return None
+
+    def _yielded(self, node: ast.Yield | ast.YieldFrom, frame: Frame) -> list[Any]:
+        if self.rolling:  # unrolled instead, where the trips are known
+            raise TraceError(
+                "a generator's loop yields a different value each trip",
+                frame.loc(node),
+                "Loop over a range whose length is known when tracing.",
+            )
+        if frame.yields is None:
+            raise UnsupportedSyntax(
+                "srcdiff does not support `yield` in a lambda", frame.loc(node)
+            )
+        return frame.yields
+
+    def eval_Lambda(self, node: ast.Lambda, frame: Frame) -> Any:
+        return Closure(node, frame, [self.eval(d, frame) for d in node.args.defaults])
+
+    def eval_JoinedStr(self, node: ast.JoinedStr, frame: Frame) -> Any:
+        """An f-string; of a traced value, a ``texts.Text``: only ever shown,
+        so dropped from the derivative (see ``srcdiff.text``)."""
+        parts: list[str] = []
+        shown = False
+        for value in node.values:
+            if not isinstance(value, ast.FormattedValue):
+                parts.append(self.eval(value, frame))
+                continue
+            item = self.eval(value.value, frame)
+            spec = self.eval(value.format_spec, frame) if value.format_spec else ""
+            if is_traced(item) or texts.holds_text((item, spec)):
+                shown = True  # the other parts still run: they may trace calls
+                continue
+            try:
+                parts.append(format(texts.convert(item, value.conversion), spec))
+            except Exception as exc:  # what Python would raise, located
+                raise TraceError(
+                    f"formatting failed while tracing: {exc}", frame.loc(value)
+                ) from None
+        return texts.TEXT if shown else "".join(parts)
+
+    def _comprehension(
+        self,
+        generators: list[ast.comprehension],
+        frame: Frame,
+        emit: Callable[[Frame], None],
+    ) -> None:
+        inner = Frame(frame.source, {}, frame, frame.in_rule, frame.rule_loc)
+
+        def loop(index: int) -> None:
+            if index == len(generators):
+                emit(inner)
+                return
+            gen = generators[index]
+            for item in self.iterate(self.eval(gen.iter, inner), inner.loc(gen.iter)):
+                self.assign(gen.target, item, inner)
+                if all(
+                    self.truth(self.eval(c, inner), c, inner, "if") for c in gen.ifs
+                ):
+                    loop(index + 1)
+
+        loop(0)
+
+    def eval_ListComp(self, node: ast.ListComp, frame: Frame) -> Any:
+        out: list[Any] = []
+        self._comprehension(
+            node.generators, frame, lambda f: out.append(self.eval(node.elt, f))
+        )
+        return out
+
+    eval_GeneratorExp = eval_ListComp
+
+    def eval_DictComp(self, node: ast.DictComp, frame: Frame) -> Any:
+        out: dict[Any, Any] = {}
+
+        def emit(f: Frame) -> None:
+            out[self.eval(node.key, f)] = self.eval(node.value, f)
+
+        self._comprehension(node.generators, frame, emit)
+        return out
+
+    def eval_Call(self, node: ast.Call, frame: Frame) -> Any:
+        fn = self.eval(node.func, frame)
+        args = self._elements(node.args, frame)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                kwargs.update(self.eval(kw.value, frame))
+            else:
+                kwargs[kw.arg] = self.eval(kw.value, frame)
+        return self.call_value(fn, tuple(args), kwargs, frame.loc(node), frame.in_rule)
+
+    # ----- Calls -----
+    def call_value(
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        loc: Loc,
+        in_rule: bool = False,
+    ) -> Any:
+        fn = canonical(fn)  # autograd's wrappers, as a default or in a dict too
+        if isinstance(fn, BoundMethod):
+            if fn.varargs and len(args) > 1:
+                args = (args,)
+            return self.call_value(fn.fn, (fn.self_, *args), kwargs, loc, in_rule)
+        if isinstance(fn, Closure):
+            return self._call_closure(fn, args, kwargs)
+        if fn is functools.partial:
+            return self._partial(args, kwargs, loc)
+        if isinstance(fn, Partial):
+            return self.call_value(
+                fn.fn, (*fn.args, *args), {**fn.kwargs, **kwargs}, loc, in_rule
+            )
+        if isinstance(fn, functools.partial):
+            return self.call_value(
+                fn.func, (*fn.args, *args), {**fn.keywords, **kwargs}, loc, in_rule
+            )
+        if aliases.is_shim(fn):  # autograd's make_diagonal, flatten, convolve
+            return self.call_function(fn, args, kwargs, True, loc)
+        if texts.is_output(fn):
+            # print(), logging, warnings.warn: shown, never used; tracing shows
+            # nothing, and the derivative does not repeat them (srcdiff.text).
+            return None
+        if texts.formats(fn, args, kwargs):
+            return texts.TEXT  # str(x), "{:.3f}".format(loss)
+        if (
+            texts.holds_text((args, kwargs))
+            and not _is_user_function(fn)
+            and not texts.carries(fn)
+        ):
+            name = getattr(fn, "__name__", type(fn).__name__)
+            raise texts.refusal(loc, f"passing it to {name}()")
+        args = tuple(self._pieces(a, loc) for a in args)
+        effect = None if in_rule else effects.prim_for(fn, loc)
+        if effect is not None:
+            # A draw (or the clock, a seed): never run once for good while
+            # tracing, but a statement the emitted code runs on every call.
+            effects.check_call(effect, loc)
+            return self.builder.bind(effect, args, kwargs, loc)
+        iterated = _ITERATED_ARGS.get(_hook_key(fn))
+        if iterated is not None:
+            rows = range(len(args))[iterated]
+            args = tuple(
+                self._iterated(a, loc) if i in rows else a for i, a in enumerate(args)
+            )
+        if fn is builtins.map:
+            # Eager, so that each call goes through the tracer.
+            return [
+                self.call_value(args[0], items, {}, loc, in_rule)
+                for items in zip(*args[1:], strict=False)
+            ]
+        traced = is_traced(args) or is_traced(kwargs)
+        hook = _HOOKS.get(_hook_key(fn))
+        if hook is not None and traced:
+            return hook(self, args, kwargs, loc)
+        prim = lookup(fn)
+        if prim is not None:
+            return self.builder.bind(prim, args, kwargs, loc)
+        if _is_user_function(fn):
+            return self.call_function(
+                fn, args, kwargs, in_rule, loc if in_rule else None
+            )
+        method = _user_method(fn)
+        if method is not None:  # parser.get(w, "W"), model(x): the user's code
+            func, self_ = method
+            return self.call_value(func, (self_, *args), kwargs, loc, in_rule)
+        if traced and aliases.autograd_vjp(fn):
+            return self._autograd_unflatten(fn, args, kwargs, loc)
+        if not traced:
+            value = self._static_call(fn, args, kwargs, loc)
+            if isinstance(value, np.ndarray) and not in_rule:
+                # An array made from plain values by a function srcdiff does not
+                # know (np.hanning(3)): a constant of the derivative.
+                return self.const(getattr(fn, "__name__", "constant"), value, loc)
+            return value
+        if fn is builtins.sum:
+            return functools.reduce(
+                lambda a, b: self.binop(ast.Add(), a, b, loc, in_rule),
+                list(args[0]),
+                args[1] if len(args) > 1 else 0,
+            )
+        if fn is builtins.len and not isinstance(args[0], (Var, Const)):
+            return len(args[0])  # a Python container of traced values
+        if fn is builtins.len:
+            shape = self.call_value(np.shape, args, {}, loc, in_rule=True)
+            if not isinstance(shape, tuple):
+                raise NeedsExample(
+                    "len() of an array needs its shape",
+                    loc,
+                    "Pass --example MODULE:CALLABLE to srcdiff emit.",
+                )
+            return shape[0]
+        if fn is builtins.float:
+            return args[0]
+        if fn is builtins.slice:  # x[slice(0, n)]: an index like x[0:n]
+            return slice(*args)
+        if fn is builtins.range and all(sizes.size_poly(a) is not None for a in args):
+            # A Python loop over range(len(x)) unrolls: for this many items only.
+            return range(*(self.builder.fixed_size(a, loc) for a in args))
+        if (
+            fn in _SIZE_BUILTINS
+            and all(sizes.size_poly(a) is not None for a in _flat(args))
+            and args
+        ):
+            return self._size_builtin(fn, _flat(args), loc)
+        if fn is builtins.isinstance and not in_rule and len(args) == 2:
+            return self._isinstance(args[0], args[1], loc)
+        if fn in _STATIC_BUILTINS and fn not in (
+            builtins.min,
+            builtins.max,
+            builtins.int,
+            builtins.bool,
+            builtins.round,
+        ):
+            return self._static_call(fn, args, kwargs, loc)
+        if isinstance(fn, (types.BuiltinMethodType, types.MethodType)) and isinstance(
+            getattr(fn, "__self__", None), (list, dict)
+        ):
+            return fn(*args, **kwargs)
+        prim = opaque_prim(fn)
+        if prim is not None and self.builder.data_free((args, kwargs)):
+            # np.meshgrid(np.arange(n), ...): no rule, but reads no input's
+            # values, only sizes: a call in the emitted code with no gradient.
+            return self.builder.bind(prim, args, kwargs, loc)
+        raise _unsupported(fn, loc)
+
+    def _isinstance(self, value: Any, classes: Any, loc: Loc) -> bool:
+        """``isinstance(x, np.ndarray)`` on a traced value: what NumPy would
+        answer for the example's value; without one, False only where no
+        array or number could be an instance (``isinstance(x, dict)``)."""
+        if not isinstance(value, (Var, Const)):
+            return self._static_call(builtins.isinstance, (value, classes), {}, loc)
+        if isinstance(value, Const) or value.known:
+            return self._static_call(
+                builtins.isinstance, (value.value, classes), {}, loc
+            )
+        kinds = (np.zeros(1), np.float64(0), 0.0, 0, True, 0j)
+        if not any(
+            self._static_call(builtins.isinstance, (k, classes), {}, loc) for k in kinds
+        ):
+            return False
+        raise NeedsExample(
+            "isinstance() of an array value depends on the value's type",
+            loc,
+            "Pass --example MODULE:CALLABLE to srcdiff emit; grad() traces with "
+            "the real arguments.",
+        )
+
+    def _partial(self, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc) -> Any:
+        """``functools.partial(f, a)``: called later as ``f(a, ...)``."""
+        if not args:
+            raise TraceError("functools.partial() needs a function to call", loc)
+        return Partial(args[0], args[1:], kwargs)
+
+    def _autograd_unflatten(
+        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        """``unflatten(vector)`` with autograd's unflatten from a flatten() made
+        outside the function: the pieces of ``vector`` in the structure that
+        unflatten gives, for a vector of this length only (checked when run)."""
+        template = None
+        if len(args) == 1 and not kwargs:
+            length = self.call_value(builtins.len, args, {}, loc, in_rule=True)
+            size = self.builder.fixed_size(length, loc)
+            template = aliases.unflatten_template(fn, size)
+        if template is None:
+            raise UnsupportedPrimitive(
+                "srcdiff cannot differentiate through a function autograd made "
+                "(make_vjp's vjp): only the unflatten of autograd.misc.flatten "
+                "is read, called on one vector",
+                loc,
+                "Call flatten(params) inside the differentiated function, or pass "
+                "the params themselves: srcdiff differentiates with respect to "
+                "dicts, lists and tuples of arrays.",
+            )
+        shapes = [np.shape(leaf) for leaf in aliases.leaves(template)]
+        like = aliases.refill(template, [None] * len(shapes))
+        return self.call_function(
+            aliases.unflatten_like, (args[0], like, shapes), {}, True, loc
+        )
+
+    def _size_builtin(self, fn: Any, args: list[Any], loc: Loc) -> Any:
+        """``int(n)``, ``max(n, 1)`` on sizes: the size itself, or the one the
+        example picks (the comparison is checked when the code runs)."""
+        if fn in (builtins.int, builtins.round, operator.index):
+            return args[0]
+        if fn is builtins.bool:
+            return self.builder.bind(PRIMS[operator.ne], (args[0], 0), loc=loc)
+        pick = args[0]
+        beats = operator.gt if fn is builtins.max else operator.lt
+        for other in args[1:]:
+            if self.builder.bind(PRIMS[beats], (other, pick), loc=loc):
+                pick = other
+        return pick
+
+    def _iterated(self, value: Any, loc: Loc) -> Any:
+        """An argument a builtin iterates over: an array as its rows, a
+        generator's values as a list (so that ``sum`` sees traced values)."""
+        if isinstance(value, (Var, Const)):
+            return self.iterate(value, loc)
+        return value.rest() if isinstance(value, Yielded) else value
+
+    def _pieces(self, value: Any, loc: Loc) -> Any:
+        """A list-valued result (``np.split(x, 2)``) passed on whole is a
+        Python list of its pieces, as NumPy sees it."""
+        if isinstance(value, Var) and value.known and isinstance(value.value, list):
+            return self.iterate(value, loc)
+        return value
+
+    def _static_call(
+        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        if fn is builtins.print:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                return fn(*args, **kwargs)
+        except SrcdiffError:
+            raise
+        except Exception as exc:
+            name = getattr(fn, "__name__", repr(fn))
+            if is_traced(args) or is_traced(kwargs):
+                raise NeedsExample(
+                    f"{name}() needs plain Python values here, not an array",
+                    loc,
+                    "If the value is a Python int or bool argument, pass an example "
+                    "(or call the gradient with real arguments) so its value is known.",
+                ) from None
+            raise TraceError(f"{name}() failed while tracing: {exc}", loc) from None
+
+
+_SIZE_BUILTINS = (
+    builtins.int,
+    builtins.round,
+    builtins.bool,
+    builtins.max,
+    builtins.min,
+    operator.index,
+)
+
+
+def _item_name(name: str, key: Any) -> str:
+    """``hs_3`` for ``hs[3]``, ``hs_neg_1`` for ``hs[-1]`` ('' for other keys)."""
+    part = key if isinstance(key, str) and key.isidentifier() else ""
+    if type(key) is int:
+        part = str(key) if key >= 0 else f"neg_{-key}"
+    return f"{name}_{part}" if name and part else ""
+
+
+def _concatenator(obj: Any) -> str:
+    """``"r"`` for ``np.r_``, ``"c"`` for ``np.c_`` (autograd's wrappers too)."""
+    if isinstance(obj, type(np.c_)):
+        return "c"
+    if isinstance(obj, type(np.r_)):
+        return "r"
+    kind = type(obj)
+    if kind.__module__.startswith("autograd.") and kind.__name__ in (
+        "r_class",
+        "c_class",
+    ):
+        return kind.__name__[0]
+    return ""
+
+
+def _flat(args: tuple[Any, ...]) -> list[Any]:
+    """``max(a, b)`` and ``max([a, b])`` alike."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        return list(args[0])
+    return list(args)
+
+
+def _is_generator_value(base: Var | Const, attr: str) -> bool:
+    """``rng.normal``: a generator the function received or made, or (no
+    example) a value whose attribute only a generator has."""
+    if not isinstance(base, Var):
+        return False
+    if base.known:
+        return effects.is_generator(base.value)
+    return attr in effects.METHOD_NAMES
+
+
+def _is_test(tracer: Tracer, value: Any) -> bool:
+    """A comparison's result (or a plain bool): what ``and``/``or`` may combine
+    into one value without changing what the code does with it."""
+    if isinstance(value, bool):
+        return True
+    stmt = tracer.builder.defs.get(value) if isinstance(value, Var) else None
+    return stmt is not None and stmt.prim.name in TESTS
+
+
+def _rule_local(name: str) -> str:
+    """A rule's local name worth showing: not its ``dx``-style partials (the
+    emitted code has its own ``d`` names), generic words or one letter but z."""
+    one_letter = len(name) == 1 and name != "z"
+    if name.startswith(("d", "_")) or name in _GENERIC or one_letter:
+        return ""
+    return name
+
+
+_GENERIC = frozenset({"grad", "out", "result", "value", "tmp", "res", "total"})
+
+
+def _load(target: ast.expr) -> ast.expr:
+    """An assignment target read as an expression (``A[i]`` in ``A[i] += v``)."""
+    node = copy.deepcopy(target)
+    for child in ast.walk(node):
+        if hasattr(child, "ctx"):
+            child.ctx = ast.Load()
+    return node
+
+
+@functools.cache
+def _is_generator_function(node: ast.FunctionDef) -> bool:
+    return bool(fence.yields_in(node))
+
+
+def _hook_key(fn: Any) -> Any:
+    try:
+        hash(fn)
+    except TypeError:
+        return None
+    return fn
+
+
+def _user_method(fn: Any) -> tuple[Any, Any] | None:
+    """A method of the user's own class bound to its object (``parser.get``),
+    or the object itself where its class defines ``__call__``: the function
+    and the object to pass it first, or None."""
+    if isinstance(fn, types.MethodType):
+        func, self_ = fn.__func__, fn.__self__
+    elif isinstance(fn, type) or not callable(fn):
+        return None
+    else:
+        func, self_ = type(fn).__call__, fn
+    if not _is_user_function(func):
+        return None
+    package = (func.__module__ or "").split(".")[0]
+    return None if package in sys.stdlib_module_names else (func, self_)
+
+
+def _is_user_function(fn: Any) -> bool:
+    """Python code srcdiff follows: the user's, and autograd's few NumPy-level
+    helpers that have no NumPy name (``autograd.numpy.linalg.T``); never
+    NumPy's or SciPy's internals or autograd's machinery."""
+    if not isinstance(fn, types.FunctionType):
+        return False
+    module = fn.__module__ or ""
+    if module.startswith(aliases.HELPERS):
+        return True
+    return module.split(".")[0] not in ("numpy", "scipy", "autograd")
+
+
+def _unsupported(fn: Any, loc: Loc) -> SrcdiffError:
+    name = getattr(fn, "__name__", type(fn).__name__)
+    module = getattr(fn, "__module__", "") or ""
+    if fn in _DECIDING_BUILTINS:
+        return UnsupportedPrimitive(
+            f"{name}() of an array value would fix that value at trace time",
+            loc,
+            "Keep it an array (e.g. np.floor(x) instead of int(x), np.maximum(a, b) "
+            "instead of max(a, b)), or compute it outside the differentiated function.",
+        )
+    if not callable(fn):
+        return TraceError(f"a {type(fn).__name__} value is not callable", loc)
+    hint = suggest.hint(fn)  # only real near misses, if any
+    where = f"{module}.{name}" if module else name
+    if module.split(".")[0] == "autograd":
+        hint = aliases.AUTOGRAD_HINT
+    if module.split(".")[0] == "math":
+        hint = f"Use np.{name} instead of math.{name} on arrays."
+    return UnsupportedPrimitive(
+        f"srcdiff cannot differentiate through {where}", loc, hint
+    )
+
+
+_DECIDING_BUILTINS = {
+    builtins.int,
+    builtins.bool,
+    builtins.round,
+    builtins.min,
+    builtins.max,
+}
+
+
+# ----- Trace-time hooks: functions rules call that decide on known facts -----
+def _known(
+    tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    return all(not isinstance(a, Var) or a.known for a in args)
+
+
+def _assume_real(
+    tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    (value,) = args
+    if not isinstance(value, Var) or value.known:
+        return not np.iscomplexobj(value.value if isinstance(value, Var) else value)
+    builder = tracer.builder
+    complex_ = builder.bind(PRIMS[np.iscomplexobj], (value,), loc=loc)
+    what = "this derivative was made for real inputs (no example was given)"
+    builder.guard(complex_, False, loc, what, message=what)
+    return True
+
+
+def _unbroadcast(
+    tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> Any:
+    grad, like = args
+    if token(grad) == token(like):
+        return grad
+    target, shape = shape_of(like), shape_of(grad)
+    if target is None or shape is None:
+        return tracer.builder.bind(PRIMS[helpers.unbroadcast], (grad, like), loc=loc)
+    lead = len(shape) - len(target)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1
+    )
+    keep = any(a >= lead for a in axes)
+    axis = axes[0] if len(axes) == 1 else axes
+    kwargs = {"axis": axis, "keepdims": True} if keep else {"axis": axis}
+    if not target:  # every axis: a plain total
+        kwargs = {}
+    out = tracer.builder.bind(PRIMS[np.sum], (grad,), kwargs, loc)
+    if keep and lead:
+        target = tracer.builder.shape_value(like)
+        out = tracer.builder.bind(PRIMS[np.reshape], (out, target), loc=loc)
+    return out
+
+
+def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
+    def hook(
+        tracer: Tracer, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+    ) -> Any:
+        (value,) = args
+        builder = tracer.builder
+        polys = builder.sizes_of(value)
+        if polys is not None and fn is not np.ndim:  # sizes read at run time
+            if fn is np.shape:
+                return tuple(builder.size_value(p) for p in polys)
+            return builder.size_value(sizes.product(polys))
+        shape = shape_of(value)
+        if shape is not None:
+            return fn(np.empty(shape))
+        return builder.bind(PRIMS[fn], args, loc=loc)
+
+    return hook
+
+
+_HOOKS: dict[Any, Callable[..., Any]] = {
+    rules.known: _known,
+    rules.assume_real: _assume_real,
+    helpers.unbroadcast: _unbroadcast,
+    np.shape: _fact(np.shape),
+    np.ndim: _fact(np.ndim),
+    np.size: _fact(np.size),
+}

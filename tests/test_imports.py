@@ -1,0 +1,123 @@
+"""The package's import graph has no cycles, and none hides from this test.
+
+Every ``import``/``from ... import`` of a srcdiff module counts, wherever it
+stands: at module level, inside a function, or under ``TYPE_CHECKING``. A
+package ``__init__`` may import its own submodules (Python runs the parent
+first, so that edge is not a dependency on the parent's names); a module that
+imports *names* from its own package's ``__init__`` makes a cycle and fails.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import srcdiff
+
+PACKAGE = Path(srcdiff.__file__).parent
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _target(name: str) -> str | None:
+    """The srcdiff module ``name`` denotes, or its closest enclosing one."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _imports(module: str, path: Path) -> list[tuple[str, int]]:
+    """(imported srcdiff module, line) for every import statement in the file."""
+    is_package = path.name == "__init__.py"
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".")
+                anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            target = _target(name) if name.startswith("srcdiff") else None
+            if target and target != module:
+                found.append((target, node.lineno))
+    return found
+
+
+GRAPH = {m: _imports(m, p) for m, p in MODULES.items()}
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w, _ in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for v in sorted(GRAPH):
+        if v not in index:
+            visit(v)
+    return components
+
+
+def test_the_graph_sees_the_stages():
+    # A resolver that found nothing would pass the cycle test vacuously.
+    imported = {target for target, _ in GRAPH["srcdiff.trace.tracer"]}
+    assert {"srcdiff.ir.nodes", "srcdiff.trace.builder"} <= imported
+
+
+def test_no_import_cycles():
+    assert _cycles() == []
+
+
+def test_reverse_never_imports_trace():
+    for module, imports in GRAPH.items():
+        if module.startswith("srcdiff.reverse"):
+            bad = [(t, line) for t, line in imports if t.startswith("srcdiff.trace")]
+            assert bad == [], f"{module} imports the trace stage: {bad}"
+
+
+def test_ir_imports_nothing_of_the_stages():
+    stages = ("srcdiff.rules", "srcdiff.trace", "srcdiff.reverse", "srcdiff.emit")
+    for module, imports in GRAPH.items():
+        if module.startswith("srcdiff.ir"):
+            bad = [(t, line) for t, line in imports if t.startswith(stages)]
+            assert bad == [], f"{module} imports a later stage: {bad}"
