@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import operator
 import types
 from collections.abc import Callable
@@ -230,8 +231,6 @@ def _is_static(value: Any) -> bool:
 
 
 def _defaults(fn: Any) -> dict[str, Any]:
-    import inspect
-
     return {
         name: p.default
         for name, p in inspect.signature(fn).parameters.items()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from srcdiff.coverage import public_name
 from srcdiff.ir.prims import PRIMS
 
 COVERAGE = "docs/coverage.md"
@@ -38,8 +39,6 @@ def hint(fn: Any) -> str:
 
 def near_misses(fn: Any, count: int = 4) -> list[str]:
     """How users write the supported functions whose names nearly match fn's."""
-    from srcdiff.coverage import public_name
-
     name = getattr(fn, "__name__", None)
     library = _library(public_name(fn))
     if not isinstance(name, str) or not library:

@@ -121,3 +121,30 @@ def test_ir_imports_nothing_of_the_stages():
         if module.startswith("srcdiff.ir"):
             bad = [(t, line) for t, line in imports if t.startswith(stages)]
             assert bad == [], f"{module} imports a later stage: {bad}"
+
+
+def _stage(module: str) -> str:
+    """``srcdiff.trace.loop`` -> ``trace``; top-level modules are their own."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_stages_import_one_way():
+    # Module by module the graph may be acyclic while two stages still lean
+    # on each other through different modules: check the stages too.
+    stage_graph: dict[str, set[str]] = {}
+    for module, imports in GRAPH.items():
+        for target, _ in imports:
+            if _stage(target) != _stage(module):
+                stage_graph.setdefault(_stage(module), set()).add(_stage(target))
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in stage_graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    looped = sorted(s for s in stage_graph if reaches(s, s, {s}))
+    assert looped == []
+    assert "reverse" not in stage_graph["ir"]
+    assert "trace" in stage_graph["pipeline"]  # the graph is not empty

@@ -202,7 +202,7 @@ def test_decorator_on_a_nested_function():
 
 
 def test_varargs_and_kwargs_of_nested_functions_pass():
-    # The tracer binds them as a tuple and a dict (tests/test_varargs.py).
+    # The tracer binds them as a tuple and a dict (tests/trace/test_varargs.py).
     fence.check(
         source("def f(x):\n    def g(*ys):\n        return ys[0]\n    return g(x)\n")
     )

@@ -22,7 +22,7 @@ from srcdiff.errors import Loc
 from srcdiff.pipeline import derive
 from srcdiff.spec import make_spec
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "golden" / "errors"
 X = np.array([0.5, -1.0, 2.0])
 LOCATION = re.compile(r"[^\s:]+:\d+:\d+: \S")
@@ -35,11 +35,11 @@ def at_repo_root(monkeypatch):
 
 
 def where(fn, needle: str, nth: int = 0) -> str:
-    """``tests/test_errors.py:LINE:COL`` of the nth ``needle`` in fn's source."""
+    """``tests/api/test_errors.py:LINE:COL`` of the nth ``needle`` in fn's source."""
     lines, first = inspect.getsourcelines(fn)
     hits = [(i, line.index(needle)) for i, line in enumerate(lines) if needle in line]
     i, col = hits[nth]
-    return f"tests/test_errors.py:{first + i}:{col + 1}"
+    return f"tests/api/test_errors.py:{first + i}:{col + 1}"
 
 
 def check_message(exc, at: str, needle: str, hint: str) -> None:
@@ -433,7 +433,7 @@ def test_grad_follows_the_other_path_instead_of_raising():
 def test_errors_survive_pickling():
     exc = raised(srcdiff.InvalidWrt, lambda: srcdiff.grad(scaled, wrt="y"))
     assert str(pickle.loads(pickle.dumps(exc))) == str(exc)
-    guard = srcdiff.PathChanged("tests/test_errors.py:1", "if x > 0 was True")
+    guard = srcdiff.PathChanged("tests/api/test_errors.py:1", "if x > 0 was True")
     assert str(pickle.loads(pickle.dumps(guard))) == str(guard)
 
 
@@ -485,7 +485,7 @@ ALL_CASES = {
     "no-source": lambda: srcdiff.grad(np.sum),
     "needs-example": lambda: srcdiff.grad(lambda x: np.sum(x) if x > 0 else 0).source,
     "trace": lambda: srcdiff.grad(lambda x: np.sum(x[7]))(X),
-    "guard": lambda: srcdiff.PathChanged("tests/test_errors.py:1", "if x was True"),
+    "guard": lambda: srcdiff.PathChanged("tests/api/test_errors.py:1", "if x was True"),
 }
 
 

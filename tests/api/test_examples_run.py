@@ -9,7 +9,7 @@ import pytest
 
 from srcdiff.numeric import leaves, map_leaves, numerical_grad
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.py"))
 
 
 def load(path: Path) -> ModuleType:

@@ -37,7 +37,7 @@ def emitted(f, *args, wrt=None):
 
 def body(text: str) -> list[str]:
     """The lines of the emitted function after its docstring and the checks
-    of its arguments' shapes (tests/test_sizes.py reads those)."""
+    of its arguments' shapes (tests/emit/test_sizes.py reads those)."""
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("def "))
     lines = lines[start + 2 :]

@@ -11,7 +11,7 @@ import pytest
 
 from srcdiff import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
 # (golden file name, srcdiff emit arguments)
 CASES = [

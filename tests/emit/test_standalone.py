@@ -19,7 +19,7 @@ import pytest
 
 from srcdiff.numeric import max_relative_error, numerical_grad
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
 
 RUNNER = """

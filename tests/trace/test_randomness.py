@@ -312,7 +312,7 @@ def branch_draws(x, rng, n):
 
 def test_located_refusals() -> None:
     """A generator read by name from a global or closure is drawn from
-    (tests/test_closure_generators.py); one held by an object's attribute or
+    (tests/trace/test_closure_generators.py); one held by an object's attribute or
     a parameter's default has no name the emitted code could take it by."""
     with pytest.raises(TraceError) as error:
         srcdiff.grad(reads_a_generator_attribute)(X)

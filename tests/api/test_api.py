@@ -15,7 +15,7 @@ import srcdiff.api
 from srcdiff.numeric import leaves, max_relative_error, numerical_grad
 
 TOL = 1e-6
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(4, 3))
 W = RNG.normal(size=3)
@@ -325,7 +325,7 @@ def _float32(value):
     ["attention", "cox_survival", "deconvolution", "matrix_factorization", "mlp"],
 )
 def test_float32_arguments_get_float32_gradients(name):
-    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"float32_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -473,7 +473,7 @@ def test_while_on_value_follows_each_call():
 
 
 def load_example(name):
-    path = Path(__file__).parent.parent / "examples" / f"{name}.py"
+    path = Path(__file__).parents[2] / "examples" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"examples.{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -632,6 +632,6 @@ def takes_rest(x, *rest):
 
 
 def test_star_arguments_are_a_tuple_of_the_call():
-    # tests/test_varargs.py has the rest.
+    # tests/trace/test_varargs.py has the rest.
     assert np.allclose(srcdiff.grad(takes_rest)(V, 3.0), 3.0)
     assert srcdiff.grad(takes_rest, wrt=1)(V, 3.0) == np.sum(V)

@@ -19,7 +19,7 @@ from test_golden import CASES
 import srcdiff
 from srcdiff.numeric import max_relative_error, numerical_grad
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-5
 
 # Keyword arguments of each example's example(): two other valid sizes.

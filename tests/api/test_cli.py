@@ -19,7 +19,7 @@ import srcdiff.api
 from srcdiff.cli import main
 from srcdiff.numeric import max_relative_error, numerical_grad
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.stem for p in (REPO / "examples").glob("*.py"))
 TOL = 1e-6
 

@@ -1,0 +1,119 @@
+"""The README's code listings are what srcdiff really reads and writes.
+
+A listing quoting an emitted gradient must be statement for statement part
+of the golden file it names (``...`` marks a gap); the function shown beside
+it must be the example's own; the listing of a random-draw gradient must be
+what srcdiff emits for the function shown with it. Statements are compared as
+ASTs, so a listing may wrap lines differently from black.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+import srcdiff
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+LISTINGS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+
+
+def _listing(marker: str) -> str:
+    (found,) = [text for text in LISTINGS if marker in text]
+    return found
+
+
+def _chunks(listing: str) -> list[list[str]]:
+    """The listing's statements, as AST dumps, in pieces split at ``...``."""
+    pieces = re.split(r"^\s*\.\.\.\s*$", listing, flags=re.MULTILINE)
+    return [_dumps(ast.parse(textwrap.dedent(p)).body) for p in pieces if p.strip()]
+
+
+def _dumps(stmts: list[ast.stmt]) -> list[str]:
+    return [ast.dump(s) for s in stmts]
+
+
+def _blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
+    """Every statement list in a module, at every depth."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
+
+
+def _contains(block: list[str], chunk: list[str]) -> bool:
+    n = len(chunk)
+    return any(block[i : i + n] == chunk for i in range(len(block) - n + 1))
+
+
+def _quoted_in(listing: str, path: Path) -> bool:
+    blocks = [_dumps(b) for b in _blocks(ast.parse(path.read_text()))]
+    return all(any(_contains(b, c) for b in blocks) for c in _chunks(listing))
+
+
+def test_every_python_listing_is_checked_here():
+    markers = [
+        "def loss(params, X, Y)",
+        "def loss_grad(params, X, Y)",
+        "hs.append(h)",
+        "y is not shaped like the example",
+        "def neg_elbo_grad",
+        "import srcdiff",
+    ]
+    assert sorted(LISTINGS) == sorted(_listing(m) for m in markers)
+
+
+def test_the_mlp_function_is_the_example():
+    example = ast.parse((ROOT / "examples" / "mlp.py").read_text()).body
+    shown = _chunks(_listing("def loss(params, X, Y)"))
+    assert shown == [_dumps(example[1:4])]  # the imports and loss, docstring aside
+
+
+def test_the_mlp_gradient_is_its_golden_file_whole():
+    golden = ast.parse((ROOT / "golden" / "mlp__loss.py").read_text())
+    (function,) = [n for n in golden.body if isinstance(n, ast.FunctionDef)]
+    assert _chunks(_listing("def loss_grad(params, X, Y)")) == [_dumps([function])]
+
+
+def test_the_rolled_loop_listing_is_in_the_rnn_golden():
+    assert _quoted_in(_listing("hs.append(h)"), ROOT / "golden" / "rnn__loss__all.py")
+
+
+def test_the_size_check_listing_is_in_the_logistic_golden():
+    listing = _listing("y is not shaped like the example")
+    assert _quoted_in(listing, ROOT / "golden" / "logistic__loss.py")
+
+
+def test_a_listing_that_is_not_in_a_golden_file_is_caught():
+    assert not _quoted_in("h = np.tanh(h)\n", ROOT / "golden" / "rnn__loss__all.py")
+
+
+def _is_size_check(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.If)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], ast.Raise)
+    )
+
+
+def test_the_random_draw_listing_is_what_srcdiff_emits(load_function):
+    listing = _listing("def neg_elbo_grad")
+    source, emitted_shown = listing.split("def neg_elbo_grad")
+    neg_elbo = load_function("import numpy as np\n\n" + source.replace("neg_elbo", "f"))
+    params = (np.zeros(2), np.zeros(2))
+    data = np.ones((8, 2))
+    g = srcdiff.grad(neg_elbo)
+    g(params, data, np.random.default_rng(0))
+    emitted = ast.parse(g.source)
+    (function,) = [n for n in emitted.body if isinstance(n, ast.FunctionDef)]
+    body = [s for s in function.body[1:] if not _is_size_check(s)]  # docstring
+    shown = ast.parse("def f" + emitted_shown).body[0]
+    assert isinstance(shown, ast.FunctionDef)
+    assert _dumps(shown.body) == _dumps(body)
