@@ -1,5 +1,7 @@
 """srcdiff: NumPy function in, readable standalone gradient source out."""
 
+__version__ = "0.1.0"
+
 from srcdiff.api import grad, print_source, value_and_grad
 from srcdiff.errors import (
     InvalidWrt,
@@ -25,6 +27,7 @@ __all__ = [
     "UnboundMethod",
     "UnsupportedPrimitive",
     "UnsupportedSyntax",
+    "__version__",
     "grad",
     "print_source",
     "value_and_grad",

@@ -13,7 +13,6 @@ import importlib
 import importlib.util
 import inspect
 import os
-import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,16 +21,49 @@ from typing import Any
 
 import numpy as np
 
+from srcdiff import __version__
 from srcdiff.api import GradFunction, render
-from srcdiff.errors import NoSource, SrcdiffError, UnboundMethod
+from srcdiff.errors import Loc, NoSource, SrcdiffError, UnboundMethod
 from srcdiff.ir.nodes import dump
 from srcdiff.numeric import leaves, map_leaves, max_relative_error, numerical_grad
-from srcdiff.parse.source import parse
+from srcdiff.parse.source import display_path, parse, paths_relative_to
+from srcdiff.regen import (
+    command_line,
+    is_file_target,
+    project_root,
+    recorded_command,
+    relative_to,
+    target_relative_to,
+    unified_diff,
+)
 from srcdiff.spec import bind_arguments
 
 
 class UsageError(Exception):
     """A bad target or option: reported like a SrcdiffError, exit status 2."""
+
+
+# Exit statuses, as black and ruff use them.
+OK, CHECK_FAILED, BAD_INPUT, INTERNAL_ERROR = 0, 1, 2, 3
+ABORTED = 130  # Ctrl-C, as a shell reports SIGINT
+
+EXAMPLES = """\
+examples:
+  srcdiff emit examples/logistic.py:loss
+      print a shape-generic gradient of loss
+  srcdiff emit examples/mlp.py:loss --example examples/mlp.py:example -o mlp_grad.py
+      specialise it to the example's shapes and write mlp_grad.py
+  srcdiff emit examples/mlp.py:loss --example examples/mlp.py:example \\
+      -o mlp_grad.py --check
+      exit 1 with a diff if mlp_grad.py is not what that command writes now
+  srcdiff regen --check mlp_grad.py
+      the same, with the command read from mlp_grad.py's header
+  srcdiff check examples/mlp.py:loss --example examples/mlp.py:example
+      compare the gradient with finite differences
+
+exit status: 0 ok, 1 a check failed, 2 bad input, 3 a bug in srcdiff,
+130 interrupted
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,32 +72,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except (SrcdiffError, UsageError) as exc:
-        print(f"srcdiff: error: {exc}", file=sys.stderr)
-        return 2
+        _report(f"srcdiff: error: {exc}")
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        _report("Aborted")
+        return ABORTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        _report(
+            f"srcdiff: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in srcdiff. Please report it with the command you ran; "
+            "--debug shows the traceback."
+        )
+        return INTERNAL_ERROR
+
+
+def _report(message: str) -> None:
+    with contextlib.suppress(OSError):  # stderr itself closed or full
+        print(message, file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srcdiff",
         description="Turn a NumPy function into the Python source of its gradient.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"srcdiff {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of an internal error",
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    emit = sub.add_parser("emit", help="print the gradient's source")
+    emit = sub.add_parser(
+        "emit",
+        help="print the gradient's source",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(emit)
-    emit.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (atomically)"
-    )
-    emit.add_argument(
-        "--value",
-        action="store_true",
-        help="emit <f>_value_and_grad returning (value, grad)",
-    )
-    emit.add_argument(
-        "--dump",
-        action="store_true",
-        help="also print the traced and reversed IR to stderr, one statement a line",
-    )
+    _emit_options(emit)
     emit.set_defaults(run=_emit)
+    regen = sub.add_parser(
+        "regen",
+        help="emit files again with the command their header records",
+        description="Run again the `srcdiff emit` command each FILE's header "
+        "records (from its project root) and write FILE.",
+    )
+    regen.add_argument("files", nargs="+", metavar="FILE")
+    regen.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if a FILE is not what it would be",
+    )
+    regen.set_defaults(run=_regen)
     check = sub.add_parser("check", help="compare the gradient with finite differences")
     _common(check)
     check.add_argument(
@@ -80,6 +143,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0, help="seed for the perturbations")
     check.set_defaults(run=_check)
     return parser
+
+
+def _emit_options(emit: argparse.ArgumentParser) -> None:
+    emit.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (atomically); - is standard output",
+    )
+    emit.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if FILE (-o) is not what it would be",
+    )
+    emit.add_argument(
+        "--value",
+        action="store_true",
+        help="emit <f>_value_and_grad returning (value, grad)",
+    )
+    emit.add_argument(
+        "--dump",
+        action="store_true",
+        help="also print the traced and reversed IR to stderr, one statement a line",
+    )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -111,26 +198,31 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(target: str, differentiated: bool = False) -> Any:
+def load(target: str, differentiated: bool = False, directory: str = "") -> Any:
     """``path/to/file.py:name`` or ``package.module:name`` -> the object.
 
-    A ``differentiated`` target may not be a method read from its class."""
+    A module is imported with ``directory`` (default: the working directory)
+    on the path. A ``differentiated`` target may not be a method read from its
+    class."""
     module_part, sep, attr = target.rpartition(":")
     if not sep or not module_part or not attr:
         raise UsageError(
             f"{target!r} is not of the form FILE.py:FUNCTION or module:FUNCTION\n"
             "For example: srcdiff emit examples/logistic.py:loss"
         )
-    if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
+    if is_file_target(target):
         module = _load_file(Path(module_part))
     else:
-        module = _import(module_part)
+        module = _import(module_part, directory or os.getcwd())
     try:
         obj = module
         for part in attr.split("."):
             owner, obj = obj, getattr(obj, part)
     except AttributeError:
-        raise UsageError(f"{module_part} has no attribute {attr!r}") from None
+        shown = display_path(module_part) if is_file_target(target) else module_part
+        raise UsageError(
+            f"{shown} has no attribute {attr!r}\n{_functions_in(module)}"
+        ) from None
     if (
         differentiated
         and inspect.isclass(owner)
@@ -138,6 +230,20 @@ def load(target: str, differentiated: bool = False) -> Any:
     ):
         _refuse_unbound_method(obj, attr)
     return obj
+
+
+def _functions_in(module: Any) -> str:
+    """The functions a module defines, to pick the one meant."""
+    names = sorted(
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and value.__module__ == module.__name__
+        and not name.startswith("_")
+    )
+    if not names:
+        return f"{module.__name__} defines no functions."
+    return f"Functions it defines: {', '.join(names)}."
 
 
 def _refuse_unbound_method(fn: Any, attr: str) -> None:
@@ -163,10 +269,11 @@ def _refuse_unbound_method(fn: Any, attr: str) -> None:
     )
 
 
-def _import(name: str) -> Any:
-    """Import ``name`` with the working directory on the path, as ``python -m`` does."""
-    cwd = os.getcwd()
-    added = "" not in sys.path and cwd not in sys.path
+def _import(name: str, directory: str) -> Any:
+    """Import ``name`` with ``directory`` on the path, as ``python -m`` does
+    with the working directory."""
+    cwd = directory
+    added = cwd not in sys.path and not (cwd == os.getcwd() and "" in sys.path)
     if added:
         sys.path.insert(0, cwd)
     try:
@@ -185,19 +292,28 @@ def _import(name: str) -> Any:
             sys.path.remove(cwd)
 
 
-def _function(target: str) -> Any:
+def _function(target: str, directory: str = "") -> Any:
     """The target of ``emit`` or ``check``, checked to be a Python function."""
-    fn = load(target, differentiated=True)
+    fn = load(target, differentiated=True, directory=directory)
     try:
         parse(fn)
     except NoSource as exc:
-        raise UsageError(f"{target}: {exc.message}\n{exc.hint}") from None
+        raise UsageError(f"{_shown(target)}: {exc.message}\n{exc.hint}") from None
     return fn
 
 
+def _shown(target: str) -> str:
+    """A target as the user wrote it (relative to the working directory)."""
+    if not is_file_target(target):
+        return target
+    module_part, _, attr = target.rpartition(":")
+    return f"{display_path(module_part)}:{attr}"
+
+
 def _load_file(path: Path) -> Any:
+    shown = display_path(str(path))
     if not path.is_file():
-        raise UsageError(f"no such file: {path}")
+        raise UsageError(f"no such file: {shown}")
     name = f"srcdiff_target_{path.stem}"
     if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(
         path.resolve()
@@ -205,41 +321,57 @@ def _load_file(path: Path) -> Any:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path.resolve())
     if spec is None or spec.loader is None:
-        raise UsageError(f"cannot load {path}")
+        raise UsageError(f"cannot load {shown}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     sys.path.insert(0, str(path.resolve().parent))
     try:
         spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        del sys.modules[name]
+        raise _syntax_error(path, exc) from None
     except Exception as exc:
         del sys.modules[name]
         raise UsageError(
-            f"importing {path} failed: {type(exc).__name__}: {exc}"
+            f"importing {shown} failed: {type(exc).__name__}: {exc}"
         ) from None
     finally:
         sys.path.pop(0)
     return module
 
 
-def _example_args(option: str | None, fn: Any) -> tuple[Any, ...] | None:
+def _syntax_error(path: Path, exc: SyntaxError) -> SrcdiffError:
+    """A syntax error in the target's file, located like srcdiff's own errors."""
+    line, col = exc.lineno or 1, exc.offset or 1
+    text = (exc.text or "").rstrip("\n")
+    return SrcdiffError(
+        f"not valid Python: {exc.msg}",
+        Loc(display_path(str(path.resolve())), line, col - 1, text),
+        "Fix the syntax error; srcdiff imports the file to find the function.",
+    )
+
+
+def _example_args(
+    option: str | None, fn: Any, directory: str = ""
+) -> tuple[Any, ...] | None:
     """Call ``--example``'s callable; its result must fit ``fn``'s parameters."""
     if option is None:
         return None
-    make = load(option)
+    make = load(option, directory=directory)
     if not callable(make):
-        raise UsageError(f"--example {option} is not callable")
+        raise UsageError(f"--example {_shown(option)} is not callable")
     try:
         result = make()
     except Exception as exc:
         raise UsageError(
-            f"--example {option} failed: {type(exc).__name__}: {exc}"
+            f"--example {_shown(option)} failed: {type(exc).__name__}: {exc}"
         ) from None
     example = tuple(result) if isinstance(result, (tuple, list)) else (result,)
     try:
         bind_arguments(fn, example, {})
     except TypeError as exc:
         raise UsageError(
-            f"--example {option} returned {len(example)} argument"
+            f"--example {_shown(option)} returned {len(example)} argument"
             f"{'s' if len(example) != 1 else ''}, which do not fit "
             f"{fn.__name__}{inspect.signature(fn)}: {exc}"
         ) from None
@@ -247,31 +379,121 @@ def _example_args(option: str | None, fn: Any) -> tuple[Any, ...] | None:
 
 
 def _emit(args: argparse.Namespace) -> int:
-    fn = _function(args.target)
-    if args.output:
-        inputs = _files(args.target, fn)
-        if args.example:
-            inputs += _files(args.example, load(args.example))
-        _refuse_overwriting(Path(args.output), inputs)
-    grad = GradFunction(fn, args.wrt, value=args.value)
-    example = _example_args(args.example, fn)
-    arguments = None if example is None else bind_arguments(fn, example, {})
-    derivative = grad.derive(grad.spec(arguments, args.unroll), arguments)
-    if args.dump:
-        print(dump(derivative.program), file=sys.stderr)
-    command = "srcdiff emit " + shlex.join(_command_words(args))
-    text = render(derivative, command)
-    if args.output:
-        _write_atomically(Path(args.output), text)
+    output = None if args.output in (None, "-") else Path(args.output)
+    if args.check and output is None:
+        raise UsageError("--check compares with a file: name it with -o FILE")
+    base = Path.cwd()
+    start = (
+        Path(args.target.rpartition(":")[0]) if is_file_target(args.target) else base
+    )
+    root = project_root(start)
+    text = _emitted(args, base, root, output, refuse_inputs=not args.check)
+    if args.check:
+        return _compare(output, text)
+    if output is not None:
+        _write_atomically(output, text)
     else:
+        _write_stdout(text)
+    return OK
+
+
+def _regen(args: argparse.Namespace) -> int:
+    """Emit each file again from its recorded command, run from its root."""
+    stale = 0
+    for name in args.files:
+        path = Path(name)
+        old = _read(path)
+        words = recorded_command(old)
+        if words is None:
+            raise UsageError(
+                f"{path} records no `srcdiff emit` command (no '# Regenerate:' "
+                "line at the top): it was not made by srcdiff emit, or was edited"
+            )
+        recorded = _parser().parse_args(["emit", *words])
+        root = project_root(path)
+        output = None if recorded.output in (None, "-") else root / recorded.output
+        text = _emitted(recorded, root, root, output, refuse_inputs=False)
+        if args.check:
+            stale += _compare(path, text, old) != OK
+        elif text != old:
+            _write_atomically(path, text)
+    return CHECK_FAILED if stale else OK
+
+
+def _emitted(
+    args: argparse.Namespace,
+    base: Path,
+    root: Path,
+    output: Path | None,
+    refuse_inputs: bool,
+) -> str:
+    """The file ``srcdiff emit`` writes for ``args``, whose paths are relative
+    to ``base``; paths in it (and the command it records) relative to ``root``."""
+    target = _rebased(args.target, base)
+    example = args.example and _rebased(args.example, base)
+    fn = _function(target, str(base))
+    if output is not None and refuse_inputs:
+        inputs = _files(target, fn)
+        if example:
+            inputs += _files(example, load(example, directory=str(base)))
+        _refuse_overwriting(output, inputs)
+    grad = GradFunction(fn, args.wrt, value=args.value)
+    with paths_relative_to(str(root)):
+        example_args = _example_args(example, fn, str(base))
+        arguments = (
+            None if example_args is None else bind_arguments(fn, example_args, {})
+        )
+        derivative = grad.derive(grad.spec(arguments, args.unroll), arguments)
+        if args.dump:
+            print(dump(derivative.program), file=sys.stderr)
+        words = _command_words(args, target, example, output, root)
+        return render(derivative, command_line(words))
+
+
+def _rebased(target: str, base: Path) -> str:
+    """A file target relative to ``base`` as an absolute one."""
+    if not is_file_target(target):
+        return target
+    module_part, _, attr = target.rpartition(":")
+    return f"{os.path.join(base, module_part)}:{attr}"
+
+
+def _compare(path: Path | None, text: str, old: str | None = None) -> int:
+    """0 if ``path`` holds ``text``; else 1, printing the unified diff."""
+    assert path is not None
+    if old is None:
+        old = _read(path) if path.exists() else ""
+    if old == text:
+        return OK
+    _write_stdout(unified_diff(str(path), old, text) or f"{path} differs\n")
+    return CHECK_FAILED
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _write_stdout(text: str) -> None:
+    try:
         sys.stdout.write(text)
-    return 0
+        sys.stdout.flush()
+    except BrokenPipeError:  # `srcdiff emit ... | head`: the reader left
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        # Nothing more can reach stdout: keep Python from failing on exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise UsageError(f"cannot write to standard output: {exc.strerror}") from None
 
 
 def _files(target: str, obj: Any) -> list[str]:
     """The files a target is read from: its module's, then its source's."""
     module_part = target.rpartition(":")[0]
-    if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
+    if is_file_target(target):
         files = [module_part]
     else:
         files = [getattr(sys.modules.get(module_part), "__file__", None) or ""]
@@ -297,18 +519,25 @@ def _refuse_overwriting(path: Path, inputs: list[str]) -> None:
             )
 
 
-def _command_words(args: argparse.Namespace) -> list[str]:
-    words = [args.target]
+def _command_words(
+    args: argparse.Namespace,
+    target: str,
+    example: str | None,
+    output: Path | None,
+    root: Path,
+) -> list[str]:
+    """The arguments of the recorded command, paths relative to ``root``."""
+    words = [target_relative_to(root, target)]
     for name in args.wrt or []:
         words += ["--wrt", name]
-    if args.example:
-        words += ["--example", args.example]
+    if example:
+        words += ["--example", target_relative_to(root, example)]
     if getattr(args, "value", False):
         words.append("--value")
     if args.unroll is not None:
         words.append("--unroll" if args.unroll else "--no-unroll")
-    if getattr(args, "output", None):
-        words += ["-o", args.output]
+    if output is not None:
+        words += ["-o", relative_to(root, str(output))]
     return words
 
 

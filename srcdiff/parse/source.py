@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
 import inspect
 import keyword
@@ -16,6 +17,7 @@ import linecache
 import os
 import textwrap
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,12 +99,28 @@ class Source:
         return "the builtins"
 
 
+# Directories paths are shown relative to, innermost last (the command line
+# shows them relative to the project root, so that an emitted file reads the
+# same whatever directory it was made from); the working directory if none.
+_BASES: list[str] = []
+
+
+@contextlib.contextmanager
+def paths_relative_to(directory: str) -> Iterator[None]:
+    _BASES.append(directory)
+    try:
+        yield
+    finally:
+        _BASES.pop()
+
+
 def display_path(path: str) -> str:
-    """A file path as users see it: relative to the working directory if inside."""
+    """A file path as users see it: relative to the working directory (or the
+    directory ``paths_relative_to`` gives) if inside it."""
     if path.startswith("<"):
         return path
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, _BASES[-1] if _BASES else None)
     except ValueError:
         return path
     return rel if not rel.startswith("..") else path
