@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import importlib.util
 import inspect
+import io
 import os
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from srcdiff.numeric import leaves, map_leaves, max_relative_error, numerical_gr
 from srcdiff.parse.source import display_path, parse, paths_relative_to
 from srcdiff.regen import (
     command_line,
+    generated_files,
     is_file_target,
     project_root,
     recorded_command,
@@ -122,7 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Run again the `srcdiff emit` command each FILE's header "
         "records (from its project root) and write FILE.",
     )
-    regen.add_argument("files", nargs="+", metavar="FILE")
+    regen.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="emitted files (default: every file srcdiff made under the working "
+        "directory)",
+    )
     regen.add_argument(
         "--check",
         action="store_true",
@@ -400,8 +408,7 @@ def _emit(args: argparse.Namespace) -> int:
 def _regen(args: argparse.Namespace) -> int:
     """Emit each file again from its recorded command, run from its root."""
     stale = 0
-    for name in args.files:
-        path = Path(name)
+    for path in [Path(name) for name in args.files] or generated_files(Path.cwd()):
         old = _read(path)
         words = recorded_command(old)
         if words is None:
@@ -409,7 +416,7 @@ def _regen(args: argparse.Namespace) -> int:
                 f"{path} records no `srcdiff emit` command (no '# Regenerate:' "
                 "line at the top): it was not made by srcdiff emit, or was edited"
             )
-        recorded = _parser().parse_args(["emit", *words])
+        recorded = _recorded_args(path, words)
         root = project_root(path)
         output = None if recorded.output in (None, "-") else root / recorded.output
         text = _emitted(recorded, root, root, output, refuse_inputs=False)
@@ -418,6 +425,20 @@ def _regen(args: argparse.Namespace) -> int:
         elif text != old:
             _write_atomically(path, text)
     return CHECK_FAILED if stale else OK
+
+
+def _recorded_args(path: Path, words: list[str]) -> argparse.Namespace:
+    """The recorded command's arguments, or a bad-input error naming the file."""
+    messages = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(messages):
+            return _parser().parse_args(["emit", *words])
+    except SystemExit:
+        reason = messages.getvalue().strip().splitlines()[-1:]
+        raise UsageError(
+            f"{display_path(str(path))}: its recorded command is not one srcdiff "
+            f"emit takes ({' '.join(reason)}); emit the file again"
+        ) from None
 
 
 def _emitted(
@@ -465,7 +486,8 @@ def _compare(path: Path | None, text: str, old: str | None = None) -> int:
         old = _read(path) if path.exists() else ""
     if old == text:
         return OK
-    _write_stdout(unified_diff(str(path), old, text) or f"{path} differs\n")
+    shown = display_path(os.path.abspath(path))
+    _write_stdout(unified_diff(shown, old, text) or f"{shown} differs\n")
     return CHECK_FAILED
 
 
