@@ -15,8 +15,9 @@ import linecache
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
+from srcdiff import notebook
 from srcdiff.emit.format import header_lines, source_text
 from srcdiff.errors import InvalidWrt, PathChanged, SrcdiffError, TraceError
 from srcdiff.ir import effects
@@ -271,8 +272,15 @@ class GradFunction:
         """The emitted module as text: the latest specialisation, or the generic one."""
         return render(self.derivative())
 
+    def _repr_html_(self) -> str:
+        return self._shown()[0]
+
     def _repr_markdown_(self) -> str:
-        return f"```python\n{self.source}```"
+        return self._shown()[1]
+
+    def _shown(self) -> tuple[str, str]:
+        params = ", ".join(self._params()[len(self._bound) :])
+        return notebook.shown(lambda: self.source, self.fn.__name__, params)
 
     def __repr__(self) -> str:
         return f"<srcdiff gradient {self.__name__} of {self.fn.__qualname__}>"
@@ -282,7 +290,18 @@ def render(derivative: Derivative, command: str = "") -> str:
     return source_text(derivative.emitted, header_lines(derivative, command))
 
 
-def grad(fn: Any = None, wrt: Wrt = None, unroll: bool | None = None) -> Any:
+# A function to differentiate (and what decorating one gives).
+Function = Callable[..., Any]
+Decorator = Callable[[Function], GradFunction]
+
+
+@overload
+def grad(fn: Function, wrt: Wrt = None, unroll: bool | None = None) -> GradFunction: ...
+@overload
+def grad(fn: None = None, wrt: Wrt = None, unroll: bool | None = None) -> Decorator: ...
+def grad(
+    fn: Function | None = None, wrt: Wrt = None, unroll: bool | None = None
+) -> GradFunction | Decorator:
     """The gradient of scalar ``fn`` with respect to ``wrt`` (default: first parameter).
 
     Usable as ``grad(f)``, ``@grad`` and ``@grad(wrt="y")``. ``unroll=True``
@@ -294,7 +313,17 @@ def grad(fn: Any = None, wrt: Wrt = None, unroll: bool | None = None) -> Any:
     return GradFunction(fn, wrt, value=False, unroll=unroll)
 
 
-def value_and_grad(fn: Any = None, wrt: Wrt = None, unroll: bool | None = None) -> Any:
+@overload
+def value_and_grad(
+    fn: Function, wrt: Wrt = None, unroll: bool | None = None
+) -> GradFunction: ...
+@overload
+def value_and_grad(
+    fn: None = None, wrt: Wrt = None, unroll: bool | None = None
+) -> Decorator: ...
+def value_and_grad(
+    fn: Function | None = None, wrt: Wrt = None, unroll: bool | None = None
+) -> GradFunction | Decorator:
     """Like ``grad``, but the function returns ``(value, gradient)``."""
     if fn is None:
         return lambda f: GradFunction(f, wrt, value=True, unroll=unroll)
