@@ -28,6 +28,7 @@ from srcdiff.pipeline import Derivative, derive
 from srcdiff.spec import (
     Spec,
     bind_arguments,
+    call_key,
     data_lists,
     fact,
     make_spec,
@@ -41,6 +42,9 @@ Wrt = str | int | Sequence[str | int] | None
 # training loop over ever new arguments holds at most this many derivatives.
 MAX_SPECS = 16
 MAX_PATHS = 8
+# Call keys remembered (cleared when full): each maps a call to its spec.
+MAX_KEYS = 256
+_MISSED = object()
 
 
 def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
@@ -177,6 +181,19 @@ class GradFunction:
         # Int lists it only indexes are data (``srcdiff.parse.datalists``), until a
         # trace shows they cannot be.
         self.data = datalists.indexed_only(parse(fn).node)
+        # The parameters positional arguments fill, for ``call_key``; none
+        # (always the long way) for a function taking *args or **kwargs.
+        params = inspect.signature(fn).parameters.values()
+        starred = any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+        positional = (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        )
+        self._positional = (
+            [] if starred else [p.name for p in params if p.kind in positional]
+        )
+        # call_key -> the structure(spec) it stands for.
+        self._keys: dict[Any, Spec] = {}
 
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
         """What a derivative for these arguments is specialised on."""
@@ -201,13 +218,22 @@ class GradFunction:
             )
             derivative = derive(self.fn, values, arguments)
             self.data = frozenset()
+            self._keys.clear()  # keys made while the lists were data
             return derivative
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         args = (*self._bound, *args)
+        quick = call_key(self._positional, args, kwargs, self.data)
+        found = self._known_call(quick, args, kwargs)
+        if found is not _MISSED:
+            return found
         arguments = self._arguments(args, kwargs)
         spec = self.spec(arguments, self.unroll)
         key = structure(spec)
+        if quick is not None:
+            if len(self._keys) >= MAX_KEYS:
+                self._keys.clear()
+            self._keys[quick] = key
         paths = self._paths.setdefault(key, [])
         self._paths.move_to_end(key)
         generators = list(effects.generators_in([args, kwargs]))
@@ -238,6 +264,26 @@ class GradFunction:
             self._paths.popitem(last=False)
         self._latest = derivative
         return compiled(*args, **kwargs)
+
+    def _known_call(self, quick: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+        """The result from a derivative cached for calls keyed ``quick``, or
+        ``_MISSED``. Only derivatives that draw from no generator run here:
+        those need the generators put back when a path fails its guards."""
+        key = self._keys.get(quick) if quick is not None else None
+        paths = self._paths.get(key) if key is not None else None
+        if not paths:
+            return _MISSED
+        self._paths.move_to_end(key)
+        for derivative, compiled in paths:
+            if derivative.global_draws or derivative.generators:
+                return _MISSED
+            try:
+                result = compiled(*args, **kwargs)
+            except PathChanged:
+                continue
+            self._latest = derivative
+            return result
+        return _MISSED
 
     def derivative(self, *args: Any, **kwargs: Any) -> Derivative:
         """The derivative for these arguments, or the shape-generic one."""

@@ -63,6 +63,72 @@ def fact(value: Any) -> Any:
     return ("static", type(value).__name__, value)
 
 
+class _Unkeyed(Exception):
+    """A value ``call_key`` does not describe (a generator): take the long way."""
+
+
+def call_key(
+    names: list[str],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    data: frozenset[str],
+) -> Any:
+    """A key for a call's arguments, as cheap as the call allows: equal keys
+    mean equal ``structure(spec)``, so a cached derivative can be found
+    without binding arguments to parameters. ``names``: the parameters that
+    take the positional arguments. None where it cannot tell (more positional
+    arguments than names, a generator): the caller takes the long way."""
+    if len(args) > len(names):
+        return None
+    try:
+        if data:
+            positional = [
+                _quick(v, n in data) for n, v in zip(names, args, strict=False)
+            ]
+        else:
+            positional = [_quick(v) for v in args]
+        if not kwargs:
+            return (*positional, None)
+        keywords = sorted([(n, _quick(v, n in data)) for n, v in kwargs.items()])
+    except _Unkeyed:
+        return None
+    return (*positional, None, *keywords)
+
+
+def _quick(value: Any, data: bool = False) -> Any:
+    """What ``_sizeless(fact(value))`` tells apart, computed directly: the
+    dtype, the number of axes and which have length 1 for an array (a tag
+    of its own per kind, so no two kinds' keys compare equal)."""
+    kind = type(value)
+    if kind is np.ndarray:
+        shape = value.shape
+        ones = tuple([i for i, n in enumerate(shape) if n == 1]) if 1 in shape else ()
+        return ("ndarray", value.dtype, len(shape), ones)
+    if kind is float:
+        return ("float",)
+    if isinstance(value, np.ndarray):  # a subclass
+        return (kind, value.dtype, tuple(1 if n == 1 else None for n in value.shape))
+    if isinstance(value, np.generic):
+        return ("generic", value.dtype)
+    if isinstance(value, float):
+        return ("float",)
+    if isinstance(value, (list, tuple)):
+        if data and datalists.is_int_list(value):
+            return (datalists.KIND,)
+        return (kind, tuple([_quick(v) for v in value]))
+    if isinstance(value, dict):
+        return ("dict", tuple([(k, _quick(v)) for k, v in value.items()]))
+    if isinstance(value, complex):
+        return ("complex",)
+    if is_generator(value):
+        raise _Unkeyed
+    try:
+        hash(value)
+    except TypeError:
+        return ("static", kind, id(value))
+    return ("static", kind, value)
+
+
 def structure(spec: Spec) -> Spec:
     """The spec with sizes left out (axes of length 1 kept): a derivative
     reads sizes when it runs and checks the rest on entry, so one serves

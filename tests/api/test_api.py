@@ -332,3 +332,29 @@ def test_float32_arguments_get_float32_gradients(name):
     args = tuple(_float32(a) for a in module.example())
     grads = leaves(srcdiff.grad(module.loss)(*args))
     assert grads and all(g.dtype == np.float32 for g in grads)
+
+
+def dtype_sensitive(x, n):
+    return np.sum(x**n)
+
+
+def test_the_quick_call_key_tells_apart_what_the_spec_does():
+    # A call found by its quick key must still be the derivative its spec
+    # would pick: another dtype, another int, a 1-axis that broadcasts.
+    g = srcdiff.grad(dtype_sensitive)
+    x = np.arange(1.0, 4.0)
+    assert g(x, 2).dtype == np.float64
+    np.testing.assert_allclose(g(x, 2), 2 * x)
+    assert g(x.astype(np.float32), 2).dtype == np.float32
+    np.testing.assert_allclose(g(x, 3), 3 * x**2)  # n is specialised on
+    np.testing.assert_allclose(g(np.ones((1, 3)), 2), 2 * np.ones((1, 3)))
+    np.testing.assert_allclose(g(x, n=2), 2 * x)  # a keyword, same derivative
+    assert len(g._paths) == 4
+
+
+def test_quick_call_keys_stay_bounded():
+    g = srcdiff.grad(dtype_sensitive)
+    for n in range(srcdiff.api.MAX_KEYS + 10):  # a new int: a new key each time
+        np.testing.assert_allclose(g(np.full(2, 1.5), n), n * 1.5 ** (n - 1))
+    assert 0 < len(g._keys) <= srcdiff.api.MAX_KEYS
+    assert len(g._paths) <= srcdiff.api.MAX_SPECS
