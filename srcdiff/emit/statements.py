@@ -1,7 +1,7 @@
 """Program -> ``ast.Module``: the derivative as a standalone Python module.
 
-Single-use temporaries are folded back into the expressions that read them
-(up to a small size, so lines stay readable); everything else gets a name
+What is folded into the expression reading it, what is unpacked and which
+loops iterate rows, ``simplify.fold`` decides; everything else gets a name
 from ``names``. The module holds the imports, any helpers the code calls, and
 the function; array constants the function reads are listed separately (the
 compiled path binds them as globals, the text path writes them out).
@@ -14,7 +14,6 @@ import fractions
 import inspect
 import math
 import textwrap
-from collections import Counter
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -38,25 +37,13 @@ from srcdiff.ir.nodes import (
     stmt_inputs,
     walk_vars,
 )
-from srcdiff.ir.prims import (
-    DIM,
-    GETITEM,
-    NUMPY,
-    PRIMS,
-    TESTS,
-    TUPLE_ITEM,
-    VIEWS,
-    Prim,
-    dotted,
-    numpy_path,
-)
+from srcdiff.ir.prims import NUMPY, VIEWS, Prim, dotted, numpy_path
 from srcdiff.names.namer import Namer, plural, temp_hint
+from srcdiff.simplify.fold import Folding, all_stmts, fold, loops
 
 # Floats whose repr is longer than this print as a ratio when one is exact.
 _SHORT_FLOAT = 8
 _MAX_DENOMINATOR = 10_000
-# A folded expression holds at most this many operations.
-_MAX_FOLD = 5
 GUARD_CLASS = "PathChanged"
 
 
@@ -76,11 +63,8 @@ class Emitted:
 
 @dataclass
 class _Context:
-    program: Program
     namer: Namer
-    inline: dict[Var, Assign]
-    uses: Counter[Var]
-    unpacked: dict[Var, list[Var | None]]
+    folding: Folding
     lists: dict[Var, str] = field(default_factory=dict)
     # Loop values that may hold another name's array: never updated in place.
     aliased: set[Var] = field(default_factory=set)
@@ -96,13 +80,8 @@ class _Context:
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
-    uses: Counter[Var] = Counter()
-    blocks: dict[Var, set[int]] = {}
-    _count_uses(program.stmts, uses, blocks)
+    folding = fold(program)
     outputs = set(walk_vars(program.output))
-    uses.update(walk_vars(program.output))
-    unpacked = _unpackable(program, uses)
-    inline = _choose_inline(program, uses, outputs, unpacked, blocks)
 
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
@@ -125,15 +104,15 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         signature = deepcopy(signature)
         signature.kwonlyargs += [ast.arg(name) for name in generators]
         signature.kw_defaults += [None] * len(generators)
-    for loop in _loops(program.stmts):  # range(steps): the int argument itself
+    for loop in loops(program.stmts):  # range(steps): the int argument itself
         for var in walk_vars(loop.bounds):
             if var.kind == "param" and var.hint in program.params:
                 namer.names[var] = var.hint
-    ctx = _Context(program, namer, inline, uses, unpacked)
+    ctx = _Context(namer, folding)
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
     body += _static_guards(program)
-    body += _unpack_params(program, ctx, uses)
+    body += _unpack_params(program, ctx)
     backward_at = None
     for index, stmt in enumerate(program.stmts):
         for var in _reads_within(stmt):
@@ -171,24 +150,6 @@ def _outer_generators(program: Program) -> list[Var]:
     return list(found)
 
 
-def _loops(stmts: list[Stmt]) -> Iterator[Loop]:
-    """Every loop, inside loops and ifs too."""
-    for stmt in stmts:
-        if isinstance(stmt, Loop):
-            yield stmt
-        for block in blocks(stmt):
-            yield from _loops(block)
-
-
-def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
-    """Every Assign and Guard, inside loops and ifs too."""
-    for stmt in stmts:
-        if isinstance(stmt, (Assign, Guard)):
-            yield stmt
-        for block in blocks(stmt):
-            yield from all_stmts(block)
-
-
 def _reads_within(stmt: Stmt) -> Iterator[Var]:
     """What a statement reads, its nested blocks and carried or merged values
     included (``stmt_inputs`` gives only what it reads from outside)."""
@@ -202,35 +163,6 @@ def _reads_within(stmt: Stmt) -> Iterator[Var]:
         yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
 
 
-def _count_uses(
-    stmts: list[Stmt], uses: Counter[Var], blocks: dict[Var, set[int]]
-) -> None:
-    """How often each Var is read, and in which blocks (a loop body is a block
-    of its own: a value read there is never folded in from outside)."""
-
-    def read(values: Any, block: list[Stmt]) -> None:
-        for var in walk_vars(values):
-            uses[var] += 1
-            blocks.setdefault(var, set()).add(id(block))
-
-    for stmt in stmts:
-        if isinstance(stmt, Branch):
-            read(stmt.cond, stmts)
-            _count_uses(stmt.then, uses, blocks)
-            _count_uses(stmt.orelse, uses, blocks)
-            read([m.then for m in stmt.merges], stmt.then)
-            read([m.orelse for m in stmt.merges], stmt.orelse)
-            continue
-        if not isinstance(stmt, Loop):
-            read(list(stmt_inputs(stmt)), stmts)
-            continue
-        read([stmt.bounds, stmt.over, [c.init for c in stmt.carried]], stmts)
-        _count_uses(stmt.test, uses, blocks)
-        read(stmt.cond, stmt.test)
-        _count_uses(stmt.body, uses, blocks)
-        read([[c.update for c in stmt.carried], stmt.saves], stmt.body)
-
-
 def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     if isinstance(stmt, Loop):
         return _loop(stmt, ctx)
@@ -239,14 +171,15 @@ def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     if isinstance(stmt, Guard):
         return [_guard(stmt, ctx)]
     if stmt.prim.statements is not None:
-        return _statements(stmt, ctx, ctx.uses)
-    if stmt.var in ctx.unpacked:
-        target = _unpack_target(ctx.unpacked[stmt.var], ctx)
+        return _statements(stmt, ctx)
+    folding = ctx.folding
+    if stmt.var in folding.unpacked:
+        target = _unpack_target(folding.unpacked[stmt.var], ctx)
         return [ast.Assign([target], _render(stmt, ctx))]
-    if stmt.var in ctx.inline or _is_unpacked_item(stmt, ctx.unpacked):
+    if stmt.var in folding.inline or folding.is_unpacked_item(stmt):
         return []
     value = _render(stmt, ctx)
-    if stmt.prim.effect and not ctx.uses[stmt.var]:  # np.random.seed(0)
+    if stmt.prim.effect and not folding.uses[stmt.var]:  # np.random.seed(0)
         return [ast.Expr(value)]
     name = ctx.namer.name(stmt.var, temp_hint(value))
     return [ast.Assign([ast.Name(name, ast.Store())], value)]
@@ -286,15 +219,19 @@ def _can_take_name(
 ) -> bool:
     """Whether ``value``, defined in ``stmts``, may be written under ``name``:
     nothing after its definition still reads what ``name`` held."""
-    if not isinstance(value, Var) or value in ctx.namer.names or value in ctx.inline:
+    if (
+        not isinstance(value, Var)
+        or value in ctx.namer.names
+        or value in ctx.folding.inline
+    ):
         return False
     at = next((i for i, s in enumerate(stmts) if _writes(s, value, ctx)), None)
     if at is None or values.count(value) > 1:
         return False
     holders = {v for v, n in ctx.namer.names.items() if n == name}
     later = set().union(
-        *(_expanded(list(stmt_inputs(s)), ctx) for s in stmts[at + 1 :]),
-        _expanded([v for v in values if v is not value], ctx),
+        *(ctx.folding.expanded(list(stmt_inputs(s))) for s in stmts[at + 1 :]),
+        ctx.folding.expanded([v for v in values if v is not value]),
     )
     return not holders & later
 
@@ -307,7 +244,7 @@ def _writes(stmt: Stmt, value: Var, ctx: _Context) -> bool:
         isinstance(stmt, Assign)
         and stmt.var is value
         and stmt.prim.statements is None
-        and value not in ctx.unpacked
+        and value not in ctx.folding.unpacked
     )
 
 
@@ -341,7 +278,7 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         )
         shares = (
             same_role
-            and ctx.uses[init] == 1
+            and ctx.folding.uses[init] == 1
             and init.kind not in ("param", "leaf")
             and init in namer.names
             and c.phi not in namer.names
@@ -376,9 +313,10 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     for var, phi in loop.restores:
         pop = ast.Attribute(ast.Name(ctx.lists[phi], ast.Load()), "pop", ast.Load())
         trip.append(_assign(namer.names[var], ast.Call(pop, [], [])))
-    header, body = _loop_header(loop, ctx, lists)
-    trip.extend(body)
-    for stmt in loop.body:
+    header = _loop_header(loop, ctx)
+    # A loop iterating rows reads its first statement's value from its header.
+    body = loop.body[1:] if loop in ctx.folding.rows else loop.body
+    for stmt in body:
         trip.extend(_block([stmt], ctx))
         if isinstance(stmt, Assign) and stmt.var in loop.saves:
             trip.append(save(stmt.var))
@@ -433,8 +371,8 @@ def _restored_name(var: Var, phi: Var, loop: Loop, ctx: _Context) -> None:
 
 def _may_alias(value: Any, ctx: _Context) -> bool:
     """Whether a value written out in full may be another name's array."""
-    if isinstance(value, Var) and value in ctx.inline:
-        return ctx.inline[value].prim.name in VIEWS
+    if isinstance(value, Var) and value in ctx.folding.inline:
+        return ctx.folding.inline[value].prim.name in VIEWS
     return isinstance(value, (Var, Const))
 
 
@@ -447,7 +385,7 @@ def _reuse_forward_names(loop: Loop, ctx: _Context) -> None:
     here.update(names.get(v) for v, _ in loop.restores)
     for copy, original in loop.origins.items():
         name = names.get(original)
-        if copy in names or copy in ctx.inline or name in here:
+        if copy in names or copy in ctx.folding.inline or name in here:
             continue
         if _name_free(name, loop, ctx):
             names[copy] = name  # type: ignore[assignment]
@@ -467,32 +405,29 @@ def _saved_list(phi: Var, ctx: _Context) -> str:
     return ctx.lists[phi]
 
 
-def _loop_header(
-    loop: Loop, ctx: _Context, lists: dict[Var, str]
-) -> tuple[Any, list[ast.stmt]]:
+def _loop_header(loop: Loop, ctx: _Context) -> Any:
     """``(target, iterable)`` for a ``for``; the test for a ``while``, as an
     expression or (when it takes statements) as the statements that begin
-    each trip; and statements the trip starts with."""
+    each trip."""
     namer = ctx.namer
     forward = loop.reverse_of
     if forward is None and (loop.test or loop.cond is not None):
         test = _block(loop.test, ctx)
         cond = _conv(loop.cond, ctx)
         if not test:
-            return cond, []
+            return cond
         stop = ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], [])
-        return [*test, stop], []
+        return [*test, stop]
     reverses_while = forward is not None and forward.bounds is forward.over is None
     if reverses_while and loop.restores:  # while hs: h = hs.pop() ...
         first = ctx.lists[loop.restores[0][1]]
-        return ast.Name(first, ast.Load()), []
+        return ast.Name(first, ast.Load())
     index, over = loop.index, loop.over
-    if over is not None and forward is None:
-        row = _row_stmt(loop, ctx)
-        if row is not None:
-            return (ast.Name(namer.name(row.var), ast.Store()), _conv(over, ctx)), []
+    row = ctx.folding.rows.get(loop)
+    if row is not None:  # for x_t in xs
+        return ast.Name(namer.name(row.var), ast.Store()), _conv(over, ctx)
     target: ast.expr = ast.Name(
-        namer.name(index) if index is not None and ctx.uses[index] else "_",
+        namer.name(index) if index is not None and ctx.folding.uses[index] else "_",
         ast.Store(),
     )
     if over is not None:
@@ -502,23 +437,7 @@ def _loop_header(
         iterable = _range(loop.bounds, ctx)
     if forward is not None and loop.index is not None:
         iterable = ast.Call(ast.Name("reversed", ast.Load()), [iterable], [])
-    return (target, iterable), []
-
-
-def _row_stmt(loop: Loop, ctx: _Context) -> Assign | None:
-    """``x_t = xs[t]`` opening a loop over ``xs`` that reads ``t`` nowhere
-    else: written ``for x_t in xs``, that statement then left out."""
-    first = loop.body[0] if loop.body else None
-    if (
-        isinstance(first, Assign)
-        and first.prim is GETITEM
-        and first.args == (loop.over, loop.index)
-        and ctx.uses[loop.index] == 1
-    ):
-        ctx.inline.pop(first.var, None)
-        loop.body = loop.body[1:]
-        return first
-    return None
+    return target, iterable
 
 
 def _range(bounds: Any, ctx: _Context) -> ast.expr:
@@ -546,14 +465,14 @@ def _share_update_names(loop: Loop, ctx: _Context) -> None:
         stmt.var: i
         for i, stmt in enumerate(loop.body)
         if isinstance(stmt, Assign)
-        and stmt.var not in ctx.inline
-        and stmt.var not in ctx.unpacked
+        and stmt.var not in ctx.folding.inline
+        and stmt.var not in ctx.folding.unpacked
         and stmt.prim.statements is None
     }
     for i, stmt in enumerate(loop.body):  # if ...: h = f(h)
         if isinstance(stmt, Branch):
             defs.update((m.result, i) for m in stmt.merges)
-    reads = [_expanded(list(stmt_inputs(stmt)), ctx) for stmt in loop.body]
+    reads = [ctx.folding.expanded(list(stmt_inputs(stmt))) for stmt in loop.body]
     updates = [c.update for c in loop.carried]
     for c in loop.carried:
         u = c.update
@@ -562,23 +481,9 @@ def _share_update_names(loop: Loop, ctx: _Context) -> None:
         if updates.count(u) > 1:
             continue
         others = [x for x in updates if x is not u]
-        later = set().union(*reads[defs[u] + 1 :], _expanded(others, ctx))
+        later = set().union(*reads[defs[u] + 1 :], ctx.folding.expanded(others))
         if c.phi not in later:
             ctx.namer.names[u] = ctx.namer.names[c.phi]
-
-
-def _expanded(values: list[Any], ctx: _Context) -> set[Var]:
-    """The Vars an expression reads once folded temporaries are spelled out."""
-    found: set[Var] = set()
-    todo = list(walk_vars(values))
-    while todo:
-        var = todo.pop()
-        if var in found:
-            continue
-        found.add(var)
-        if var in ctx.inline:
-            todo.extend(stmt_inputs(ctx.inline[var]))
-    return found
 
 
 def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
@@ -599,7 +504,7 @@ def _assign(name: str, value: ast.expr) -> ast.stmt:
     return ast.Assign([ast.Name(name, ast.Store())], value)
 
 
-def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stmt]:
+def _statements(stmt: Assign, ctx: _Context) -> list[ast.stmt]:
     """A statement-shaped primitive (``A[i] = v``), updating in place when the
     old array is read nowhere else and belongs to the function."""
     assert stmt.prim.statements is not None
@@ -608,7 +513,7 @@ def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stm
     array = stmt.args[0]
     in_place = (
         isinstance(array, Var)
-        and uses[array] == 1
+        and ctx.folding.uses[array] == 1
         and array.kind not in ("param", "leaf")
         and array in ctx.namer.names
         and array not in ctx.aliased
@@ -642,115 +547,12 @@ def _consts(stmt: Assign | Guard) -> list[Const]:
     return found
 
 
-def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:
-    """Tuple results read only item by item: ``w, v = np.linalg.eigh(A)``."""
-    items: dict[Var, dict[int, Var]] = {}
-    defs: dict[Var, Assign] = {}
-    for stmt in all_stmts(program.stmts):
-        if isinstance(stmt, Assign):
-            defs[stmt.var] = stmt
-        if isinstance(stmt, Assign) and stmt.prim is TUPLE_ITEM:
-            whole, index = stmt.args
-            items.setdefault(whole, {})[index] = stmt.var
-    out: dict[Var, list[Var | None]] = {}
-    for whole, by_index in items.items():
-        arity = len(whole.value) if whole.known else _arity(defs.get(whole))
-        arity = arity or max(by_index) + 1
-        if uses[whole] == len(by_index):
-            out[whole] = [by_index.get(i) for i in range(arity)]
-    return out
-
-
-def _arity(stmt: Assign | None) -> int:
-    """How many results a tuple-valued call has (0: unknown)."""
-    if stmt is None:
-        return 0
-    arity = stmt.prim.arity
-    return int(arity(stmt.kwargs) if callable(arity) else arity or 0)
-
-
 def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
     names = [
         ast.Name("_" if v is None else ctx.namer.name(v, ""), ast.Store())
         for v in items
     ]
     return ast.Tuple(names, ast.Store())
-
-
-def _is_unpacked_item(stmt: Assign, unpacked: dict[Var, list[Var | None]]) -> bool:
-    return stmt.prim is TUPLE_ITEM and stmt.args[0] in unpacked
-
-
-def _choose_inline(
-    program: Program,
-    uses: Counter[Var],
-    outputs: set[Var],
-    unpacked: dict[Var, list[Var | None]],
-    blocks: dict[Var, set[int]],
-) -> dict[Var, Assign]:
-    weight: dict[Var, int] = {}
-    inline: dict[Var, Assign] = {}
-    updated = {
-        s.args[0]
-        for s in all_stmts(program.stmts)
-        if isinstance(s, Assign) and s.prim.statements is not None
-    }
-    home = _home_blocks(program.stmts)
-    tests = _guard_tests(program.stmts, uses)
-    for stmt in all_stmts(program.stmts):
-        if not isinstance(stmt, Assign) or stmt.var in unpacked:
-            continue
-        if stmt.var in updated or stmt.prim.statements is not None:
-            continue
-        if stmt.prim.effect:  # folded in, a draw could move past another
-            continue
-        if _is_unpacked_item(stmt, unpacked):
-            continue
-        weight[stmt.var] = 1 + sum(
-            weight.get(v, 0) for v in stmt_inputs(stmt) if v in inline
-        )
-        if stmt.var in tests or (stmt.prim is DIM and stmt.var.kind == "temp"):
-            inline[stmt.var] = stmt  # X.shape[0] reads as well as a name
-            continue
-        if (
-            stmt.var.kind == "temp"
-            and uses[stmt.var] == 1
-            and stmt.var not in outputs
-            and weight[stmt.var] <= _MAX_FOLD
-            and blocks.get(stmt.var) == {home[stmt.var]}
-        ):
-            inline[stmt.var] = stmt
-    return inline
-
-
-def _guard_tests(stmts: list[Stmt], uses: Counter[Var]) -> set[Var]:
-    """The parts of a guard's condition (``np.ndim(X) != 2 or ...``): one
-    ``if`` however long, rather than named pieces."""
-    defs = {s.var: s for s in all_stmts(stmts) if isinstance(s, Assign)}
-    todo = [
-        v for s in all_stmts(stmts) if isinstance(s, Guard) for v in walk_vars(s.cond)
-    ]
-    out: set[Var] = set()
-    while todo:
-        var = todo.pop()
-        stmt = defs.get(var)
-        if stmt is None or var.kind != "temp" or uses[var] != 1 or var in out:
-            continue
-        if stmt.prim.name in TESTS or stmt.prim in (DIM, PRIMS[np.ndim]):
-            out.add(var)
-            todo.extend(stmt_inputs(stmt))
-    return out
-
-
-def _home_blocks(stmts: list[Stmt]) -> dict[Var, int]:
-    """The block each Assign stands in."""
-    home: dict[Var, int] = {}
-    for stmt in stmts:
-        if isinstance(stmt, Assign):
-            home[stmt.var] = id(stmts)
-        for block in blocks(stmt):
-            home.update(_home_blocks(block))
-    return home
 
 
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
@@ -764,8 +566,8 @@ def _render(stmt: Assign, ctx: _Context) -> ast.expr:
 def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:
     """A nested argument value as an expression."""
     if isinstance(value, Var):
-        if value in ctx.inline:
-            return _render(ctx.inline[value], ctx)
+        if value in ctx.folding.inline:
+            return _render(ctx.folding.inline[value], ctx)
         return ast.Name(ctx.namer.name(value), ast.Load())
     if isinstance(value, Const):
         ctx.constants[value.name] = value.value
@@ -907,16 +709,15 @@ def _static_guards(program: Program) -> list[ast.stmt]:
     return out
 
 
-def _unpack_params(
-    program: Program, ctx: _Context, uses: Counter[Var]
-) -> list[ast.stmt]:
+def _unpack_params(program: Program, ctx: _Context) -> list[ast.stmt]:
     """Bind the leaves of container arguments: ``(W1, b1), (W2, b2) = params``."""
+    uses = ctx.folding.uses
     out: list[ast.stmt] = []
     for name, value in program.inputs.items():
         if isinstance(value, Var) or not any(uses[v] for v in walk_vars(value)):
             continue
         if _only_sequences(value):
-            target = _target(value, ctx, uses)
+            target = _target(value, ctx)
             out.append(ast.Assign([target], ast.Name(name, ast.Load())))
             continue
         for leaf in walk_vars(value):
@@ -935,10 +736,11 @@ def _only_sequences(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(_only_sequences(v) for v in value)
 
 
-def _target(value: Any, ctx: _Context, uses: Counter[Var]) -> ast.expr:
+def _target(value: Any, ctx: _Context) -> ast.expr:
     if isinstance(value, Var):
-        return ast.Name(ctx.namer.name(value) if uses[value] else "_", ast.Store())
-    return ast.Tuple([_target(v, ctx, uses) for v in value], ast.Store())
+        used = ctx.folding.uses[value]
+        return ast.Name(ctx.namer.name(value) if used else "_", ast.Store())
+    return ast.Tuple([_target(v, ctx) for v in value], ast.Store())
 
 
 def _imports(prims: list[Prim]) -> list[str]:
