@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from srcdiff import simplify
-from srcdiff.emit.statements import Emitted, emit, literal
+from srcdiff.emit.literals import literal
+from srcdiff.emit.statements import Emitted, emit
 from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
 from srcdiff.ir import effects
 from srcdiff.ir.nodes import UNKNOWN, Assign, Const, Program, Var, walk_vars

@@ -2,18 +2,16 @@
 
 What is folded into the expression reading it, what is unpacked and which
 loops iterate rows, ``simplify.fold`` decides; everything else gets a name
-from ``names``. The module holds the imports, any helpers the code calls, and
-the function; array constants the function reads are listed separately (the
-compiled path binds them as globals, the text path writes them out).
+from ``names``. ``literals`` writes constant values, ``preamble`` the imports,
+helper copies and guard class above the function. Array constants the
+function reads are listed separately (the compiled path binds them as
+globals, the text path writes them out).
 """
 
 from __future__ import annotations
 
 import ast
-import fractions
-import inspect
 import math
-import textwrap
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -21,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff import helpers
+from srcdiff.emit.literals import literal
+from srcdiff.emit.preamble import GUARD_CLASS, alias_calls, bound_names, preamble
 from srcdiff.errors import Loc
 from srcdiff.ir.nodes import (
     Assign,
@@ -37,14 +36,9 @@ from srcdiff.ir.nodes import (
     stmt_inputs,
     walk_vars,
 )
-from srcdiff.ir.prims import NUMPY, VIEWS, Prim, dotted, numpy_path
+from srcdiff.ir.prims import VIEWS, Prim, dotted
 from srcdiff.names.namer import Namer, plural, temp_hint
 from srcdiff.simplify.fold import Folding, all_stmts, fold, loops
-
-# Floats whose repr is longer than this print as a ratio when one is exact.
-_SHORT_FLOAT = 8
-_MAX_DENOMINATOR = 10_000
-GUARD_CLASS = "PathChanged"
 
 
 @dataclass
@@ -85,15 +79,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
 
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
-    reserved = {
-        "np",
-        fn_name,
-        GUARD_CLASS,
-        *program.params,
-        *_helper_names(),
-        *constants,
-        *_imported_names(program),
-    }
+    reserved = {fn_name, *program.params, *constants, *bound_names(program)}
     namer = Namer(reserved)
     namer.name_params(params)
     generators: dict[str, Var] = {}
@@ -125,8 +111,8 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         body.extend(_emit_stmt(stmt, ctx))
     body.append(ast.Return(_conv(program.output, ctx)))
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
-    _call_aliases(func, set(program.params) & _imported_names(program))
-    module_body = [*_preamble(ctx, program), func]
+    alias_calls(func, program)
+    module_body = [*preamble(ctx.prims, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
     return Emitted(
         module,
@@ -602,73 +588,6 @@ def _has_slice(value: Any) -> bool:
     return any(isinstance(v, slice) or v is Ellipsis for v in value)
 
 
-def literal(value: Any) -> ast.expr:
-    """A Python or NumPy scalar, dtype or type as an expression."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, np.dtype):
-        return dotted(f"np.{value.name}")
-    if isinstance(value, type) and issubclass(value, np.generic):
-        return dotted(f"np.{value.__name__}")
-    if isinstance(value, type) and value in (float, int, bool, complex):
-        return ast.Name(value.__name__, ast.Load())
-    if isinstance(value, float) and not math.isfinite(value):
-        node = dotted("np.nan" if math.isnan(value) else "np.inf")
-        return ast.UnaryOp(ast.USub(), node) if value < 0 else node
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        return ast.UnaryOp(ast.USub(), literal(-value))
-    if isinstance(value, float) and len(repr(value)) > _SHORT_FLOAT:
-        square = round(value * value)
-        if 1 < square <= _MAX_DENOMINATOR and float(np.sqrt(square)) == value:
-            return ast.Call(dotted("np.sqrt"), [ast.Constant(square)], [])
-        ratio = fractions.Fraction(value).limit_denominator(_MAX_DENOMINATOR)
-        if ratio.numerator / ratio.denominator == value:
-            return ast.BinOp(
-                ast.Constant(ratio.numerator),
-                ast.Div(),
-                ast.Constant(ratio.denominator),
-            )
-    if isinstance(value, complex):
-        return _complex(value)
-    if isinstance(value, float) and value in _NAMED:
-        return dotted(_NAMED[value])
-    if isinstance(value, (int, float, str, bytes, bool)) or value is None:
-        return ast.Constant(value)
-    if value is Ellipsis:
-        return ast.Constant(Ellipsis)
-    if callable(value) and numpy_path(value) is not None:
-        return dotted(numpy_path(value))  # type: ignore[arg-type]
-    if isinstance(value, np.ndarray) and value.size == 0:  # tolist() drops its shape
-        keywords = (
-            []
-            if value.dtype == np.float64
-            else [ast.keyword("dtype", literal(value.dtype))]
-        )
-        return ast.Call(dotted("np.zeros"), [literal(value.shape)], keywords)
-    if isinstance(value, np.ndarray):
-        return ast.Call(dotted("np.array"), [literal(value.tolist())], [])
-    if isinstance(value, (tuple, list)):
-        elts = [literal(v) for v in value]
-        return (
-            ast.Tuple(elts, ast.Load())
-            if isinstance(value, tuple)
-            else ast.List(elts, ast.Load())
-        )
-    raise TypeError(f"cannot write {value!r} as Python source")
-
-
-_NAMED = {float(np.pi): "np.pi", float(np.e): "np.e"}
-
-
-def _complex(value: complex) -> ast.expr:
-    """``2j``, ``-1j``, ``(0.5 - 2j)``: as a person writes complex numbers."""
-    imag: ast.expr = ast.Constant(complex(0, abs(value.imag)))
-    if value.real == 0:
-        return ast.UnaryOp(ast.USub(), imag) if value.imag < 0 else imag
-    op = ast.Sub() if value.imag < 0 else ast.Add()
-    return ast.BinOp(literal(value.real), op, imag)
-
-
 def _guard(stmt: Guard, ctx: _Context) -> ast.stmt:
     cond = _conv(stmt.cond, ctx)
     test = ast.UnaryOp(ast.Not(), cond) if stmt.expect else cond
@@ -741,103 +660,3 @@ def _target(value: Any, ctx: _Context) -> ast.expr:
         used = ctx.folding.uses[value]
         return ast.Name(ctx.namer.name(value) if used else "_", ast.Store())
     return ast.Tuple([_target(v, ctx) for v in value], ast.Store())
-
-
-def _imports(prims: list[Prim]) -> list[str]:
-    """Import lines in isort's order: ``import x`` first, then ``from x import``,
-    the names one module gives merged into one line."""
-    lines = {line for p in prims for line in p.imports} | {NUMPY}
-    plain = sorted(line for line in lines if not line.startswith("from"))
-    names: dict[str, set[str]] = {}
-    for line in lines - set(plain):
-        module, _, imported = line.removeprefix("from ").partition(" import ")
-        names.setdefault(module, set()).update(n.strip() for n in imported.split(","))
-    merged = [f"from {m} import {', '.join(sorted(names[m]))}" for m in sorted(names)]
-    return plain + merged
-
-
-def _imported_names(program: Program) -> set[str]:
-    """Names that ``from scipy.special import logsumexp`` and the like bind."""
-    lines = {
-        line
-        for s in all_stmts(program.stmts)
-        if isinstance(s, Assign)
-        for line in s.prim.imports
-    }
-    names: set[str] = set()
-    for line in lines:
-        for node in ast.parse(line).body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update(a.asname or a.name.split(".")[0] for a in node.names)
-    return names
-
-
-def _helper_names() -> list[str]:
-    return [
-        name
-        for name, fn in inspect.getmembers(helpers, inspect.isfunction)
-        if fn.__module__ == helpers.__name__
-    ]
-
-
-def _preamble(ctx: _Context, program: Program) -> list[ast.stmt]:
-    out: list[ast.stmt] = []
-    for line in _imports(ctx.prims):
-        out.extend(_aliased(ast.parse(line).body, set(program.params)))
-    for fn in _helpers_needed(ctx.prims):
-        out.extend(ast.parse(textwrap.dedent(inspect.getsource(fn))).body)
-    if any(isinstance(s, Guard) for s in all_stmts(program.stmts)) or program.statics:
-        out.extend(ast.parse(_GUARD_SOURCE).body)
-    return out
-
-
-def _aliased(imports: list[ast.stmt], params: set[str]) -> list[ast.stmt]:
-    """``from scipy.special import beta as beta_`` where an argument is called
-    ``beta`` (the function body calls it by the alias, see ``_call_aliases``)."""
-    for node in imports:
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name in params:
-                    alias.asname = alias.name + "_"
-    return imports
-
-
-def _call_aliases(func: ast.FunctionDef, params: set[str]) -> None:
-    """Calls of an imported function an argument's name hides go by its alias
-    (a called name is never an argument: arguments hold arrays)."""
-    for node in ast.walk(func):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in params
-        ):
-            node.func.id += "_"
-
-
-_GUARD_SOURCE = f'''
-class {GUARD_CLASS}(RuntimeError):
-    """The inputs take another path than the example this code was made for."""
-
-    def __init__(self, where, what):
-        super().__init__(f"{{where}}: {{what}}; emit the gradient again for them")
-'''
-
-
-def _helpers_needed(prims: list[Prim]) -> list[Any]:
-    """Helpers the code calls, and the helpers those call, in source order."""
-    available = dict(inspect.getmembers(helpers, inspect.isfunction))
-    needed: set[str] = set()
-    todo = [p.helper.__name__ for p in prims if p.helper is not None]
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        tree = ast.parse(textwrap.dedent(inspect.getsource(available[name])))
-        todo.extend(
-            n.id
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Name) and n.id in available
-        )
-    ordered = sorted(needed, key=lambda n: inspect.getsourcelines(available[n])[1])
-    return [available[n] for n in ordered]
