@@ -1,8 +1,9 @@
 """Program -> ``ast.Module``: the derivative as a standalone Python module.
 
-What is folded into the expression reading it, what is unpacked and which
-loops iterate rows, ``simplify.fold`` decides; everything else gets a name
-from ``names``. ``literals`` writes constant values, ``preamble`` the imports,
+Takes a simplified program and writes each statement as Python by the
+``simplify.fold`` plan (what is folded into the expression reading it, what
+is unpacked, which loops iterate rows), with the names ``names`` gives and
+shares; ``literals`` writes constant values, ``preamble`` the imports,
 helper copies and guard class above the function. Array constants the
 function reads are listed separately (the compiled path binds them as
 globals, the text path writes them out).
@@ -11,8 +12,6 @@ globals, the text path writes them out).
 from __future__ import annotations
 
 import ast
-import math
-from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +30,12 @@ from srcdiff.ir.nodes import (
     Program,
     Stmt,
     Var,
-    blocks,
-    loop_inputs,
-    stmt_inputs,
     walk_vars,
 )
-from srcdiff.ir.prims import VIEWS, Prim, dotted
-from srcdiff.names.namer import Namer, plural, temp_hint
-from srcdiff.simplify.fold import Folding, all_stmts, fold, loops
+from srcdiff.ir.prims import Prim, dotted
+from srcdiff.names.namer import Namer, temp_hint
+from srcdiff.names.sharing import Sharing, reads_within
+from srcdiff.simplify.fold import Folding, all_stmts, fold
 
 
 @dataclass
@@ -59,14 +56,7 @@ class Emitted:
 class _Context:
     namer: Namer
     folding: Folding
-    lists: dict[Var, str] = field(default_factory=dict)
-    # Loop values that may hold another name's array: never updated in place.
-    aliased: set[Var] = field(default_factory=set)
-    # The top-level statement being emitted, and the last one reading each Var.
-    at: int = 0
-    # How many loops and ifs deep the statement being emitted stands.
-    depth: int = 0
-    last_read: dict[Var, float] = field(default_factory=dict)
+    sharing: Sharing
     prims: list[Prim] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
     constant_locs: dict[str, Loc | None] = field(default_factory=dict)
@@ -75,8 +65,6 @@ class _Context:
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
     folding = fold(program)
-    outputs = set(walk_vars(program.output))
-
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
     reserved = {fn_name, *program.params, *constants, *bound_names(program)}
@@ -90,24 +78,18 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         signature = deepcopy(signature)
         signature.kwonlyargs += [ast.arg(name) for name in generators]
         signature.kw_defaults += [None] * len(generators)
-    for loop in loops(program.stmts):  # range(steps): the int argument itself
-        for var in walk_vars(loop.bounds):
-            if var.kind == "param" and var.hint in program.params:
-                namer.names[var] = var.hint
-    ctx = _Context(namer, folding)
+    sharing = Sharing(namer, folding, program)
+    sharing.loop_bounds(program)
+    ctx = _Context(namer, folding, sharing)
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
     body += _static_guards(program)
     body += _unpack_params(program, ctx)
     backward_at = None
     for index, stmt in enumerate(program.stmts):
-        for var in _reads_within(stmt):
-            ctx.last_read[var] = index
-    ctx.last_read.update(dict.fromkeys(outputs, math.inf))
-    for index, stmt in enumerate(program.stmts):
         if index == program.backward_start:
             backward_at = len(body)
-        ctx.at = index
+        sharing.at = index
         body.extend(_emit_stmt(stmt, ctx))
     body.append(ast.Return(_conv(program.output, ctx)))
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
@@ -130,23 +112,10 @@ def _outer_generators(program: Program) -> list[Var]:
     from (``Tracer.outer_generator``), in the order they are first read."""
     found: dict[Var, None] = {}
     for stmt in program.stmts:
-        for var in _reads_within(stmt):
+        for var in reads_within(stmt):
             if var.kind == "outer":
                 found[var] = None
     return list(found)
-
-
-def _reads_within(stmt: Stmt) -> Iterator[Var]:
-    """What a statement reads, its nested blocks and carried or merged values
-    included (``stmt_inputs`` gives only what it reads from outside)."""
-    yield from stmt_inputs(stmt)
-    for block in blocks(stmt):
-        for inner in block:
-            yield from _reads_within(inner)
-    if isinstance(stmt, Loop):
-        yield from walk_vars([c.update for c in stmt.carried])
-    if isinstance(stmt, Branch):
-        yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
 
 
 def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
@@ -180,9 +149,7 @@ def _branch(branch: Branch, ctx: _Context) -> list[ast.stmt]:
     arms = []
     for stmts, side in ((branch.then, "then"), (branch.orelse, "orelse")):
         values = [getattr(m, side) for m in branch.merges]
-        for m, value in zip(branch.merges, values, strict=True):
-            if _can_take_name(value, names[m.result], stmts, values, ctx):
-                names[value] = names[m.result]
+        ctx.sharing.arm(branch.merges, values, stmts)
         body = _block(stmts, ctx)
         pending = [
             (m, v)
@@ -200,40 +167,6 @@ def _branch(branch: Branch, ctx: _Context) -> list[ast.stmt]:
     return [ast.If(cond, then, orelse)]
 
 
-def _can_take_name(
-    value: Any, name: str, stmts: list[Stmt], values: list[Any], ctx: _Context
-) -> bool:
-    """Whether ``value``, defined in ``stmts``, may be written under ``name``:
-    nothing after its definition still reads what ``name`` held."""
-    if (
-        not isinstance(value, Var)
-        or value in ctx.namer.names
-        or value in ctx.folding.inline
-    ):
-        return False
-    at = next((i for i, s in enumerate(stmts) if _writes(s, value, ctx)), None)
-    if at is None or values.count(value) > 1:
-        return False
-    holders = {v for v, n in ctx.namer.names.items() if n == name}
-    later = set().union(
-        *(ctx.folding.expanded(list(stmt_inputs(s))) for s in stmts[at + 1 :]),
-        ctx.folding.expanded([v for v in values if v is not value]),
-    )
-    return not holders & later
-
-
-def _writes(stmt: Stmt, value: Var, ctx: _Context) -> bool:
-    """Whether ``stmt`` binds ``value`` to a name of its choosing."""
-    if isinstance(stmt, Branch):
-        return any(m.result is value for m in stmt.merges)
-    return (
-        isinstance(stmt, Assign)
-        and stmt.var is value
-        and stmt.prim.statements is None
-        and value not in ctx.folding.unpacked
-    )
-
-
 def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stmt]:
     """``a = x`` or, for several, ``a, b = x, y`` (none reads another's new value)."""
     if not targets:
@@ -245,49 +178,30 @@ def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stm
 
 
 def _block(stmts: list[Stmt], ctx: _Context) -> list[ast.stmt]:
-    ctx.depth += 1
+    ctx.sharing.depth += 1
     try:
         return [node for stmt in stmts for node in _emit_stmt(stmt, ctx)]
     finally:
-        ctx.depth -= 1
+        ctx.sharing.depth -= 1
 
 
 def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     """A rolled loop: its carried values share one name before, in and after
     the loop (``h``), and its trips save or restore what the adjoint reads."""
-    namer = ctx.namer
+    namer, sharing = ctx.namer, ctx.sharing
     before: list[ast.stmt] = []
     for c in loop.carried:
-        init = c.init
-        same_role = isinstance(init, Var) and (
-            init.kind in ("temp", "adjoint") or init.hint == c.phi.hint
-        )
-        shares = (
-            same_role
-            and ctx.folding.uses[init] == 1
-            and init.kind not in ("param", "leaf")
-            and init in namer.names
-            and c.phi not in namer.names
-        )
-        rebinds_argument = isinstance(init, Var) and init.hint == c.phi.hint
-        if shares or (rebinds_argument and _free_after(init, loop, ctx)):
-            namer.names[c.phi] = namer.names[init]
-            if not shares:  # the caller's array, for the first trip
-                ctx.aliased.add(c.phi)
-        else:
+        if not sharing.carried(c, loop):
             phi = namer.name(c.phi)
-            before.append(_assign(phi, _conv(init, ctx)))
-            if _may_alias(init, ctx):  # the first trip holds init's array
-                ctx.aliased.add(c.phi)
+            before.append(_assign(phi, _conv(c.init, ctx)))
+            sharing.starts_as(c.phi, c.init)
         namer.names[c.result] = namer.names[c.phi]
-    for var, phi in loop.restores:
-        if var not in namer.names:
-            _restored_name(var, phi, loop, ctx)
+    sharing.restored(loop)
     if loop.reverse_of is not None:
-        _reuse_forward_names(loop, ctx)
-    lists = {phi: _saved_list(phi, ctx) for phi in _saved(loop)}
+        sharing.forward_names(loop)
+    lists = {phi: sharing.saved_list(phi) for phi in _saved(loop)}
     before.extend(_assign(name, ast.List([], ast.Load())) for name in lists.values())
-    _share_update_names(loop, ctx)
+    sharing.updates(loop)
 
     def save(value: Var) -> ast.stmt:
         append = ast.Attribute(ast.Name(lists[value], ast.Load()), "append", ast.Load())
@@ -297,7 +211,7 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     phis = {c.phi for c in loop.carried}
     trip: list[ast.stmt] = [save(v) for v in loop.saves if v in phis]
     for var, phi in loop.restores:
-        pop = ast.Attribute(ast.Name(ctx.lists[phi], ast.Load()), "pop", ast.Load())
+        pop = ast.Attribute(ast.Name(sharing.lists[phi], ast.Load()), "pop", ast.Load())
         trip.append(_assign(namer.names[var], ast.Call(pop, [], [])))
     header = _loop_header(loop, ctx)
     # A loop iterating rows reads its first statement's value from its header.
@@ -318,77 +232,10 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
 
 
-def _name_free(name: str | None, loop: Loop, ctx: _Context) -> bool:
-    """Whether ``loop`` (a top-level statement) may rebind ``name``: no value
-    that name holds is read inside the loop or after it."""
-    if name is None or ctx.depth > 0:
-        return False
-    holders = {v for v, n in ctx.namer.names.items() if n == name}
-    after = any(ctx.last_read.get(v, -1) > ctx.at for v in holders)
-    return not after and not holders & _reads_inside(loop)
-
-
-def _reads_inside(loop: Loop) -> set[Var]:
-    """What a loop reads once it has started (its inits are read before)."""
-    reads: set[Var] = set()
-    for stmt in [*loop.test, *loop.body]:
-        reads.update(_reads_within(stmt))
-    reads.update(walk_vars([[c.update for c in loop.carried], loop.cond, loop.saves]))
-    return reads
-
-
-def _free_after(value: Any, loop: Loop, ctx: _Context) -> bool:
-    """Whether an argument's name may be rebound by the loop (``for ...: h =
-    f(h)`` with ``h`` an argument nothing reads later)."""
-    if not isinstance(value, Var) or value.kind != "param" or value.path:
-        return False
-    return _name_free(ctx.namer.names.get(value), loop, ctx)
-
-
-def _restored_name(var: Var, phi: Var, loop: Loop, ctx: _Context) -> None:
-    """A backward trip's ``h = hs.pop()`` reuses the forward name ``h`` when
-    nothing the backward loop or later code reads holds that name."""
-    name = ctx.namer.names.get(phi)
-    if _name_free(name, loop, ctx):
-        ctx.namer.names[var] = name  # type: ignore[assignment]
-    else:
-        ctx.namer.name(var)
-
-
-def _may_alias(value: Any, ctx: _Context) -> bool:
-    """Whether a value written out in full may be another name's array."""
-    if isinstance(value, Var) and value in ctx.folding.inline:
-        return ctx.folding.inline[value].prim.name in VIEWS
-    return isinstance(value, (Var, Const))
-
-
-def _reuse_forward_names(loop: Loop, ctx: _Context) -> None:
-    """A backward trip recomputes ``x_t`` under the forward trip's name when
-    nothing else the backward trip reads holds that name."""
-    names = ctx.namer.names
-    here = {names.get(v) for v in loop_inputs(loop)}
-    here.update(names.get(c.phi) for c in loop.carried)
-    here.update(names.get(v) for v, _ in loop.restores)
-    for copy, original in loop.origins.items():
-        name = names.get(original)
-        if copy in names or copy in ctx.folding.inline or name in here:
-            continue
-        if _name_free(name, loop, ctx):
-            names[copy] = name  # type: ignore[assignment]
-            here.add(name)
-
-
 def _saved(loop: Loop) -> list[Var]:
     if loop.reverse_of is not None:
         return []
     return list(loop.saves)
-
-
-def _saved_list(phi: Var, ctx: _Context) -> str:
-    """``hs`` holds the saved values of ``h``."""
-    if phi not in ctx.lists:
-        ctx.lists[phi] = ctx.namer.fresh(plural(ctx.namer.name(phi)))
-    return ctx.lists[phi]
 
 
 def _loop_header(loop: Loop, ctx: _Context) -> Any:
@@ -406,7 +253,7 @@ def _loop_header(loop: Loop, ctx: _Context) -> Any:
         return [*test, stop]
     reverses_while = forward is not None and forward.bounds is forward.over is None
     if reverses_while and loop.restores:  # while hs: h = hs.pop() ...
-        first = ctx.lists[loop.restores[0][1]]
+        first = ctx.sharing.lists[loop.restores[0][1]]
         return ast.Name(first, ast.Load())
     index, over = loop.index, loop.over
     row = ctx.folding.rows.get(loop)
@@ -444,34 +291,6 @@ def _range(bounds: Any, ctx: _Context) -> ast.expr:
     return ast.Call(ast.Name("range", ast.Load()), [_conv(a, ctx) for a in args], [])
 
 
-def _share_update_names(loop: Loop, ctx: _Context) -> None:
-    """``h = np.tanh(W @ h + ...)``: the update takes the carried name when
-    nothing after it in the trip still reads the old value."""
-    defs = {
-        stmt.var: i
-        for i, stmt in enumerate(loop.body)
-        if isinstance(stmt, Assign)
-        and stmt.var not in ctx.folding.inline
-        and stmt.var not in ctx.folding.unpacked
-        and stmt.prim.statements is None
-    }
-    for i, stmt in enumerate(loop.body):  # if ...: h = f(h)
-        if isinstance(stmt, Branch):
-            defs.update((m.result, i) for m in stmt.merges)
-    reads = [ctx.folding.expanded(list(stmt_inputs(stmt))) for stmt in loop.body]
-    updates = [c.update for c in loop.carried]
-    for c in loop.carried:
-        u = c.update
-        if not isinstance(u, Var) or u not in defs or u in ctx.namer.names:
-            continue
-        if updates.count(u) > 1:
-            continue
-        others = [x for x in updates if x is not u]
-        later = set().union(*reads[defs[u] + 1 :], ctx.folding.expanded(others))
-        if c.phi not in later:
-            ctx.namer.names[u] = ctx.namer.names[c.phi]
-
-
 def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     """``h = ...`` for each carried value its update did not already write;
     several at once as one tuple assignment, so that none reads another's new
@@ -496,16 +315,7 @@ def _statements(stmt: Assign, ctx: _Context) -> list[ast.stmt]:
     assert stmt.prim.statements is not None
     if stmt.prim not in ctx.prims:
         ctx.prims.append(stmt.prim)
-    array = stmt.args[0]
-    in_place = (
-        isinstance(array, Var)
-        and ctx.folding.uses[array] == 1
-        and array.kind not in ("param", "leaf")
-        and array in ctx.namer.names
-        and array not in ctx.aliased
-    )
-    if in_place:
-        ctx.namer.names[stmt.var] = ctx.namer.names[array]
+    in_place = ctx.sharing.in_place(stmt)
     name = ctx.namer.name(stmt.var, "updated")
     statements = stmt.prim.statements(
         name, stmt.args, stmt.kwargs, lambda v, index=False: _conv(v, ctx, index)
