@@ -1,4 +1,4 @@
-"""Which values the emitted code writes out in place rather than naming.
+"""Which values the emitted code spells out where they are read, unnamed.
 
 Takes a simplified program and leaves it as it is; returns a ``Folding``:
 single-use temporaries fold back into the one expression that reads them
@@ -75,7 +75,7 @@ def fold(program: Program) -> Folding:
     folding = Folding(uses, {}, unpacked, {})
     folding.inline = _choose_inline(program, folding, outputs, blocks)
     folding.rows = _rows(program.stmts, uses)
-    for row in folding.rows.values():
+    for row in folding.rows.values():  # the for's target: never folded
         folding.inline.pop(row.var, None)
     return folding
 
