@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from srcdiff import simplify
-from srcdiff.emit.statements import Emitted, all_stmts, emit, literal
+from srcdiff.emit.literals import literal
+from srcdiff.emit.statements import Emitted, emit
 from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
 from srcdiff.ir import effects
 from srcdiff.ir.nodes import UNKNOWN, Assign, Const, Program, Var, walk_vars
@@ -28,6 +29,7 @@ from srcdiff.parse import datalists, fence
 from srcdiff.parse.source import Source, parse
 from srcdiff.reverse.backprop import gradients
 from srcdiff.reverse.context import Context
+from srcdiff.simplify.fold import all_stmts
 from srcdiff.spec import Spec, data_lists, split_wrt
 from srcdiff.trace import entry
 from srcdiff.trace.builder import Builder

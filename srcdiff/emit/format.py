@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff.emit.statements import Emitted, literal
+from srcdiff.emit.literals import literal
+from srcdiff.emit.statements import Emitted
 from srcdiff.errors import Loc, SrcdiffError
 from srcdiff.ir.prims import dotted
 

@@ -1,28 +1,25 @@
 """Program -> ``ast.Module``: the derivative as a standalone Python module.
 
-Single-use temporaries are folded back into the expressions that read them
-(up to a small size, so lines stay readable); everything else gets a name
-from ``names``. The module holds the imports, any helpers the code calls, and
-the function; array constants the function reads are listed separately (the
-compiled path binds them as globals, the text path writes them out).
+Takes a simplified program and writes each statement as Python by the
+``simplify.fold`` plan (what is folded into the expression reading it, what
+is unpacked, which loops iterate rows), with the names ``names`` gives and
+shares; ``literals`` writes constant values, ``preamble`` the imports,
+helper copies and guard class above the function. Array constants the
+function reads are listed separately (the compiled path binds them as
+globals, the text path writes them out).
 """
 
 from __future__ import annotations
 
 import ast
-import fractions
-import inspect
-import math
-import textwrap
-from collections import Counter
-from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from srcdiff import helpers
+from srcdiff.emit.literals import literal
+from srcdiff.emit.preamble import GUARD_CLASS, alias_calls, bound_names, preamble
 from srcdiff.errors import Loc
 from srcdiff.ir.nodes import (
     Assign,
@@ -33,31 +30,12 @@ from srcdiff.ir.nodes import (
     Program,
     Stmt,
     Var,
-    blocks,
-    loop_inputs,
-    stmt_inputs,
     walk_vars,
 )
-from srcdiff.ir.prims import (
-    DIM,
-    GETITEM,
-    NUMPY,
-    PRIMS,
-    TESTS,
-    TUPLE_ITEM,
-    VIEWS,
-    Prim,
-    dotted,
-    numpy_path,
-)
-from srcdiff.names.namer import Namer, plural, temp_hint
-
-# Floats whose repr is longer than this print as a ratio when one is exact.
-_SHORT_FLOAT = 8
-_MAX_DENOMINATOR = 10_000
-# A folded expression holds at most this many operations.
-_MAX_FOLD = 5
-GUARD_CLASS = "PathChanged"
+from srcdiff.ir.prims import Prim, dotted
+from srcdiff.names.namer import Namer, temp_hint
+from srcdiff.names.sharing import Sharing, reads_within
+from srcdiff.simplify.fold import Folding, all_stmts, fold
 
 
 @dataclass
@@ -76,19 +54,9 @@ class Emitted:
 
 @dataclass
 class _Context:
-    program: Program
     namer: Namer
-    inline: dict[Var, Assign]
-    uses: Counter[Var]
-    unpacked: dict[Var, list[Var | None]]
-    lists: dict[Var, str] = field(default_factory=dict)
-    # Loop values that may hold another name's array: never updated in place.
-    aliased: set[Var] = field(default_factory=set)
-    # The top-level statement being emitted, and the last one reading each Var.
-    at: int = 0
-    # How many loops and ifs deep the statement being emitted stands.
-    depth: int = 0
-    last_read: dict[Var, float] = field(default_factory=dict)
+    folding: Folding
+    sharing: Sharing
     prims: list[Prim] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
     constant_locs: dict[str, Loc | None] = field(default_factory=dict)
@@ -96,25 +64,10 @@ class _Context:
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
-    uses: Counter[Var] = Counter()
-    blocks: dict[Var, set[int]] = {}
-    _count_uses(program.stmts, uses, blocks)
-    outputs = set(walk_vars(program.output))
-    uses.update(walk_vars(program.output))
-    unpacked = _unpackable(program, uses)
-    inline = _choose_inline(program, uses, outputs, unpacked, blocks)
-
+    folding = fold(program)
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
-    reserved = {
-        "np",
-        fn_name,
-        GUARD_CLASS,
-        *program.params,
-        *_helper_names(),
-        *constants,
-        *_imported_names(program),
-    }
+    reserved = {fn_name, *program.params, *constants, *bound_names(program)}
     namer = Namer(reserved)
     namer.name_params(params)
     generators: dict[str, Var] = {}
@@ -125,29 +78,23 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         signature = deepcopy(signature)
         signature.kwonlyargs += [ast.arg(name) for name in generators]
         signature.kw_defaults += [None] * len(generators)
-    for loop in _loops(program.stmts):  # range(steps): the int argument itself
-        for var in walk_vars(loop.bounds):
-            if var.kind == "param" and var.hint in program.params:
-                namer.names[var] = var.hint
-    ctx = _Context(program, namer, inline, uses, unpacked)
+    sharing = Sharing(namer, folding, program)
+    sharing.loop_bounds(program)
+    ctx = _Context(namer, folding, sharing)
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
     body += _static_guards(program)
-    body += _unpack_params(program, ctx, uses)
+    body += _unpack_params(program, ctx)
     backward_at = None
-    for index, stmt in enumerate(program.stmts):
-        for var in _reads_within(stmt):
-            ctx.last_read[var] = index
-    ctx.last_read.update(dict.fromkeys(outputs, math.inf))
     for index, stmt in enumerate(program.stmts):
         if index == program.backward_start:
             backward_at = len(body)
-        ctx.at = index
+        sharing.at = index
         body.extend(_emit_stmt(stmt, ctx))
     body.append(ast.Return(_conv(program.output, ctx)))
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
-    _call_aliases(func, set(program.params) & _imported_names(program))
-    module_body = [*_preamble(ctx, program), func]
+    alias_calls(func, program)
+    module_body = [*preamble(ctx.prims, program), func]
     module = ast.fix_missing_locations(ast.Module(module_body, []))
     return Emitted(
         module,
@@ -165,70 +112,10 @@ def _outer_generators(program: Program) -> list[Var]:
     from (``Tracer.outer_generator``), in the order they are first read."""
     found: dict[Var, None] = {}
     for stmt in program.stmts:
-        for var in _reads_within(stmt):
+        for var in reads_within(stmt):
             if var.kind == "outer":
                 found[var] = None
     return list(found)
-
-
-def _loops(stmts: list[Stmt]) -> Iterator[Loop]:
-    """Every loop, inside loops and ifs too."""
-    for stmt in stmts:
-        if isinstance(stmt, Loop):
-            yield stmt
-        for block in blocks(stmt):
-            yield from _loops(block)
-
-
-def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
-    """Every Assign and Guard, inside loops and ifs too."""
-    for stmt in stmts:
-        if isinstance(stmt, (Assign, Guard)):
-            yield stmt
-        for block in blocks(stmt):
-            yield from all_stmts(block)
-
-
-def _reads_within(stmt: Stmt) -> Iterator[Var]:
-    """What a statement reads, its nested blocks and carried or merged values
-    included (``stmt_inputs`` gives only what it reads from outside)."""
-    yield from stmt_inputs(stmt)
-    for block in blocks(stmt):
-        for inner in block:
-            yield from _reads_within(inner)
-    if isinstance(stmt, Loop):
-        yield from walk_vars([c.update for c in stmt.carried])
-    if isinstance(stmt, Branch):
-        yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
-
-
-def _count_uses(
-    stmts: list[Stmt], uses: Counter[Var], blocks: dict[Var, set[int]]
-) -> None:
-    """How often each Var is read, and in which blocks (a loop body is a block
-    of its own: a value read there is never folded in from outside)."""
-
-    def read(values: Any, block: list[Stmt]) -> None:
-        for var in walk_vars(values):
-            uses[var] += 1
-            blocks.setdefault(var, set()).add(id(block))
-
-    for stmt in stmts:
-        if isinstance(stmt, Branch):
-            read(stmt.cond, stmts)
-            _count_uses(stmt.then, uses, blocks)
-            _count_uses(stmt.orelse, uses, blocks)
-            read([m.then for m in stmt.merges], stmt.then)
-            read([m.orelse for m in stmt.merges], stmt.orelse)
-            continue
-        if not isinstance(stmt, Loop):
-            read(list(stmt_inputs(stmt)), stmts)
-            continue
-        read([stmt.bounds, stmt.over, [c.init for c in stmt.carried]], stmts)
-        _count_uses(stmt.test, uses, blocks)
-        read(stmt.cond, stmt.test)
-        _count_uses(stmt.body, uses, blocks)
-        read([[c.update for c in stmt.carried], stmt.saves], stmt.body)
 
 
 def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
@@ -239,14 +126,15 @@ def _emit_stmt(stmt: Stmt, ctx: _Context) -> list[ast.stmt]:
     if isinstance(stmt, Guard):
         return [_guard(stmt, ctx)]
     if stmt.prim.statements is not None:
-        return _statements(stmt, ctx, ctx.uses)
-    if stmt.var in ctx.unpacked:
-        target = _unpack_target(ctx.unpacked[stmt.var], ctx)
+        return _statements(stmt, ctx)
+    folding = ctx.folding
+    if stmt.var in folding.unpacked:
+        target = _unpack_target(folding.unpacked[stmt.var], ctx)
         return [ast.Assign([target], _render(stmt, ctx))]
-    if stmt.var in ctx.inline or _is_unpacked_item(stmt, ctx.unpacked):
+    if stmt.var in folding.inline or folding.is_unpacked_item(stmt):
         return []
     value = _render(stmt, ctx)
-    if stmt.prim.effect and not ctx.uses[stmt.var]:  # np.random.seed(0)
+    if stmt.prim.effect and not folding.uses[stmt.var]:  # np.random.seed(0)
         return [ast.Expr(value)]
     name = ctx.namer.name(stmt.var, temp_hint(value))
     return [ast.Assign([ast.Name(name, ast.Store())], value)]
@@ -261,9 +149,7 @@ def _branch(branch: Branch, ctx: _Context) -> list[ast.stmt]:
     arms = []
     for stmts, side in ((branch.then, "then"), (branch.orelse, "orelse")):
         values = [getattr(m, side) for m in branch.merges]
-        for m, value in zip(branch.merges, values, strict=True):
-            if _can_take_name(value, names[m.result], stmts, values, ctx):
-                names[value] = names[m.result]
+        ctx.sharing.arm(branch.merges, values, stmts)
         body = _block(stmts, ctx)
         pending = [
             (m, v)
@@ -281,36 +167,6 @@ def _branch(branch: Branch, ctx: _Context) -> list[ast.stmt]:
     return [ast.If(cond, then, orelse)]
 
 
-def _can_take_name(
-    value: Any, name: str, stmts: list[Stmt], values: list[Any], ctx: _Context
-) -> bool:
-    """Whether ``value``, defined in ``stmts``, may be written under ``name``:
-    nothing after its definition still reads what ``name`` held."""
-    if not isinstance(value, Var) or value in ctx.namer.names or value in ctx.inline:
-        return False
-    at = next((i for i, s in enumerate(stmts) if _writes(s, value, ctx)), None)
-    if at is None or values.count(value) > 1:
-        return False
-    holders = {v for v, n in ctx.namer.names.items() if n == name}
-    later = set().union(
-        *(_expanded(list(stmt_inputs(s)), ctx) for s in stmts[at + 1 :]),
-        _expanded([v for v in values if v is not value], ctx),
-    )
-    return not holders & later
-
-
-def _writes(stmt: Stmt, value: Var, ctx: _Context) -> bool:
-    """Whether ``stmt`` binds ``value`` to a name of its choosing."""
-    if isinstance(stmt, Branch):
-        return any(m.result is value for m in stmt.merges)
-    return (
-        isinstance(stmt, Assign)
-        and stmt.var is value
-        and stmt.prim.statements is None
-        and value not in ctx.unpacked
-    )
-
-
 def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stmt]:
     """``a = x`` or, for several, ``a, b = x, y`` (none reads another's new value)."""
     if not targets:
@@ -322,49 +178,30 @@ def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stm
 
 
 def _block(stmts: list[Stmt], ctx: _Context) -> list[ast.stmt]:
-    ctx.depth += 1
+    ctx.sharing.depth += 1
     try:
         return [node for stmt in stmts for node in _emit_stmt(stmt, ctx)]
     finally:
-        ctx.depth -= 1
+        ctx.sharing.depth -= 1
 
 
 def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     """A rolled loop: its carried values share one name before, in and after
     the loop (``h``), and its trips save or restore what the adjoint reads."""
-    namer = ctx.namer
+    namer, sharing = ctx.namer, ctx.sharing
     before: list[ast.stmt] = []
     for c in loop.carried:
-        init = c.init
-        same_role = isinstance(init, Var) and (
-            init.kind in ("temp", "adjoint") or init.hint == c.phi.hint
-        )
-        shares = (
-            same_role
-            and ctx.uses[init] == 1
-            and init.kind not in ("param", "leaf")
-            and init in namer.names
-            and c.phi not in namer.names
-        )
-        rebinds_argument = isinstance(init, Var) and init.hint == c.phi.hint
-        if shares or (rebinds_argument and _free_after(init, loop, ctx)):
-            namer.names[c.phi] = namer.names[init]
-            if not shares:  # the caller's array, for the first trip
-                ctx.aliased.add(c.phi)
-        else:
+        if not sharing.carried(c, loop):
             phi = namer.name(c.phi)
-            before.append(_assign(phi, _conv(init, ctx)))
-            if _may_alias(init, ctx):  # the first trip holds init's array
-                ctx.aliased.add(c.phi)
+            before.append(_assign(phi, _conv(c.init, ctx)))
+            sharing.starts_as(c.phi, c.init)
         namer.names[c.result] = namer.names[c.phi]
-    for var, phi in loop.restores:
-        if var not in namer.names:
-            _restored_name(var, phi, loop, ctx)
+    sharing.restored(loop)
     if loop.reverse_of is not None:
-        _reuse_forward_names(loop, ctx)
-    lists = {phi: _saved_list(phi, ctx) for phi in _saved(loop)}
+        sharing.forward_names(loop)
+    lists = {phi: sharing.saved_list(phi) for phi in _saved(loop)}
     before.extend(_assign(name, ast.List([], ast.Load())) for name in lists.values())
-    _share_update_names(loop, ctx)
+    sharing.updates(loop)
 
     def save(value: Var) -> ast.stmt:
         append = ast.Attribute(ast.Name(lists[value], ast.Load()), "append", ast.Load())
@@ -374,11 +211,12 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     phis = {c.phi for c in loop.carried}
     trip: list[ast.stmt] = [save(v) for v in loop.saves if v in phis]
     for var, phi in loop.restores:
-        pop = ast.Attribute(ast.Name(ctx.lists[phi], ast.Load()), "pop", ast.Load())
+        pop = ast.Attribute(ast.Name(sharing.lists[phi], ast.Load()), "pop", ast.Load())
         trip.append(_assign(namer.names[var], ast.Call(pop, [], [])))
-    header, body = _loop_header(loop, ctx, lists)
-    trip.extend(body)
-    for stmt in loop.body:
+    header = _loop_header(loop, ctx)
+    # A loop iterating rows reads its first statement's value from its header.
+    body = loop.body[1:] if loop in ctx.folding.rows else loop.body
+    for stmt in body:
         trip.extend(_block([stmt], ctx))
         if isinstance(stmt, Assign) and stmt.var in loop.saves:
             trip.append(save(stmt.var))
@@ -394,105 +232,35 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
 
 
-def _name_free(name: str | None, loop: Loop, ctx: _Context) -> bool:
-    """Whether ``loop`` (a top-level statement) may rebind ``name``: no value
-    that name holds is read inside the loop or after it."""
-    if name is None or ctx.depth > 0:
-        return False
-    holders = {v for v, n in ctx.namer.names.items() if n == name}
-    after = any(ctx.last_read.get(v, -1) > ctx.at for v in holders)
-    return not after and not holders & _reads_inside(loop)
-
-
-def _reads_inside(loop: Loop) -> set[Var]:
-    """What a loop reads once it has started (its inits are read before)."""
-    reads: set[Var] = set()
-    for stmt in [*loop.test, *loop.body]:
-        reads.update(_reads_within(stmt))
-    reads.update(walk_vars([[c.update for c in loop.carried], loop.cond, loop.saves]))
-    return reads
-
-
-def _free_after(value: Any, loop: Loop, ctx: _Context) -> bool:
-    """Whether an argument's name may be rebound by the loop (``for ...: h =
-    f(h)`` with ``h`` an argument nothing reads later)."""
-    if not isinstance(value, Var) or value.kind != "param" or value.path:
-        return False
-    return _name_free(ctx.namer.names.get(value), loop, ctx)
-
-
-def _restored_name(var: Var, phi: Var, loop: Loop, ctx: _Context) -> None:
-    """A backward trip's ``h = hs.pop()`` reuses the forward name ``h`` when
-    nothing the backward loop or later code reads holds that name."""
-    name = ctx.namer.names.get(phi)
-    if _name_free(name, loop, ctx):
-        ctx.namer.names[var] = name  # type: ignore[assignment]
-    else:
-        ctx.namer.name(var)
-
-
-def _may_alias(value: Any, ctx: _Context) -> bool:
-    """Whether a value written out in full may be another name's array."""
-    if isinstance(value, Var) and value in ctx.inline:
-        return ctx.inline[value].prim.name in VIEWS
-    return isinstance(value, (Var, Const))
-
-
-def _reuse_forward_names(loop: Loop, ctx: _Context) -> None:
-    """A backward trip recomputes ``x_t`` under the forward trip's name when
-    nothing else the backward trip reads holds that name."""
-    names = ctx.namer.names
-    here = {names.get(v) for v in loop_inputs(loop)}
-    here.update(names.get(c.phi) for c in loop.carried)
-    here.update(names.get(v) for v, _ in loop.restores)
-    for copy, original in loop.origins.items():
-        name = names.get(original)
-        if copy in names or copy in ctx.inline or name in here:
-            continue
-        if _name_free(name, loop, ctx):
-            names[copy] = name  # type: ignore[assignment]
-            here.add(name)
-
-
 def _saved(loop: Loop) -> list[Var]:
     if loop.reverse_of is not None:
         return []
     return list(loop.saves)
 
 
-def _saved_list(phi: Var, ctx: _Context) -> str:
-    """``hs`` holds the saved values of ``h``."""
-    if phi not in ctx.lists:
-        ctx.lists[phi] = ctx.namer.fresh(plural(ctx.namer.name(phi)))
-    return ctx.lists[phi]
-
-
-def _loop_header(
-    loop: Loop, ctx: _Context, lists: dict[Var, str]
-) -> tuple[Any, list[ast.stmt]]:
+def _loop_header(loop: Loop, ctx: _Context) -> Any:
     """``(target, iterable)`` for a ``for``; the test for a ``while``, as an
     expression or (when it takes statements) as the statements that begin
-    each trip; and statements the trip starts with."""
+    each trip."""
     namer = ctx.namer
     forward = loop.reverse_of
     if forward is None and (loop.test or loop.cond is not None):
         test = _block(loop.test, ctx)
         cond = _conv(loop.cond, ctx)
         if not test:
-            return cond, []
+            return cond
         stop = ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], [])
-        return [*test, stop], []
+        return [*test, stop]
     reverses_while = forward is not None and forward.bounds is forward.over is None
     if reverses_while and loop.restores:  # while hs: h = hs.pop() ...
-        first = ctx.lists[loop.restores[0][1]]
-        return ast.Name(first, ast.Load()), []
+        first = ctx.sharing.lists[loop.restores[0][1]]
+        return ast.Name(first, ast.Load())
     index, over = loop.index, loop.over
-    if over is not None and forward is None:
-        row = _row_stmt(loop, ctx)
-        if row is not None:
-            return (ast.Name(namer.name(row.var), ast.Store()), _conv(over, ctx)), []
+    row = ctx.folding.rows.get(loop)
+    if row is not None:  # for x_t in xs
+        return ast.Name(namer.name(row.var), ast.Store()), _conv(over, ctx)
     target: ast.expr = ast.Name(
-        namer.name(index) if index is not None and ctx.uses[index] else "_",
+        namer.name(index) if index is not None and ctx.folding.uses[index] else "_",
         ast.Store(),
     )
     if over is not None:
@@ -502,23 +270,7 @@ def _loop_header(
         iterable = _range(loop.bounds, ctx)
     if forward is not None and loop.index is not None:
         iterable = ast.Call(ast.Name("reversed", ast.Load()), [iterable], [])
-    return (target, iterable), []
-
-
-def _row_stmt(loop: Loop, ctx: _Context) -> Assign | None:
-    """``x_t = xs[t]`` opening a loop over ``xs`` that reads ``t`` nowhere
-    else: written ``for x_t in xs``, that statement then left out."""
-    first = loop.body[0] if loop.body else None
-    if (
-        isinstance(first, Assign)
-        and first.prim is GETITEM
-        and first.args == (loop.over, loop.index)
-        and ctx.uses[loop.index] == 1
-    ):
-        ctx.inline.pop(first.var, None)
-        loop.body = loop.body[1:]
-        return first
-    return None
+    return target, iterable
 
 
 def _range(bounds: Any, ctx: _Context) -> ast.expr:
@@ -539,48 +291,6 @@ def _range(bounds: Any, ctx: _Context) -> ast.expr:
     return ast.Call(ast.Name("range", ast.Load()), [_conv(a, ctx) for a in args], [])
 
 
-def _share_update_names(loop: Loop, ctx: _Context) -> None:
-    """``h = np.tanh(W @ h + ...)``: the update takes the carried name when
-    nothing after it in the trip still reads the old value."""
-    defs = {
-        stmt.var: i
-        for i, stmt in enumerate(loop.body)
-        if isinstance(stmt, Assign)
-        and stmt.var not in ctx.inline
-        and stmt.var not in ctx.unpacked
-        and stmt.prim.statements is None
-    }
-    for i, stmt in enumerate(loop.body):  # if ...: h = f(h)
-        if isinstance(stmt, Branch):
-            defs.update((m.result, i) for m in stmt.merges)
-    reads = [_expanded(list(stmt_inputs(stmt)), ctx) for stmt in loop.body]
-    updates = [c.update for c in loop.carried]
-    for c in loop.carried:
-        u = c.update
-        if not isinstance(u, Var) or u not in defs or u in ctx.namer.names:
-            continue
-        if updates.count(u) > 1:
-            continue
-        others = [x for x in updates if x is not u]
-        later = set().union(*reads[defs[u] + 1 :], _expanded(others, ctx))
-        if c.phi not in later:
-            ctx.namer.names[u] = ctx.namer.names[c.phi]
-
-
-def _expanded(values: list[Any], ctx: _Context) -> set[Var]:
-    """The Vars an expression reads once folded temporaries are spelled out."""
-    found: set[Var] = set()
-    todo = list(walk_vars(values))
-    while todo:
-        var = todo.pop()
-        if var in found:
-            continue
-        found.add(var)
-        if var in ctx.inline:
-            todo.extend(stmt_inputs(ctx.inline[var]))
-    return found
-
-
 def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     """``h = ...`` for each carried value its update did not already write;
     several at once as one tuple assignment, so that none reads another's new
@@ -599,22 +309,13 @@ def _assign(name: str, value: ast.expr) -> ast.stmt:
     return ast.Assign([ast.Name(name, ast.Store())], value)
 
 
-def _statements(stmt: Assign, ctx: _Context, uses: Counter[Var]) -> list[ast.stmt]:
+def _statements(stmt: Assign, ctx: _Context) -> list[ast.stmt]:
     """A statement-shaped primitive (``A[i] = v``), updating in place when the
     old array is read nowhere else and belongs to the function."""
     assert stmt.prim.statements is not None
     if stmt.prim not in ctx.prims:
         ctx.prims.append(stmt.prim)
-    array = stmt.args[0]
-    in_place = (
-        isinstance(array, Var)
-        and uses[array] == 1
-        and array.kind not in ("param", "leaf")
-        and array in ctx.namer.names
-        and array not in ctx.aliased
-    )
-    if in_place:
-        ctx.namer.names[stmt.var] = ctx.namer.names[array]
+    in_place = ctx.sharing.in_place(stmt)
     name = ctx.namer.name(stmt.var, "updated")
     statements = stmt.prim.statements(
         name, stmt.args, stmt.kwargs, lambda v, index=False: _conv(v, ctx, index)
@@ -642,115 +343,12 @@ def _consts(stmt: Assign | Guard) -> list[Const]:
     return found
 
 
-def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:
-    """Tuple results read only item by item: ``w, v = np.linalg.eigh(A)``."""
-    items: dict[Var, dict[int, Var]] = {}
-    defs: dict[Var, Assign] = {}
-    for stmt in all_stmts(program.stmts):
-        if isinstance(stmt, Assign):
-            defs[stmt.var] = stmt
-        if isinstance(stmt, Assign) and stmt.prim is TUPLE_ITEM:
-            whole, index = stmt.args
-            items.setdefault(whole, {})[index] = stmt.var
-    out: dict[Var, list[Var | None]] = {}
-    for whole, by_index in items.items():
-        arity = len(whole.value) if whole.known else _arity(defs.get(whole))
-        arity = arity or max(by_index) + 1
-        if uses[whole] == len(by_index):
-            out[whole] = [by_index.get(i) for i in range(arity)]
-    return out
-
-
-def _arity(stmt: Assign | None) -> int:
-    """How many results a tuple-valued call has (0: unknown)."""
-    if stmt is None:
-        return 0
-    arity = stmt.prim.arity
-    return int(arity(stmt.kwargs) if callable(arity) else arity or 0)
-
-
 def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
     names = [
         ast.Name("_" if v is None else ctx.namer.name(v, ""), ast.Store())
         for v in items
     ]
     return ast.Tuple(names, ast.Store())
-
-
-def _is_unpacked_item(stmt: Assign, unpacked: dict[Var, list[Var | None]]) -> bool:
-    return stmt.prim is TUPLE_ITEM and stmt.args[0] in unpacked
-
-
-def _choose_inline(
-    program: Program,
-    uses: Counter[Var],
-    outputs: set[Var],
-    unpacked: dict[Var, list[Var | None]],
-    blocks: dict[Var, set[int]],
-) -> dict[Var, Assign]:
-    weight: dict[Var, int] = {}
-    inline: dict[Var, Assign] = {}
-    updated = {
-        s.args[0]
-        for s in all_stmts(program.stmts)
-        if isinstance(s, Assign) and s.prim.statements is not None
-    }
-    home = _home_blocks(program.stmts)
-    tests = _guard_tests(program.stmts, uses)
-    for stmt in all_stmts(program.stmts):
-        if not isinstance(stmt, Assign) or stmt.var in unpacked:
-            continue
-        if stmt.var in updated or stmt.prim.statements is not None:
-            continue
-        if stmt.prim.effect:  # folded in, a draw could move past another
-            continue
-        if _is_unpacked_item(stmt, unpacked):
-            continue
-        weight[stmt.var] = 1 + sum(
-            weight.get(v, 0) for v in stmt_inputs(stmt) if v in inline
-        )
-        if stmt.var in tests or (stmt.prim is DIM and stmt.var.kind == "temp"):
-            inline[stmt.var] = stmt  # X.shape[0] reads as well as a name
-            continue
-        if (
-            stmt.var.kind == "temp"
-            and uses[stmt.var] == 1
-            and stmt.var not in outputs
-            and weight[stmt.var] <= _MAX_FOLD
-            and blocks.get(stmt.var) == {home[stmt.var]}
-        ):
-            inline[stmt.var] = stmt
-    return inline
-
-
-def _guard_tests(stmts: list[Stmt], uses: Counter[Var]) -> set[Var]:
-    """The parts of a guard's condition (``np.ndim(X) != 2 or ...``): one
-    ``if`` however long, rather than named pieces."""
-    defs = {s.var: s for s in all_stmts(stmts) if isinstance(s, Assign)}
-    todo = [
-        v for s in all_stmts(stmts) if isinstance(s, Guard) for v in walk_vars(s.cond)
-    ]
-    out: set[Var] = set()
-    while todo:
-        var = todo.pop()
-        stmt = defs.get(var)
-        if stmt is None or var.kind != "temp" or uses[var] != 1 or var in out:
-            continue
-        if stmt.prim.name in TESTS or stmt.prim in (DIM, PRIMS[np.ndim]):
-            out.add(var)
-            todo.extend(stmt_inputs(stmt))
-    return out
-
-
-def _home_blocks(stmts: list[Stmt]) -> dict[Var, int]:
-    """The block each Assign stands in."""
-    home: dict[Var, int] = {}
-    for stmt in stmts:
-        if isinstance(stmt, Assign):
-            home[stmt.var] = id(stmts)
-        for block in blocks(stmt):
-            home.update(_home_blocks(block))
-    return home
 
 
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
@@ -764,8 +362,8 @@ def _render(stmt: Assign, ctx: _Context) -> ast.expr:
 def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:
     """A nested argument value as an expression."""
     if isinstance(value, Var):
-        if value in ctx.inline:
-            return _render(ctx.inline[value], ctx)
+        if value in ctx.folding.inline:
+            return _render(ctx.folding.inline[value], ctx)
         return ast.Name(ctx.namer.name(value), ast.Load())
     if isinstance(value, Const):
         ctx.constants[value.name] = value.value
@@ -798,73 +396,6 @@ def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:
 
 def _has_slice(value: Any) -> bool:
     return any(isinstance(v, slice) or v is Ellipsis for v in value)
-
-
-def literal(value: Any) -> ast.expr:
-    """A Python or NumPy scalar, dtype or type as an expression."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, np.dtype):
-        return dotted(f"np.{value.name}")
-    if isinstance(value, type) and issubclass(value, np.generic):
-        return dotted(f"np.{value.__name__}")
-    if isinstance(value, type) and value in (float, int, bool, complex):
-        return ast.Name(value.__name__, ast.Load())
-    if isinstance(value, float) and not math.isfinite(value):
-        node = dotted("np.nan" if math.isnan(value) else "np.inf")
-        return ast.UnaryOp(ast.USub(), node) if value < 0 else node
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        return ast.UnaryOp(ast.USub(), literal(-value))
-    if isinstance(value, float) and len(repr(value)) > _SHORT_FLOAT:
-        square = round(value * value)
-        if 1 < square <= _MAX_DENOMINATOR and float(np.sqrt(square)) == value:
-            return ast.Call(dotted("np.sqrt"), [ast.Constant(square)], [])
-        ratio = fractions.Fraction(value).limit_denominator(_MAX_DENOMINATOR)
-        if ratio.numerator / ratio.denominator == value:
-            return ast.BinOp(
-                ast.Constant(ratio.numerator),
-                ast.Div(),
-                ast.Constant(ratio.denominator),
-            )
-    if isinstance(value, complex):
-        return _complex(value)
-    if isinstance(value, float) and value in _NAMED:
-        return dotted(_NAMED[value])
-    if isinstance(value, (int, float, str, bytes, bool)) or value is None:
-        return ast.Constant(value)
-    if value is Ellipsis:
-        return ast.Constant(Ellipsis)
-    if callable(value) and numpy_path(value) is not None:
-        return dotted(numpy_path(value))  # type: ignore[arg-type]
-    if isinstance(value, np.ndarray) and value.size == 0:  # tolist() drops its shape
-        keywords = (
-            []
-            if value.dtype == np.float64
-            else [ast.keyword("dtype", literal(value.dtype))]
-        )
-        return ast.Call(dotted("np.zeros"), [literal(value.shape)], keywords)
-    if isinstance(value, np.ndarray):
-        return ast.Call(dotted("np.array"), [literal(value.tolist())], [])
-    if isinstance(value, (tuple, list)):
-        elts = [literal(v) for v in value]
-        return (
-            ast.Tuple(elts, ast.Load())
-            if isinstance(value, tuple)
-            else ast.List(elts, ast.Load())
-        )
-    raise TypeError(f"cannot write {value!r} as Python source")
-
-
-_NAMED = {float(np.pi): "np.pi", float(np.e): "np.e"}
-
-
-def _complex(value: complex) -> ast.expr:
-    """``2j``, ``-1j``, ``(0.5 - 2j)``: as a person writes complex numbers."""
-    imag: ast.expr = ast.Constant(complex(0, abs(value.imag)))
-    if value.real == 0:
-        return ast.UnaryOp(ast.USub(), imag) if value.imag < 0 else imag
-    op = ast.Sub() if value.imag < 0 else ast.Add()
-    return ast.BinOp(literal(value.real), op, imag)
 
 
 def _guard(stmt: Guard, ctx: _Context) -> ast.stmt:
@@ -907,16 +438,15 @@ def _static_guards(program: Program) -> list[ast.stmt]:
     return out
 
 
-def _unpack_params(
-    program: Program, ctx: _Context, uses: Counter[Var]
-) -> list[ast.stmt]:
+def _unpack_params(program: Program, ctx: _Context) -> list[ast.stmt]:
     """Bind the leaves of container arguments: ``(W1, b1), (W2, b2) = params``."""
+    uses = ctx.folding.uses
     out: list[ast.stmt] = []
     for name, value in program.inputs.items():
         if isinstance(value, Var) or not any(uses[v] for v in walk_vars(value)):
             continue
         if _only_sequences(value):
-            target = _target(value, ctx, uses)
+            target = _target(value, ctx)
             out.append(ast.Assign([target], ast.Name(name, ast.Load())))
             continue
         for leaf in walk_vars(value):
@@ -935,107 +465,8 @@ def _only_sequences(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(_only_sequences(v) for v in value)
 
 
-def _target(value: Any, ctx: _Context, uses: Counter[Var]) -> ast.expr:
+def _target(value: Any, ctx: _Context) -> ast.expr:
     if isinstance(value, Var):
-        return ast.Name(ctx.namer.name(value) if uses[value] else "_", ast.Store())
-    return ast.Tuple([_target(v, ctx, uses) for v in value], ast.Store())
-
-
-def _imports(prims: list[Prim]) -> list[str]:
-    """Import lines in isort's order: ``import x`` first, then ``from x import``,
-    the names one module gives merged into one line."""
-    lines = {line for p in prims for line in p.imports} | {NUMPY}
-    plain = sorted(line for line in lines if not line.startswith("from"))
-    names: dict[str, set[str]] = {}
-    for line in lines - set(plain):
-        module, _, imported = line.removeprefix("from ").partition(" import ")
-        names.setdefault(module, set()).update(n.strip() for n in imported.split(","))
-    merged = [f"from {m} import {', '.join(sorted(names[m]))}" for m in sorted(names)]
-    return plain + merged
-
-
-def _imported_names(program: Program) -> set[str]:
-    """Names that ``from scipy.special import logsumexp`` and the like bind."""
-    lines = {
-        line
-        for s in all_stmts(program.stmts)
-        if isinstance(s, Assign)
-        for line in s.prim.imports
-    }
-    names: set[str] = set()
-    for line in lines:
-        for node in ast.parse(line).body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update(a.asname or a.name.split(".")[0] for a in node.names)
-    return names
-
-
-def _helper_names() -> list[str]:
-    return [
-        name
-        for name, fn in inspect.getmembers(helpers, inspect.isfunction)
-        if fn.__module__ == helpers.__name__
-    ]
-
-
-def _preamble(ctx: _Context, program: Program) -> list[ast.stmt]:
-    out: list[ast.stmt] = []
-    for line in _imports(ctx.prims):
-        out.extend(_aliased(ast.parse(line).body, set(program.params)))
-    for fn in _helpers_needed(ctx.prims):
-        out.extend(ast.parse(textwrap.dedent(inspect.getsource(fn))).body)
-    if any(isinstance(s, Guard) for s in all_stmts(program.stmts)) or program.statics:
-        out.extend(ast.parse(_GUARD_SOURCE).body)
-    return out
-
-
-def _aliased(imports: list[ast.stmt], params: set[str]) -> list[ast.stmt]:
-    """``from scipy.special import beta as beta_`` where an argument is called
-    ``beta`` (the function body calls it by the alias, see ``_call_aliases``)."""
-    for node in imports:
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name in params:
-                    alias.asname = alias.name + "_"
-    return imports
-
-
-def _call_aliases(func: ast.FunctionDef, params: set[str]) -> None:
-    """Calls of an imported function an argument's name hides go by its alias
-    (a called name is never an argument: arguments hold arrays)."""
-    for node in ast.walk(func):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in params
-        ):
-            node.func.id += "_"
-
-
-_GUARD_SOURCE = f'''
-class {GUARD_CLASS}(RuntimeError):
-    """The inputs take another path than the example this code was made for."""
-
-    def __init__(self, where, what):
-        super().__init__(f"{{where}}: {{what}}; emit the gradient again for them")
-'''
-
-
-def _helpers_needed(prims: list[Prim]) -> list[Any]:
-    """Helpers the code calls, and the helpers those call, in source order."""
-    available = dict(inspect.getmembers(helpers, inspect.isfunction))
-    needed: set[str] = set()
-    todo = [p.helper.__name__ for p in prims if p.helper is not None]
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        tree = ast.parse(textwrap.dedent(inspect.getsource(available[name])))
-        todo.extend(
-            n.id
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Name) and n.id in available
-        )
-    ordered = sorted(needed, key=lambda n: inspect.getsourcelines(available[n])[1])
-    return [available[n] for n in ordered]
+        used = ctx.folding.uses[value]
+        return ast.Name(ctx.namer.name(value) if used else "_", ast.Store())
+    return ast.Tuple([_target(v, ctx) for v in value], ast.Store())

@@ -1,1 +1,5 @@
-"""Stage 5, names: a readable, deterministic name for every value emitted."""
+"""Stage 5, names: a readable, deterministic name for every value emitted.
+
+``namer`` hands out names; ``sharing`` decides, as emit writes the program,
+which values take over another value's name.
+"""
