@@ -3,18 +3,25 @@
 A ``Frame`` is one running function (its source, its names, the arrays it
 owns); ``ControlFlow`` exceptions carry ``return``/``break``/``continue`` out
 of the statements being run. ``Interpreter`` is what the constructs traced
-in their own modules (``loop``, ``branch``) ask of the tracer, so that they
-need not import it.
+in their own modules (``loop``, ``branch``, ``hooks``) ask of the tracer, so
+that they need not import it; ``Tracing`` is all of it, what each of the
+tracer's parts (``statements``, ``expressions``, ``calls``, ``inplace``) may
+call in the others through ``self``.
 """
 
 from __future__ import annotations
 
 import ast
+import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from srcdiff.errors import Loc
-from srcdiff.ir.nodes import next_serial
+from srcdiff.ir import effects
+from srcdiff.ir.nodes import Const, next_serial
 from srcdiff.parse.source import Source
 from srcdiff.trace.builder import Builder
 
@@ -129,3 +136,65 @@ class Interpreter(Protocol):
     def eval(self, node: ast.expr, frame: Frame) -> Any: ...
     def exec_block(self, body: list[ast.stmt], frame: Frame) -> None: ...
     def assign(self, target: ast.expr, value: Any, frame: Frame) -> None: ...
+
+
+class Tracing(Interpreter, Protocol):
+    """The whole tracer, as each of its parts sees it.
+
+    ``Tracer`` is ``Statements``, ``Expressions``, ``Calls`` and ``InPlace``
+    together; each part subclasses this, so that what it calls in another
+    part through ``self`` is declared (and checked) in one place. The state
+    is set up by ``Tracer.__init__``.
+    """
+
+    static_reads: set[str]
+    consts: dict[int, Const]
+    outer_reads: dict[str, tuple[Callable[[], Any], Any]]
+    outer_generators: dict[int, effects.Outer]
+    generator_copies: dict[int, Any]
+
+    # The tracer's entry points (tracer.py)
+    def call_function(
+        self,
+        fn: types.FunctionType,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        in_rule: bool = False,
+        rule_loc: Loc | None = None,
+    ) -> Any: ...
+    def _call_closure(
+        self, closure: Closure, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any: ...
+
+    # Statements
+    def iterate(self, value: Any, loc: Loc) -> list[Any]: ...
+    def truth(self, value: Any, node: ast.expr, frame: Frame, keyword: str) -> bool: ...
+    def _decided_when_run(self, test: Any, frame: Frame) -> bool: ...
+
+    # Expressions
+    def binop(
+        self, op: ast.operator, left: Any, right: Any, loc: Loc, in_rule: bool
+    ) -> Any: ...
+    def const(
+        self,
+        name: str,
+        value: np.ndarray[Any, Any],
+        loc: Loc,
+        read: Callable[[], Any] | None = None,
+    ) -> Const: ...
+
+    # Calls
+    def call_value(
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        loc: Loc,
+        in_rule: bool = False,
+    ) -> Any: ...
+
+    # In-place updates
+    def _creates_array(self, node: ast.expr, value: Any, frame: Frame) -> bool: ...
+    def _check_not_shared(
+        self, name: str, current: Any, node: ast.stmt, frame: Frame, rewrite: str
+    ) -> None: ...
