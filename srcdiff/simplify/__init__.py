@@ -1,8 +1,9 @@
-"""Clean-up passes over a whole program, run in a fixed order.
+"""Clean-ups of the IR: peephole identities and whole-program passes.
 
-Local identities (``x * 1``, scalar broadcasts, reductions that shapes make
-unnecessary) are applied as statements are built (``builder``, ``trace``);
-what needs the whole program lives here.
+Local identities are a peephole the builder (``srcdiff.trace.builder``) calls
+as it binds each statement: ``algebra`` (``x * 1``, ``--x``, number factors
+and minus signs that cancel) and ``fills`` (scalar broadcasts). ``run`` applies
+what needs the whole program, in a fixed order: dead-code elimination (``dce``).
 """
 
 from __future__ import annotations
