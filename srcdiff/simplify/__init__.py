@@ -1,10 +1,11 @@
-"""Clean-up passes over a whole program, run in a fixed order.
+"""Clean-ups of the IR: peephole identities and whole-program passes.
 
-Local identities (``x * 1``, scalar broadcasts, reductions that shapes make
-unnecessary) are applied as statements are built (``builder``, ``trace``);
-what needs the whole program lives here. ``fold`` is no clean-up: it plans,
-leaving the program as it is, which values emit writes out where they are
-read rather than naming them, and emit runs it.
+Local identities are a peephole the builder (``srcdiff.trace.builder``) calls
+as it binds each statement: ``algebra`` (``x * 1``, ``--x``, number factors
+and minus signs that cancel) and ``fills`` (scalar broadcasts). ``run`` applies
+what needs the whole program, in a fixed order: dead-code elimination (``dce``).
+``fold`` is no clean-up: it plans, leaving the program as it is, which values
+emit writes out where they are read rather than naming them, and emit runs it.
 """
 
 from __future__ import annotations

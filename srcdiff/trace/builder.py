@@ -2,9 +2,10 @@
 
 ``Builder.bind`` is the one way statements enter a program. It evaluates each
 statement on concrete values when the trace has them (so later decisions can
-read shapes and values), folds operations on constants, and applies the
-algebraic identities (``x * 1``, ``x + 0``, ``--x``) that keep adjoint code
-from reading like a tape dump.
+read shapes and values), folds operations on constants, reuses equal pure
+computations, and hands each statement to the peephole clean-ups of
+``srcdiff.simplify`` (``algebra``: ``x * 1``, ``x + 0``, ``--x``; ``fills``:
+scalar broadcasts) before appending it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -36,45 +36,17 @@ from srcdiff.ir.prims import (
     GETITEM,
     MUL,
     NEG,
-    POW,
     PRIMS,
     SUB,
-    TRANSPOSE,
     TUPLE_ITEM,
     Prim,
 )
-from srcdiff.ir.values import (
-    all_known,
-    concrete,
-    is_scalar_const,
-    is_traced,
-    shape_of,
-    token,
-)
+from srcdiff.ir.values import all_known, concrete, is_traced, token
+from srcdiff.simplify import algebra, fills
 from srcdiff.trace import shapes as shape_rules
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
-_SUM, _MEAN = PRIMS[np.sum], PRIMS[np.mean]
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
-# Linear in their first argument: ``f(-x)`` is ``-f(x)``.
-_LINEAR = tuple(
-    PRIMS[f]
-    for f in (
-        np.sum,
-        np.mean,
-        np.broadcast_to,
-        np.expand_dims,
-        np.reshape,
-        np.squeeze,
-        np.transpose,
-        np.swapaxes,
-    )
-)
-# Operations that only rearrange elements: a scalar fill stays a scalar fill.
-_SHAPE_ONLY = tuple(
-    PRIMS[f]
-    for f in (np.broadcast_to, np.expand_dims, np.reshape, np.squeeze, np.transpose)
-)
 
 
 def _numpy_float(value: Any) -> Any:
@@ -87,9 +59,8 @@ class Builder:
     def __init__(self) -> None:
         self.stmts: list[Stmt] = []
         self.defs: dict[Var, Assign] = {}
-        # The statement being built, for the statements simplify adds.
+        # The statement being built's location, for what clean-ups bind instead.
         self._loc: Loc | None = None
-        self._kwargs: dict[str, Any] = {}
         self._seen: dict[Any, Var] = {}
         self._guarded: set[tuple[Var, bool]] = set()
         # Sizes (``srcdiff.sizes``): each known array's axes as polynomials,
@@ -314,7 +285,7 @@ class Builder:
             self.assume(size, PRIMS[operator.ge], k, True, None)
         return held
 
-    def _result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any:
+    def result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any:
         """The shape ``prim(*args)`` will have, as ints and size Vars."""
         polys = shape_rules.infer(self, Assign(Var(prim.name), prim, args, kwargs), ())
         return None if polys is None else tuple(self.size_value(p) for p in polys)
@@ -490,7 +461,7 @@ class Builder:
             value = self._evaluate(prim, args, kwargs, loc)
             if not isinstance(value, np.ndarray):
                 return value
-        self._loc, self._kwargs = loc, kwargs
+        self._loc = loc
         arity = self.arity(args[0]) if prim is GETITEM else 0
         if arity and isinstance(args[1], slice):  # parts[1:] of np.split(...)
             items = [self.bind(GETITEM, (args[0], i), loc=loc) for i in range(arity)]
@@ -498,17 +469,16 @@ class Builder:
         if arity and isinstance(args[1], int):
             prim, args = TUPLE_ITEM, (args[0], args[1] % arity)
         if prim in _ELEMENTWISE or prim.shape == "broadcast":
-            args = self._drop_broadcasts(args)
-        simpler = self._simplify(prim, args)
+            args = fills.drop_broadcasts(self.defs, args)
+        simpler = algebra.simplify(self, prim, args, kwargs, loc)
         if simpler is not None:
             return simpler[0]
         value = UNKNOWN
         if all_known(args) and all_known(kwargs):
             value = self._evaluate(prim, args, kwargs, loc)
-            fill = self.scalar_fill(args[0]) if prim in _SHAPE_ONLY else None
-            shape = None if fill is None else self._result_shape(prim, args, kwargs)
-            if shape is not None and tuple(concrete(shape)) == np.shape(value):
-                return self._derived(_BROADCAST_TO, (fill, shape))
+            fill = fills.reshaped_fill(self, prim, args, kwargs, value)
+            if fill is not None:
+                return fill
         key = _cse_key(prim, args, kwargs)
         if key is not None and key in self._seen:
             return self._seen[key]  # the same pure computation: reuse it
@@ -570,223 +540,10 @@ class Builder:
                 "Check the shapes and types of the example arguments.",
             ) from None
 
-    def _derived(self, prim: Prim, args: tuple[Any, ...]) -> Any:
+    def derived(self, prim: Prim, args: tuple[Any, ...]) -> Any:
+        """Bind a statement a clean-up writes in place of the one being built,
+        at its location."""
         return self.bind(prim, args, loc=self._loc)
-
-    def _simplify(self, prim: Prim, args: tuple[Any, ...]) -> tuple[Any] | None:
-        """Algebraic identities; a 1-tuple holding the result, or None."""
-        if prim is NEG:
-            inner = self._negated(args[0])
-            return None if inner is None else (inner,)
-        if prim in _ELEMENTWISE:
-            x, y = args
-            return (
-                self._identity(prim, x, y)
-                or self._combine_fills(prim, x, y)
-                or self._pull_negation(prim, x, y)
-                or self._rescale(prim, x, y)
-            )
-        if prim in _LINEAR and args and isinstance(args[0], Var):
-            inner = self._negated(args[0])
-            if inner is not None and isinstance(inner, Var):
-                kwargs = self._kwargs
-                moved = self.bind(prim, (inner, *args[1:]), kwargs, self._loc)
-                return (self._derived(NEG, (moved,)),)
-        if prim in (_SUM, _MEAN) and len(args) == 1 and not self._kwargs:
-            total = self._total_of_fill(prim, args[0])
-            if total is not None:
-                return (total,)
-        if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
-            return (args[0],)
-        if prim is TRANSPOSE and len(args) == 1:
-            x = args[0]
-            if _ndim(x) in (0, 1):
-                return (x,)
-            inner = self.defs.get(x) if isinstance(x, Var) else None
-            if inner is not None and inner.prim is TRANSPOSE and len(inner.args) == 1:
-                return (inner.args[0],)
-        if prim is _BROADCAST_TO:
-            x, shape = args[0], args[1]
-            if not is_traced(shape) and shape_of(x) == tuple(np.atleast_1d(shape)):
-                return (x,)
-        return None
-
-    def _identity(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-        """``x * 1``, ``x + 0``, ``0 - x``, ``x / 1`` and broadcast scalars."""
-        if prim is MUL:
-            for a, b in ((x, y), (y, x)):
-                if is_scalar_const(b, 1) and _keeps_shape(a):
-                    return (a,)
-                divisor = _reciprocal_int(b)
-                if divisor is not None and isinstance(a, Var):
-                    return (self._derived(DIV, (a, divisor)),)
-        if prim is ADD:
-            for a, b in ((x, y), (y, x)):
-                if is_scalar_const(b, 0) and _keeps_shape(a):
-                    return (a,)
-        if prim is SUB and is_scalar_const(y, 0) and _keeps_shape(x):
-            return (x,)
-        if prim is SUB and is_scalar_const(x, 0) and _keeps_shape(y):
-            return (self._derived(NEG, (y,)),)
-        if prim is DIV and is_scalar_const(y, 1) and _keeps_shape(x):
-            return (x,)
-        return None
-
-    def _combine_fills(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-        """``broadcast_to(c, s) * y``, y fitting in s, is ``broadcast_to(c * y, s)``.
-
-        The broadcast moves outwards, where a later operand of shape ``s``
-        absorbs it.
-        """
-        fx, fy = self.scalar_fill(x), self.scalar_fill(y)
-        if fx is not None and self._fill_absorbs(x, y):
-            inner = self._derived(prim, (fx, y))
-            return (self._derived(_BROADCAST_TO, (inner, self._fill_shape(x))),)
-        if fy is not None and self._fill_absorbs(y, x):
-            inner = self._derived(prim, (x, fy))
-            return (self._derived(_BROADCAST_TO, (inner, self._fill_shape(y))),)
-        return None
-
-    def _fill_absorbs(self, fill: Var, other: Any) -> bool:
-        """Whether ``other`` fits in the fill's shape (without an example: a
-        scalar always does)."""
-        if fill.shape is not None:
-            return _fits(other, fill.shape)
-        return is_scalar_const(other) or shape_of(other) == ()
-
-    def _fill_shape(self, fill: Var) -> Any:
-        return self.defs[fill].args[1]
-
-    def _pull_negation(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-        """Move minus signs outwards, where they cancel: ``-a * b`` is ``-(a * b)``."""
-        nx, ny = self._negated(x), self._negated(y)
-        if nx is None and ny is None:
-            return None
-        if prim in (MUL, DIV):
-            if nx is not None and ny is not None:
-                return (self._derived(prim, (nx, ny)),)
-            inner = self._derived(prim, (nx, y) if nx is not None else (x, ny))
-            return (self._derived(NEG, (inner,)),)
-        if prim is ADD:
-            if nx is not None and ny is not None:
-                return (self._derived(NEG, (self._derived(ADD, (nx, ny)),)),)
-            return (
-                (
-                    self._derived(SUB, (y, nx))
-                    if nx is not None
-                    else self._derived(SUB, (x, ny))
-                ),
-            )
-        # SUB
-        if nx is not None and ny is not None:
-            return (self._derived(SUB, (ny, nx)),)
-        if ny is not None:
-            return (self._derived(ADD, (x, ny)),)
-        return (self._derived(NEG, (self._derived(ADD, (nx, y)),)),)
-
-    def _total_of_fill(self, prim: Prim, value: Any) -> Any:
-        """``np.sum(np.broadcast_to(c, s))`` is ``c * size``; the mean is ``c``."""
-        fill = self.scalar_fill(value)
-        if fill is None or value.shape is None:
-            return None
-        if prim is _MEAN:
-            return fill if np.size(value.value) != 0 else None
-        size = self.size_value(sizes.product(self.sizes_of(value) or ()))
-        if is_scalar_const(fill) and not isinstance(size, Var):
-            return fill * size
-        return self._derived(MUL, (fill, size))
-
-    def _rescale(self, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-        """Gather number factors, where they cancel: ``a * 2 * b / 2`` is
-        ``a * b``, ``0.01 / (2 * s) * 2`` is ``0.01 / s``."""
-        if prim not in (MUL, DIV):
-            return None
-        for a, b in ((x, y), (y, x)) if prim is MUL else ():
-            over = self._over(a)  # (c / n) * b is c * b / n, n a size
-            if over is not None and getattr(over[1], "size", None) is not None:
-                top = b if over[0] == 1 else self._derived(MUL, (_plain(over[0]), b))
-                return (self._derived(DIV, (top, over[1])),)
-        if _number(y) or (prim is MUL and _number(x)):
-            value, k = (x, y) if _number(y) else (y, x)
-            factor = Fraction(k) if prim is MUL else 1 / Fraction(y)
-            scaled = self._coefficient(value)
-            if scaled is not None:
-                result = self._scaled(scaled[0], scaled[1] * factor)
-                if isinstance(result, Var) and result.kind == "temp":
-                    result.hint = value.hint  # delta * 2 stays a delta
-                return (result,)
-            over = self._over(value)  # (c / s) * k is (c * k) / s
-            if over is not None:
-                return (self._derived(DIV, (_plain(over[0] * factor), over[1])),)
-            return None
-        if prim is DIV and _number(x):  # c / (s * k) is (c / k) / s
-            scaled = self._coefficient(y)
-            if scaled is not None:
-                numerator = _plain(Fraction(x) / scaled[1])
-                base = scaled[0]
-                base = base.build() if isinstance(base, _Deferred) else base
-                return (self._derived(DIV, (numerator, base)),)
-            return None
-        return None
-
-    def _coefficient(self, value: Any, depth: int = 3) -> tuple[Any, Fraction] | None:
-        """``(s, k)`` when the temporary ``value`` is ``s * k``: ``s * k``,
-        ``s / k``, or a product or quotient with such a factor inside
-        (``a * 2 * b`` is ``(a * b) * 2``, rebuilt only when ``k`` cancels)."""
-        stmt = self._temp_def(value)
-        if stmt is None or stmt.prim not in (MUL, DIV) or depth == 0:
-            return None
-        a, b = stmt.args
-        if _number(b) and not _number(a) and b != 0:
-            return a, Fraction(b) if stmt.prim is MUL else 1 / Fraction(b)
-        if stmt.prim is MUL and _number(a) and not _number(b):
-            return b, Fraction(a)
-        if _number(a) or _number(b):
-            return None
-        for i, part in enumerate((a, b)):
-            inner = self._coefficient(part, depth - 1)
-            if inner is None:
-                continue
-            rest = (inner[0], b) if i == 0 else (a, inner[0])
-            k = inner[1] if i == 0 or stmt.prim is MUL else 1 / inner[1]
-            return _Deferred(self, stmt.prim, rest), k
-        return None
-
-    def _over(self, value: Any) -> tuple[Fraction, Any] | None:
-        """``(c, s)`` when ``value`` is a temporary ``c / s``."""
-        stmt = self._temp_def(value)
-        if stmt is None or stmt.prim is not DIV or not _number(stmt.args[0]):
-            return None
-        if _number(stmt.args[1]):
-            return None
-        return Fraction(stmt.args[0]), stmt.args[1]
-
-    def _temp_def(self, value: Any) -> Assign | None:
-        if isinstance(value, Var) and value.kind == "temp" and value in self.defs:
-            return self.defs[value]
-        return None
-
-    def _scaled(self, value: Any, factor: Fraction) -> Any:
-        """``value * factor``, written the way a person would."""
-        if isinstance(value, _Deferred):
-            value = value.build()
-        if factor == 1 and _keeps_shape(value):
-            return value
-        if factor < 0:
-            return self._derived(NEG, (self._scaled(value, -factor),))
-        if factor.numerator == 1 and factor.denominator <= 10_000:
-            return self._derived(DIV, (value, factor.denominator))
-        return self._derived(MUL, (value, _plain(factor)))
-
-    def _negated(self, value: Any) -> Any:
-        """``a`` if ``value`` is ``-a`` (a temporary) or a negative constant."""
-        if is_scalar_const(value) and not isinstance(value, complex) and value < 0:
-            return -value
-        if isinstance(value, Var) and value.kind == "temp" and value in self.defs:
-            stmt = self.defs[value]
-            if stmt.prim is NEG:
-                return stmt.args[0]
-        return None
 
     def _shape_source(self, prim: Prim, args: tuple[Any, ...]) -> Any:
         """``broadcast_to(x, np.shape(v))`` and the like are shaped like ``v``."""
@@ -804,41 +561,7 @@ class Builder:
 
     def scalar_fill(self, value: Any) -> Any:
         """``c`` when ``value`` is ``np.broadcast_to(c, shape)`` of a scalar ``c``."""
-        if not isinstance(value, Var) or value not in self.defs:
-            return None
-        stmt = self.defs[value]
-        if stmt.prim is not _BROADCAST_TO:
-            return None
-        fill = stmt.args[0]
-        return fill if is_scalar_const(fill) or shape_of(fill) == () else None
-
-    def _drop_broadcasts(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        """``broadcast_to(a, s) * y`` is ``a * y`` when ``y`` brings shape ``s``.
-
-        Operands are replaced one at a time, so the result keeps its shape
-        even when several are broadcasts.
-        """
-        out = list(args)
-        for i, arg in enumerate(args):
-            stmt = self.defs.get(arg) if isinstance(arg, Var) else None
-            if stmt is None or stmt.prim is not _BROADCAST_TO:
-                continue
-            inner, others = stmt.args[0], out[:i] + out[i + 1 :]
-            if others and self._brings_shape(arg, inner, others):
-                out[i] = inner
-        return tuple(out) if is_traced(tuple(out)) else args
-
-    def _brings_shape(self, arg: Var, inner: Any, others: list[Any]) -> bool:
-        if arg.shape is None:  # no example: only a scalar fill of equal tokens
-            scalar = shape_of(inner) == () or is_scalar_const(inner)
-            return scalar and all(token(o) == token(arg) for o in others)
-        shapes = [shape_of(o) for o in [inner, *others]]
-        if any(s is None for s in shapes):
-            return False
-        try:
-            return np.broadcast_shapes(*shapes) == arg.shape  # type: ignore[arg-type]
-        except ValueError:
-            return False
+        return fills.scalar_fill(self.defs, value)
 
 
 def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -882,58 +605,3 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         raise TypeError("arrays are not keys")
     return (type(value).__name__, value)
-
-
-def _fits(value: Any, shape: tuple[int, ...] | None) -> bool:
-    """Whether ``value`` broadcasts to ``shape`` without growing it."""
-    own = shape_of(value)
-    if shape is None or own is None:
-        return own == ()
-    try:
-        return np.broadcast_shapes(own, shape) == shape
-    except ValueError:
-        return False
-
-
-def _ndim(value: Any) -> int | None:
-    shape = shape_of(value)
-    return None if shape is None else len(shape)
-
-
-class _Deferred:
-    """A product or quotient to build only if a factor pulled out of it cancels."""
-
-    def __init__(self, builder: Builder, prim: Prim, args: tuple[Any, ...]) -> None:
-        self.builder, self.prim, self.args = builder, prim, args
-
-    def build(self) -> Any:
-        args = tuple(a.build() if isinstance(a, _Deferred) else a for a in self.args)
-        return self.builder._derived(self.prim, args)
-
-
-def _number(value: Any) -> bool:
-    """A real Python or NumPy number written into the code (not a bool)."""
-    return (
-        is_scalar_const(value)
-        and not isinstance(value, (bool, complex, np.bool_, np.complexfloating))
-        and bool(np.isfinite(value))
-    )
-
-
-def _plain(value: Fraction) -> int | float:
-    return int(value) if value.denominator == 1 else float(value)
-
-
-def _reciprocal_int(value: Any) -> int | None:
-    """``q`` when ``value`` is exactly ``1 / q``; ``x / q`` reads better."""
-    if not is_scalar_const(value) or isinstance(value, complex) or not 0 < value < 1:
-        return None
-    q = round(1 / value)
-    return q if q < 1_000_000 and 1 / q == value else None
-
-
-def _keeps_shape(value: Any) -> bool:
-    """Dropping a scalar operand keeps the result as-is for float-like values."""
-    if isinstance(value, Var):
-        return not value.known or np.issubdtype(value.dtype, np.inexact)
-    return isinstance(value, Const) and np.issubdtype(value.value.dtype, np.inexact)
