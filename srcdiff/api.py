@@ -25,6 +25,7 @@ from srcdiff.ir.prims import numpy_path
 from srcdiff.parse import datalists
 from srcdiff.parse.source import parse, ufunc_function
 from srcdiff.pipeline import Derivative, derive
+from srcdiff.progress import Progress
 from srcdiff.spec import (
     Spec,
     bind_arguments,
@@ -333,7 +334,9 @@ class GradFunction:
 
 
 def render(derivative: Derivative, command: str = "") -> str:
-    return source_text(derivative.emitted, header_lines(derivative, command))
+    source = derivative.source
+    with Progress(f"{source.name} ({source.file})", "formatting"):
+        return source_text(derivative.emitted, header_lines(derivative, command))
 
 
 # A function to differentiate (and what decorating one gives).

@@ -27,6 +27,7 @@ from srcdiff.ir.prims import PRIMS, numpy_path
 from srcdiff.ir.values import shape_of
 from srcdiff.parse import datalists, fence
 from srcdiff.parse.source import Source, parse
+from srcdiff.progress import Progress
 from srcdiff.reverse.backprop import gradients
 from srcdiff.reverse.context import Context
 from srcdiff.simplify.fold import all_stmts
@@ -75,7 +76,22 @@ def derive(
     inputs.update(bound or {})
     _check_wrt(source, spec.wrt, params, inputs)
 
+    with Progress(f"{source.name} ({source.file})", "tracing") as progress:
+        return _derive(fn, source, spec, params, inputs, copies, progress)
+
+
+def _derive(
+    fn: types.FunctionType,
+    source: Source,
+    spec: Spec,
+    params: list[str],
+    inputs: dict[str, Any],
+    copies: dict[int, Any],
+    progress: Progress,
+) -> Derivative:
+    """``derive`` once its inputs are made, reporting on ``progress``."""
     tracer = Tracer(Builder())
+    tracer.progress = progress.step
     tracer.generator_copies = copies
     tracer.unroll = spec.unroll
     arrays = {
@@ -99,6 +115,7 @@ def derive(
             output.hint, output.kind = source.name, "user"
         backward_start = len(tracer.builder.stmts)
         wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
+        progress.enter("differentiating")
         grads = gradients(Context(tracer.builder, tracer.run_rule), output, wrt)
         locs = {name: source.loc(_param_node(source, name)) for name in params}
         checks = entry.checks(tracer.builder, arrays, locs)
@@ -122,10 +139,12 @@ def derive(
         statics,
         backward_start,
     )
+    progress.enter("simplifying")
     program = simplify.run(program)
     suffix = "value_and_grad" if spec.value else "grad"
     what = "Value and gradient" if spec.value else "Gradient"
     doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
+    progress.enter("emitting")
     emitted = emit(
         program, f"{source.name}_{suffix}", doc, _signature(source, fn, statics)
     )
@@ -353,25 +372,46 @@ def _check_dimensions(source: Source, tracer: Tracer, output: Any) -> None:
     )
 
 
-def min_ndim(value: Any, defs: dict[Var, Any], depth: int = 0) -> int:
+# How far back min_ndim follows a value's definitions (several Python frames
+# a step): deeper, it says 0 and the emitted code checks the output instead.
+_DEPTH = 60
+
+
+def min_ndim(
+    value: Any, defs: dict[Var, Any], depth: int = 0, seen: dict[Var, int] | None = None
+) -> int:
     """A lower bound on the number of dimensions ``value`` has for any
-    arguments, from the statements that computed it (0 when they do not say)."""
+    arguments, from the statements that computed it (0 when they do not say).
+    ``seen`` remembers each value's bound: a value read twice by each step of
+    a long chain (``x = x + f(x)``) is worked out once, not 2**steps times."""
+    seen = {} if seen is None else seen
+    if isinstance(value, Var) and value in seen:
+        return seen[value]
+    bound = _min_ndim(value, defs, depth, seen)
+    if isinstance(value, Var):
+        seen[value] = bound
+    return bound
+
+
+def _min_ndim(
+    value: Any, defs: dict[Var, Any], depth: int, seen: dict[Var, int]
+) -> int:
     if isinstance(value, Const):
         return int(np.ndim(value.value))
     if isinstance(value, (list, tuple)):  # a list standing for an array
-        items = [min_ndim(v, defs, depth + 1) for v in value]
+        items = [min_ndim(v, defs, depth + 1, seen) for v in value]
         return 1 + max(items, default=0)
     if not isinstance(value, Var):
         return 0
     if value.known:
         return int(np.ndim(value.value))
     stmt = defs.get(value)
-    if stmt is None or depth > 200 or not hasattr(stmt, "prim"):
+    if stmt is None or depth > _DEPTH or not hasattr(stmt, "prim"):
         return 0
     prim, args, kwargs = stmt.prim, stmt.args, stmt.kwargs
 
     def of(v: Any) -> int:
-        return min_ndim(v, defs, depth + 1)
+        return min_ndim(v, defs, depth + 1, seen)
 
     if prim.shape == "same":
         return of(args[0])

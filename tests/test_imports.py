@@ -148,3 +148,14 @@ def test_stages_import_one_way():
     assert looped == []
     assert "reverse" not in stage_graph["ir"]
     assert "trace" in stage_graph["pipeline"]  # the graph is not empty
+
+
+def test_nothing_below_the_tracer_imports_it():
+    # trace and reverse drive the work; the stages they use (and emit, which
+    # only reads their result) never reach back into them.
+    for module, imports in GRAPH.items():
+        if _stage(module) in ("ir", "parse", "rules", "simplify", "names", "emit"):
+            bad = [
+                t for t, _ in imports if _stage(t) in ("trace", "reverse", "pipeline")
+            ]
+            assert bad == [], f"{module} imports {bad}"

@@ -152,6 +152,7 @@ class Tracing(Interpreter, Protocol):
     outer_reads: dict[str, tuple[Callable[[], Any], Any]]
     outer_generators: dict[int, effects.Outer]
     generator_copies: dict[int, Any]
+    progress: Callable[[], None]
 
     # The tracer's entry points (tracer.py)
     def call_function(

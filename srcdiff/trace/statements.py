@@ -41,6 +41,7 @@ class Statements(Tracing):
             self.exec(stmt, frame)
 
     def exec(self, node: ast.stmt, frame: Frame) -> None:
+        self.progress()
         method = getattr(self, f"exec_{type(node).__name__}", None)
         if method is None:
             raise UnsupportedSyntax(

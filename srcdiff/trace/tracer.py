@@ -52,6 +52,8 @@ class Tracer(Statements, Expressions, Calls, InPlace):
         self.unroll: bool | None = None
         # How many rolled loop bodies are being traced right now.
         self.rolling = 0
+        # Called once per statement run: a long trace reports its progress.
+        self.progress: Callable[[], None] = _nothing
 
     def call_function(
         self,
@@ -158,3 +160,7 @@ class Tracer(Statements, Expressions, Calls, InPlace):
 @functools.cache
 def _is_generator_function(node: ast.FunctionDef) -> bool:
     return bool(fence.yields_in(node))
+
+
+def _nothing() -> None:
+    pass
