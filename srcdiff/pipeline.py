@@ -22,7 +22,7 @@ from srcdiff.emit.literals import literal
 from srcdiff.emit.statements import Emitted, emit
 from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
 from srcdiff.ir import effects
-from srcdiff.ir.nodes import UNKNOWN, Assign, Const, Program, Var, walk_vars
+from srcdiff.ir.nodes import UNKNOWN, Assign, Const, Program, Var, all_stmts, walk_vars
 from srcdiff.ir.prims import PRIMS, numpy_path
 from srcdiff.ir.values import shape_of
 from srcdiff.parse import datalists, fence
@@ -30,7 +30,6 @@ from srcdiff.parse.source import Source, parse
 from srcdiff.progress import Progress
 from srcdiff.reverse.backprop import gradients
 from srcdiff.reverse.context import Context
-from srcdiff.simplify.fold import all_stmts
 from srcdiff.spec import Spec, data_lists, split_wrt
 from srcdiff.trace import entry
 from srcdiff.trace.builder import Builder

@@ -15,9 +15,8 @@ import textwrap
 from typing import Any
 
 from srcdiff import helpers
-from srcdiff.ir.nodes import Assign, Guard, Program
+from srcdiff.ir.nodes import Assign, Guard, Program, all_stmts
 from srcdiff.ir.prims import NUMPY, Prim
-from srcdiff.simplify.fold import all_stmts
 
 GUARD_CLASS = "PathChanged"
 

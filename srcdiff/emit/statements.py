@@ -30,12 +30,14 @@ from srcdiff.ir.nodes import (
     Program,
     Stmt,
     Var,
+    all_stmts,
+    reads_within,
     walk_vars,
 )
 from srcdiff.ir.prims import Prim, dotted
 from srcdiff.names.namer import Namer, temp_hint
-from srcdiff.names.sharing import Sharing, reads_within
-from srcdiff.simplify.fold import Folding, all_stmts, fold
+from srcdiff.names.sharing import Sharing
+from srcdiff.simplify.fold import Folding, fold
 
 
 @dataclass

@@ -274,6 +274,37 @@ def blocks(stmt: Stmt) -> list[list[Stmt]]:
     return []
 
 
+def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
+    """Every Assign and Guard, inside loops and ifs too."""
+    for stmt in stmts:
+        if isinstance(stmt, (Assign, Guard)):
+            yield stmt
+        for block in blocks(stmt):
+            yield from all_stmts(block)
+
+
+def all_loops(stmts: list[Stmt]) -> Iterator[Loop]:
+    """Every loop, inside loops and ifs too."""
+    for stmt in stmts:
+        if isinstance(stmt, Loop):
+            yield stmt
+        for block in blocks(stmt):
+            yield from all_loops(block)
+
+
+def reads_within(stmt: Stmt) -> Iterator[Var]:
+    """What a statement reads, its nested blocks and carried or merged values
+    included (``stmt_inputs`` gives only what it reads from outside)."""
+    yield from stmt_inputs(stmt)
+    for block in blocks(stmt):
+        for inner in block:
+            yield from reads_within(inner)
+    if isinstance(stmt, Loop):
+        yield from walk_vars([c.update for c in stmt.carried])
+    if isinstance(stmt, Branch):
+        yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
+
+
 def has_effects(stmt: Stmt) -> bool:
     """Whether a statement is, or holds, a call with effects (a random draw)."""
     if isinstance(stmt, Assign):

@@ -13,7 +13,6 @@ the lists a forward loop saves into in ``lists``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 from srcdiff.ir.nodes import (
@@ -26,14 +25,15 @@ from srcdiff.ir.nodes import (
     Program,
     Stmt,
     Var,
-    blocks,
+    all_loops,
     loop_inputs,
+    reads_within,
     stmt_inputs,
     walk_vars,
 )
 from srcdiff.ir.prims import VIEWS
 from srcdiff.names.namer import Namer, plural
-from srcdiff.simplify.fold import Folding, loops
+from srcdiff.simplify.fold import Folding
 
 
 class Sharing:
@@ -56,7 +56,7 @@ class Sharing:
 
     def loop_bounds(self, program: Program) -> None:
         """``range(steps)``: a loop runs to the int argument itself."""
-        for loop in loops(program.stmts):
+        for loop in all_loops(program.stmts):
             for var in walk_vars(loop.bounds):
                 if var.kind == "param" and var.hint in program.params:
                     self.namer.names[var] = var.hint
@@ -225,19 +225,6 @@ class Sharing:
         if not isinstance(value, Var) or value.kind != "param" or value.path:
             return False
         return self._name_free(self.namer.names.get(value), loop)
-
-
-def reads_within(stmt: Stmt) -> Iterator[Var]:
-    """What a statement reads, its nested blocks and carried or merged values
-    included (``stmt_inputs`` gives only what it reads from outside)."""
-    yield from stmt_inputs(stmt)
-    for block in blocks(stmt):
-        for inner in block:
-            yield from reads_within(inner)
-    if isinstance(stmt, Loop):
-        yield from walk_vars([c.update for c in stmt.carried])
-    if isinstance(stmt, Branch):
-        yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
 
 
 def _reads_inside(loop: Loop) -> set[Var]:

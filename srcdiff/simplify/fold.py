@@ -13,7 +13,6 @@ by it which values still need a name.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,8 @@ from srcdiff.ir.nodes import (
     Program,
     Stmt,
     Var,
+    all_loops,
+    all_stmts,
     blocks,
     stmt_inputs,
     walk_vars,
@@ -78,24 +79,6 @@ def fold(program: Program) -> Folding:
     for row in folding.rows.values():  # the for's target: never folded
         folding.inline.pop(row.var, None)
     return folding
-
-
-def all_stmts(stmts: list[Stmt]) -> Iterator[Assign | Guard]:
-    """Every Assign and Guard, inside loops and ifs too."""
-    for stmt in stmts:
-        if isinstance(stmt, (Assign, Guard)):
-            yield stmt
-        for block in blocks(stmt):
-            yield from all_stmts(block)
-
-
-def loops(stmts: list[Stmt]) -> Iterator[Loop]:
-    """Every loop, inside loops and ifs too."""
-    for stmt in stmts:
-        if isinstance(stmt, Loop):
-            yield stmt
-        for block in blocks(stmt):
-            yield from loops(block)
 
 
 def _count_uses(
@@ -230,7 +213,7 @@ def _rows(stmts: list[Stmt], uses: Counter[Var]) -> dict[Loop, Assign]:
     """The forward ``for`` loops over ``xs`` whose trips open with
     ``x_t = xs[t]`` and read ``t`` nowhere else, each with that statement."""
     rows: dict[Loop, Assign] = {}
-    for loop in loops(stmts):
+    for loop in all_loops(stmts):
         if loop.reverse_of is not None or loop.over is None:
             continue
         if loop.test or loop.cond is not None:  # a while
