@@ -42,8 +42,8 @@ def loss_grad(w, X, y):
     t = one_minus_y * log_one_minus_p
     y_times_log_p_plus_t = y_times_log_p + t
 
-    delta = -np.broadcast_to(
-        1.0 / np.size(y_times_log_p_plus_t), np.shape(y_times_log_p_plus_t)
+    delta = np.broadcast_to(
+        -1.0 / np.size(y_times_log_p_plus_t), np.shape(y_times_log_p_plus_t)
     )
     dp = (
         unbroadcast(unbroadcast(delta, y_times_log_p) * y, log_p) / p

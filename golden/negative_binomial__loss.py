@@ -35,13 +35,10 @@ def loss_grad(params, X, counts):
     counts_plus_r = counts + r
     r_plus_mean = r + mean
 
-    dlog_odds = -np.broadcast_to(1.0 / X.shape[0], (X.shape[0],))
-    t = dlog_odds * counts_plus_r / r_plus_mean
-    sum_dlog_odds = np.sum(dlog_odds)
-    total = np.sum(dlog_odds * digamma(counts_plus_r) - dlog_odds * np.log(r_plus_mean))
-    dmean = dlog_odds * counts / mean - t
+    delta = counts_plus_r / X.shape[0] / r_plus_mean
+    delta_2 = np.log(r_plus_mean) / X.shape[0] - digamma(counts_plus_r) / X.shape[0]
+    dmean = delta - counts / X.shape[0] / mean
     dw = X.T @ (dmean * mean)
-    t_2 = sum_dlog_odds * log_r - np.sum(t) - sum_dlog_odds * digamma(r)
-    dr = t_2 + total
-    dlog_r = sum_dlog_odds * r + dr * r
+    dr = np.sum(delta) - log_r + digamma(r) + np.sum(delta_2)
+    dlog_r = dr * r - r
     return (dw, dlog_r)

@@ -109,9 +109,14 @@ def temp_hint(expr: ast.expr) -> str:
     words = _describe(expr)
     if words and len(words) <= _LONGEST:
         return words
-    if isinstance(expr, ast.Call):
+    if isinstance(expr, ast.Call) and _call_name(expr) not in _SAYS_NOTHING:
         return _call_name(expr) or FALLBACK
     return FALLBACK
+
+
+# Calls whose name says nothing of the value they make (a broadcast of 1/n
+# is better called by what it is the adjoint of, or ``delta``).
+_SAYS_NOTHING = frozenset({"broadcast_to"})
 
 
 def _describe(node: ast.expr) -> str:

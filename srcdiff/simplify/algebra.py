@@ -76,7 +76,10 @@ def simplify(
         )
     if prim in _LINEAR and args and isinstance(args[0], Var):
         inner = _negated(builder, args[0])
-        if inner is not None and isinstance(inner, Var):
+        # The broadcast of a number stays a fill (of -c): the fill rules fold
+        # it into what reads it, which they cannot do with -(fill of c).
+        fill = prim is fills.BROADCAST_TO and shape_of(inner) == ()
+        if inner is not None and isinstance(inner, Var) and not fill:
             moved = builder.bind(prim, (inner, *args[1:]), kwargs, loc)
             return (builder.derived(NEG, (moved,)),)
     if prim in (_SUM, _MEAN) and len(args) == 1 and not kwargs:

@@ -167,3 +167,27 @@ def test_emitted_gradients_read_as_folded():
         _gradient_line(mean_scaled, np.ones((2, 3)))
         == "dx = np.full((x.shape[0], x.shape[1]), 3.0 / np.size(x))"
     )
+
+
+def test_the_broadcast_of_a_negated_number_stays_a_fill():
+    # broadcast_to(-c, s) is not rewritten to -(broadcast_to(c, s)): that
+    # would hide the fill from the rules that fold it into its readers.
+    b = Builder()
+    (x,) = _params(b, np.ones((2, 3)))
+    size = b.bind(PRIMS[np.size], (x,))
+    c = b.bind(DIV, (1.0, size))
+    fill = b.bind(BROADCAST_TO, (b.bind(NEG, (c,)), b.shape_value(x)))
+    assert _made(b, fill)[0] is BROADCAST_TO
+    assert b.scalar_fill(fill) is not None
+
+
+def mean_of_named_rows(data, z):
+    log_lik = -0.5 * np.sum((data - z) ** 2, axis=1)
+    return -np.mean(log_lik)
+
+
+def test_the_mean_of_a_named_value_folds_through_it():
+    g = srcdiff.grad(mean_of_named_rows, wrt="z")
+    g(np.ones((8, 2)), np.zeros((8, 2)))
+    body = [line.strip() for line in g.source.split("\n\n")[-1].splitlines()]
+    assert body == ["dz = -(data - z) / data.shape[0]", "return dz"]
