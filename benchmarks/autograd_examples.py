@@ -95,6 +95,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from autograd_suite import fetch_source  # the same sdist, fetched once
 
 TIMEOUT = 120
 TOLERANCE = 1e-6
@@ -621,34 +622,6 @@ def child(example: Path, log: Path, label: str) -> None:
 
 
 # ---- the runner side ------------------------------------------------------
-
-
-def fetch_source(into: Path) -> Path:
-    """autograd's source distribution for the installed version, unpacked."""
-    import tarfile
-    from importlib.metadata import version
-
-    release = version("autograd")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "-d",
-            str(into),
-            f"autograd=={release}",
-        ],
-        check=True,
-    )
-    (archive,) = into.glob("autograd-*.tar.gz")
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into / f"autograd-{release}"
 
 
 def run_example(example: Path, label: str, log: Path, timeout: float) -> dict[str, Any]:
