@@ -4,7 +4,7 @@ A ``Spec`` is frozen and hashable. Per argument it records the type; for
 arrays the dtype and shape; for Python ints, bools, strings and None the
 value (the trace decides on them); for containers, the same for each item.
 A list of ints whose items the function only indexes with is data
-(``srcdiff.datalists``): its length is recorded (a size), its values are not.
+(``srcdiff.parse.datalists``): its length is recorded (a size), its values are not.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _quick(value: Any, data: bool = False) -> Any:
 def structure(spec: Spec) -> Spec:
     """The spec with sizes left out (axes of length 1 kept): a derivative
     reads sizes when it runs and checks the rest on entry, so one serves
-    every size (``srcdiff.sizes``)."""
+    every size (``srcdiff.ir.sizes``)."""
     if spec.facts is None:
         return spec
     facts = tuple((name, _sizeless(f)) for name, f in spec.facts)

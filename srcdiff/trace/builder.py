@@ -63,7 +63,7 @@ class Builder:
         self._loc: Loc | None = None
         self._seen: dict[Any, Var] = {}
         self._guarded: set[tuple[Var, bool]] = set()
-        # Sizes (``srcdiff.sizes``): each known array's axes as polynomials,
+        # Sizes (``srcdiff.ir.sizes``): each known array's axes as polynomials,
         # the example's value of each atom, and how to read an atom.
         self.shapes: dict[Var, tuple[sizes.Poly, ...]] = {}
         self._atom_values: dict[sizes.Atom, int] = {}

@@ -1,7 +1,7 @@
 """Checks on entry: the structure of the inputs a derivative was traced for.
 
 With an example, the emitted code reads sizes from its inputs
-(``srcdiff.sizes``) but keeps the example's structure: how many dimensions
+(``srcdiff.ir.sizes``) but keeps the example's structure: how many dimensions
 each array has, which axes have length 1 (they broadcast), and which sizes
 broadcasting matched (``y * p`` with ``p`` as long as ``X``). One check per
 argument, at the top of the function, raises ``PathChanged`` for inputs of

@@ -3,14 +3,14 @@
 ``for t in range(n)``, ``for row in xs`` and ``while cond`` are traced once
 with each name the body reassigns (``h``, ``x``, ``i``) standing for its value
 at the start of a trip. With an example the later trips then run on concrete
-values (``interpret``), so that the code after the loop sees real values.
+values (``srcdiff.ir.run``), so that the code after the loop sees real values.
 
 A loop stays unrolled when unrolling reads better and is possible: its trip
 count is known and trips * statements fits ``UNROLL_BUDGET``, or it loops
 over a Python container. A loop that cannot be rolled (it grows a Python
 list, changes a value's shape from trip to trip) is unrolled when its trips
 are known, and reported otherwise; ``break``, ``continue`` and ``return``
-are rewritten first (``jumps``, ``returns``) so that they need not be.
+are rewritten first (``srcdiff.parse.jumps``, ``returns``) so that they need not be.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """autograd.scipy.signal.convolve with axes= and dot_axes=: autograd's own
-generalisation, which srcdiff traces as plain NumPy (srcdiff.aliases.convolve);
+generalisation, which srcdiff traces as plain NumPy (srcdiff.parse.aliases.convolve);
 without them it is scipy.signal.convolve.
 
 The shim's values are compared with autograd's convolve for each mode and
