@@ -40,7 +40,7 @@ def loss_grad(angle0, velocity0, damping, target, steps=1000, dt=0.01):
 
     dangle = 2 * (angle - target) / len(angle0)
     dvelocity = np.zeros_like(velocity)
-    ddamping = np.zeros_like(damping)
+    ddamping = 0.0
     for _ in range(steps):
         angle = angles.pop()
         velocity = velocities.pop()

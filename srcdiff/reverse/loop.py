@@ -93,9 +93,7 @@ def reverse_loop(
             if contributions:
                 new_adjoints[c] = accumulate(ctx, contributions, phi)
             else:
-                new_adjoints[c] = builder.bind(
-                    PRIMS[np.zeros_like], (phi,), loc=loop.loc
-                )
+                new_adjoints[c] = _zeros_like(ctx, phi, loop)
         sums: dict[Var, tuple[Var, Any]] = {}
         index = mapping.get(loop.index)
         for v in free:
@@ -111,14 +109,14 @@ def reverse_loop(
         if seed:
             init = writable(ctx, accumulate(ctx, seed, c.result))
         else:
-            init = builder.bind(PRIMS[np.zeros_like], (c.result,), loc=loop.loc)
+            init = _zeros_like(ctx, c.result, loop)
         carried.append(_carry(adjoint_phis[c], init, new_adjoints[c], c.phi))
     for v, (running, update) in sums.items():
         pending = adjoints.pop(v, None)
         if pending:  # an array of its own, so trips can add into it in place
             init = writable(ctx, accumulate(ctx, pending, None))
         else:
-            init = builder.bind(PRIMS[np.zeros_like], (v,), loc=loop.loc)
+            init = _zeros_like(ctx, v, loop)
         carried.append(_carry(running, init, update, v))
 
     backward = Loop(carried, rbody, loop.loc, reverse_of=loop)
@@ -142,6 +140,15 @@ def reverse_loop(
             adjoints.setdefault(c.init, []).append(carry.result)
     for v, carry in zip(sums, carried[len(flowing) :], strict=True):
         adjoints.setdefault(v, []).append(carry.result)
+
+
+def _zeros_like(ctx: Context, value: Var, loop: Loop) -> Any:
+    """A zero adjoint for ``value``: ``0.0`` for a float64 number (arithmetic
+    on the 0-d array ``np.zeros_like`` makes is ten times slower), else
+    ``np.zeros_like`` (its shape and dtype)."""
+    if value.known and isinstance(value.value, float):  # float, np.float64
+        return 0.0
+    return ctx.builder.bind(PRIMS[np.zeros_like], (value,), loc=loop.loc)
 
 
 def _add_up(
