@@ -35,11 +35,10 @@ def loss_grad(W, U, V, h0, xs, y):
 
     dh = V.T @ (2.0 * (V @ h - y))
     dW = np.zeros_like(W)
-    for t in reversed(range(len(xs))):
+    h_2 = h
+    for _ in range(len(xs)):
         h = hs.pop()
-        x_t = xs[t]
-        h_2 = np.tanh(W @ h + U @ x_t)
         delta = dh * (1 - h_2**2)
         dh = W.T @ delta
-        dW = dW + np.outer(delta, h)
+        dW, h_2 = (dW + np.outer(delta, h), h)
     return dW

@@ -38,11 +38,11 @@ def loss_grad(W, U, V, h0, xs, y):
     dh = V.T @ delta
     dW = np.zeros_like(W)
     dU = np.zeros_like(U)
+    h_2 = h
     for t in reversed(range(len(xs))):
         h = hs.pop()
         x_t = xs[t]
-        h_2 = np.tanh(W @ h + U @ x_t)
         delta_2 = dh * (1 - h_2**2)
         dh = W.T @ delta_2
-        dW, dU = (dW + np.outer(delta_2, h), dU + np.outer(delta_2, x_t))
+        dW, dU, h_2 = (dW + np.outer(delta_2, h), dU + np.outer(delta_2, x_t), h)
     return (dW, dU, dV, dh)

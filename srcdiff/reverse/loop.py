@@ -27,6 +27,7 @@ from srcdiff.ir.nodes import (
     copy_var,
     loop_inputs,
     stmt_inputs,
+    substitute,
     substitute_value,
     walk_vars,
 )
@@ -119,11 +120,16 @@ def reverse_loop(
             init = _zeros_like(ctx, v, loop)
         carried.append(_carry(running, init, update, v))
 
-    backward = Loop(carried, rbody, loop.loc, reverse_of=loop)
+    nexts = _next_starts(loop, mapping, updates, rbody)
+    if nexts:
+        rbody = substitute(rbody, {u: carry.phi for u, carry in nexts.items()})
+    backward = Loop([*carried, *nexts.values()], rbody, loop.loc, reverse_of=loop)
     backward.origins = {copy: original for original, copy in mapping.items()}
-    backward.body = live_block(rbody, set(walk_vars([c.update for c in carried])))
+    backward.body = live_block(
+        rbody, set(walk_vars([c.update for c in backward.carried]))
+    )
     read = {v for s in backward.body for v in stmt_inputs(s)}
-    read.update(walk_vars([c.update for c in carried]))
+    read.update(walk_vars([c.update for c in backward.carried]))
     if loop.index is not None and mapping[loop.index] in read:
         backward.index = mapping[loop.index]
     backward.bounds, backward.over = loop.bounds, loop.over
@@ -140,6 +146,32 @@ def reverse_loop(
             adjoints.setdefault(c.init, []).append(carry.result)
     for v, carry in zip(sums, carried[len(flowing) :], strict=True):
         adjoints.setdefault(v, []).append(carry.result)
+
+
+def _next_starts(
+    loop: Loop, mapping: dict[Var, Any], updates: dict[Carried, Any], rbody: list[Any]
+) -> dict[Var, Carried]:
+    """Values a backward trip recomputes that the backward loop already has:
+    a trip's update of a carried value (``h_2 = tanh(W @ h + U @ x_t)``) is
+    the start of the next trip, which the previous backward trip restored
+    (and the loop's result, for the first backward trip). Each array of them
+    becomes a value the backward loop carries, so the recomputation can go
+    at no cost in memory: the forward loop saves those starts already."""
+    defined = {s.var for s in rbody if isinstance(s, Assign)}
+    read = {v for s in rbody for v in stmt_inputs(s)}
+    nexts: dict[Var, Carried] = {}
+    for c in loop.carried:
+        update = updates[c]
+        if not isinstance(update, Var) or update in nexts:
+            continue
+        if update not in defined or update not in read or mapping[c.phi] not in read:
+            continue  # (a start the trip does not read would be saved just for this)
+        if not (update.known and np.ndim(update.value) > 0):
+            continue  # a number (a counter's k + 1) is cheaper to recompute
+        phi = copy_var(update)
+        result = copy_var(update)
+        nexts[update] = Carried(phi, c.result, mapping[c.phi], result)
+    return nexts
 
 
 def _zeros_like(ctx: Context, value: Var, loop: Loop) -> Any:
