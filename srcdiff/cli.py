@@ -37,6 +37,7 @@ from srcdiff.regen import (
     relative_to,
     target_relative_to,
     unified_diff,
+    with_file,
 )
 from srcdiff.spec import bind_arguments
 
@@ -312,10 +313,7 @@ def _function(target: str, directory: str = "") -> Any:
 
 def _shown(target: str) -> str:
     """A target as the user wrote it (relative to the working directory)."""
-    if not is_file_target(target):
-        return target
-    module_part, _, attr = target.rpartition(":")
-    return f"{display_path(module_part)}:{attr}"
+    return with_file(target, display_path)
 
 
 def _load_file(path: Path) -> Any:
@@ -473,10 +471,7 @@ def _emitted(
 
 def _rebased(target: str, base: Path) -> str:
     """A file target relative to ``base`` as an absolute one."""
-    if not is_file_target(target):
-        return target
-    module_part, _, attr = target.rpartition(":")
-    return f"{os.path.join(base, module_part)}:{attr}"
+    return with_file(target, lambda path: os.path.join(base, path))
 
 
 def _compare(path: Path | None, text: str, old: str | None = None) -> int:

@@ -40,20 +40,16 @@ def highlight(source: str) -> str:
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))
+
+    def offset(row: int, col: int) -> int:
+        """A tokenizer position in ``source`` (the end marker lies past it)."""
+        return offsets[row - 1] + col if row <= len(lines) else len(source)
+
     out: list[str] = []
     at = 0
     previous = ""
     for tok in tokens:
-        start = (
-            offsets[tok.start[0] - 1] + tok.start[1]
-            if tok.start[0] <= len(lines)
-            else len(source)
-        )
-        end = (
-            offsets[tok.end[0] - 1] + tok.end[1]
-            if tok.end[0] <= len(lines)
-            else len(source)
-        )
+        start, end = offset(*tok.start), offset(*tok.end)
         if start < at:
             continue
         out.append(html.escape(source[at:start]))

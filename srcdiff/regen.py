@@ -13,6 +13,7 @@ import difflib
 import os
 import shlex
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 PREFIX = "# Regenerate: "
@@ -48,11 +49,17 @@ def is_file_target(target: str) -> bool:
     return module_part.endswith(".py") or os.sep in module_part or "/" in module_part
 
 
-def target_relative_to(root: Path, target: str) -> str:
+def with_file(target: str, change: Callable[[str], str]) -> str:
+    """``path/file.py:name`` with ``change`` applied to its path; a module
+    target (``package.module:name``) as it is."""
     if not is_file_target(target):
         return target
     module_part, _, attr = target.rpartition(":")
-    return f"{relative_to(root, module_part)}:{attr}"
+    return f"{change(module_part)}:{attr}"
+
+
+def target_relative_to(root: Path, target: str) -> str:
+    return with_file(target, lambda path: relative_to(root, path))
 
 
 def command_line(words: list[str]) -> str:
