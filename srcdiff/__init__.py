@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from srcdiff.api import grad, print_source, value_and_grad
+from srcdiff.api_forward import jvp
 from srcdiff.errors import (
     InvalidWrt,
     NeedsExample,
@@ -29,6 +30,7 @@ __all__ = [
     "UnsupportedSyntax",
     "__version__",
     "grad",
+    "jvp",
     "print_source",
     "value_and_grad",
 ]

@@ -223,9 +223,16 @@ class GradFunction:
             return derivative
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(args, kwargs, {})
+
+    def _call(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], extra: dict[str, Any]
+    ) -> Any:
+        """Call the derivative for ``f(*args, **kwargs)``, passing it ``extra``
+        (``srcdiff.jvp``'s tangents) by keyword."""
         args = (*self._bound, *args)
         quick = call_key(self._positional, args, kwargs, self.data)
-        found = self._known_call(quick, args, kwargs)
+        found = self._known_call(quick, args, kwargs, extra)
         if found is not _MISSED:
             return found
         arguments = self._arguments(args, kwargs)
@@ -247,7 +254,7 @@ class GradFunction:
                 generators + hidden + [g for g in outer if g is not None]
             )
             try:
-                result = compiled(*args, **kwargs)
+                result = compiled(*args, **kwargs, **extra)
             except PathChanged:
                 restore()
                 continue
@@ -264,9 +271,11 @@ class GradFunction:
         while len(self._paths) > MAX_SPECS:
             self._paths.popitem(last=False)
         self._latest = derivative
-        return compiled(*args, **kwargs)
+        return compiled(*args, **kwargs, **extra)
 
-    def _known_call(self, quick: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    def _known_call(
+        self, quick: Any, args: tuple[Any, ...], kwargs: Any, extra: dict[str, Any]
+    ) -> Any:
         """The result from a derivative cached for calls keyed ``quick``, or
         ``_MISSED``. Only derivatives that draw from no generator run here:
         those need the generators put back when a path fails its guards."""
@@ -279,7 +288,7 @@ class GradFunction:
             if derivative.global_draws or derivative.generators:
                 return _MISSED
             try:
-                result = compiled(*args, **kwargs)
+                result = compiled(*args, **kwargs, **extra)
             except PathChanged:
                 continue
             self._latest = derivative

@@ -24,6 +24,7 @@ import numpy as np
 
 from srcdiff import __version__
 from srcdiff.api import GradFunction, render
+from srcdiff.api_forward import JvpFunction
 from srcdiff.errors import Loc, NoSource, SrcdiffError, UnboundMethod
 from srcdiff.ir.nodes import dump
 from srcdiff.numeric import leaves, map_leaves, max_relative_error, numerical_grad
@@ -166,10 +167,16 @@ def _emit_options(emit: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 with a diff if FILE (-o) is not what it would be",
     )
-    emit.add_argument(
+    modes = emit.add_mutually_exclusive_group()
+    modes.add_argument(
         "--value",
         action="store_true",
         help="emit <f>_value_and_grad returning (value, grad)",
+    )
+    modes.add_argument(
+        "--jvp",
+        action="store_true",
+        help="emit <f>_jvp(..., d<wrt>) returning (value, tangent): forward mode",
     )
     emit.add_argument(
         "--dump",
@@ -456,7 +463,11 @@ def _emitted(
         if example:
             inputs += _files(example, load(example, directory=str(base)))
         _refuse_overwriting(output, inputs)
-    grad = GradFunction(fn, args.wrt, value=args.value)
+    grad = (
+        JvpFunction(fn, args.wrt)
+        if getattr(args, "jvp", False)
+        else GradFunction(fn, args.wrt, value=args.value)
+    )
     with paths_relative_to(str(root)):
         example_args = _example_args(example, fn, str(base))
         arguments = (
@@ -551,6 +562,8 @@ def _command_words(
         words += ["--example", target_relative_to(root, example)]
     if getattr(args, "value", False):
         words.append("--value")
+    if getattr(args, "jvp", False):
+        words.append("--jvp")
     if args.unroll is not None:
         words.append("--unroll" if args.unroll else "--no-unroll")
     if output is not None:

@@ -21,6 +21,9 @@ from srcdiff import simplify
 from srcdiff.emit.literals import literal
 from srcdiff.emit.statements import Emitted, emit
 from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
+from srcdiff.forward import inputs as forward_inputs
+from srcdiff.forward.context import Context as ForwardContext
+from srcdiff.forward.sweep import jvp
 from srcdiff.ir import effects
 from srcdiff.ir.nodes import UNKNOWN, Assign, Const, Program, Var, all_stmts, walk_vars
 from srcdiff.ir.prims import PRIMS, numpy_path
@@ -101,26 +104,44 @@ def _derive(
         ]
         for name in params
     }
+    wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
+    locs = {name: source.loc(_param_node(source, name)) for name in params}
+    tangents_in = forward_inputs.inputs(spec.wrt, wrt, params) if spec.jvp else {}
     for leaf in (leaf for leaves in arrays.values() for leaf in leaves):
         tracer.builder.input_sizes(leaf)
     tracer.builder.mark_entry()
     entry_at = len(tracer.builder.stmts)
     with effects.global_state_kept():  # draws made while tracing are not kept
         output = tracer.run_top(source, inputs)
-        _check_scalar(source, output)
-        _check_dimensions(source, tracer, output)
-        _guard_scalar(source, tracer, output)
+        if not spec.jvp:
+            _check_scalar(source, output)
+            _check_dimensions(source, tracer, output)
+            _guard_scalar(source, tracer, output)
         if isinstance(output, Var) and output.kind == "temp":
             output.hint, output.kind = source.name, "user"
-        backward_start = len(tracer.builder.stmts)
-        wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
+        backward_start: int | None = len(tracer.builder.stmts)
         progress.enter("differentiating")
-        grads = gradients(Context(tracer.builder, tracer.run_rule), output, wrt)
-        locs = {name: source.loc(_param_node(source, name)) for name in params}
+        if spec.jvp:
+            forward_inputs.name_after_primals(tangents_in)
+            context = ForwardContext(tracer.builder, tracer.run_rule)
+            tangent = jvp(context, output, wrt, list(tangents_in.values()))
+        else:
+            grads = gradients(Context(tracer.builder, tracer.run_rule), output, wrt)
         checks = entry.checks(tracer.builder, arrays, locs)
+        if spec.jvp:
+            checks += forward_inputs.shape_checks(
+                tracer.builder,
+                tangents_in,
+                spec.wrt,
+                wrt,
+                [locs[split_wrt(item)[0]] for item in spec.wrt],
+            )
         tracer.builder.stmts[entry_at:entry_at] = checks
-        backward_start += len(checks)
-    result: Any = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
+        backward_start = None if spec.jvp else len(checks) + (backward_start or 0)
+    if spec.jvp:
+        result: Any = (output, tangent)
+    else:
+        result = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
     if spec.value:
         result = (output, result)
     statics = {
@@ -131,8 +152,8 @@ def _derive(
     }
     program = Program(
         source.name,
-        params,
-        inputs,
+        params + list(tangents_in),
+        inputs | tangents_in,
         tracer.builder.stmts,
         result,
         statics,
@@ -143,10 +164,12 @@ def _derive(
     suffix = "value_and_grad" if spec.value else "grad"
     what = "Value and gradient" if spec.value else "Gradient"
     doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
+    signature = _signature(source, fn, statics)
+    if spec.jvp:
+        suffix, doc = "jvp", forward_inputs.docstring(source.name, tangents_in)
+        signature = forward_inputs.signature(signature, list(tangents_in))
     progress.enter("emitting")
-    emitted = emit(
-        program, f"{source.name}_{suffix}", doc, _signature(source, fn, statics)
-    )
+    emitted = emit(program, f"{source.name}_{suffix}", doc, signature)
     global_draws = any(
         isinstance(s, Assign) and s.prim in effects.GLOBAL
         for s in all_stmts(program.stmts)

@@ -32,6 +32,9 @@ class Spec:
     unroll: bool | None = None
     # wrt given as a sequence: the gradients come as a tuple, even just one.
     tuple_result: bool = False
+    # Forward mode (``srcdiff.jvp``): the value and its tangent along the
+    # tangents of the wrt arguments, instead of the gradient.
+    jvp: bool = False
 
     def describe(self) -> str:
         """``w: float64[3], X: float64[20, 3]``: for headers and messages."""

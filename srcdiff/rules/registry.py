@@ -1,4 +1,4 @@
-"""The adjoint rule registry: one plain-NumPy function per primitive.
+"""The rule registry: per primitive, its adjoint rule and its tangent rules.
 
 A rule takes ``g`` (the incoming adjoint), ``ans`` (the primal result) and the
 primal's own parameters, and returns one contribution per differentiable
@@ -37,6 +37,78 @@ def adjoint(
         return rule
 
     return register
+
+
+# Tangent rules by primitive and argument position (``srcdiff.forward``).
+TANGENTS: dict[Prim, dict[int, Callable[..., Any]]] = {}
+
+
+def LINEAR(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    """Marks a primitive linear in its argument(s): the forward pass applies
+    the primitive itself to the tangents (zeros for arguments without one)."""
+    raise TypeError("LINEAR marks a rule; srcdiff.forward applies the primitive")
+
+
+def MULTILINEAR(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    """Marks a product: the forward pass applies the primitive with this one
+    argument replaced by its tangent, the others kept."""
+    raise TypeError("MULTILINEAR marks a rule; srcdiff.forward applies it")
+
+
+def _prims(objects: tuple[Any, ...]) -> list[Prim]:
+    prims = [lookup(obj) for obj in objects]
+    missing = [obj for obj, prim in zip(objects, prims, strict=True) if prim is None]
+    if missing:
+        raise KeyError(f"{missing[0]!r} is not a registered primitive")
+    return [p for p in prims if p is not None]
+
+
+def tangent(
+    *objects: Any, argnum: int = 0
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as the tangent rule of argument
+    ``argnum`` of ``objects``: ``rule(t, ans, *args, **kwargs)``."""
+
+    def register(rule: Callable[..., Any]) -> Callable[..., Any]:
+        for prim in _prims(objects):
+            TANGENTS.setdefault(prim, {})[argnum] = rule
+        return rule
+
+    return register
+
+
+def linear(*objects: Any, argnums: tuple[int, ...] = (0,)) -> None:
+    """``objects`` are linear in the arguments ``argnums`` taken together."""
+    for prim in _prims(objects):
+        TANGENTS.setdefault(prim, {}).update(dict.fromkeys(argnums, LINEAR))
+
+
+def multilinear(*objects: Any, argnums: tuple[int, ...] = (0, 1)) -> None:
+    """``objects`` are linear in each argument of ``argnums`` on its own."""
+    for prim in _prims(objects):
+        TANGENTS.setdefault(prim, {}).update(dict.fromkeys(argnums, MULTILINEAR))
+
+
+def ELEMENTWISE(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    """Marks an elementwise function (with broadcasting) of this argument:
+    its Jacobian is diagonal, so the adjoint rule run on the tangent (the
+    argument broadcast to the result's shape, so that nothing is summed
+    away) gives the argument's share."""
+    raise TypeError("ELEMENTWISE marks a rule; srcdiff.forward runs the adjoint")
+
+
+def elementwise(*objects: Any, argnums: tuple[int, ...] = (0,)) -> None:
+    """``objects`` are elementwise in the arguments ``argnums``, and their
+    adjoint rules are ``g`` times the partial derivative: real functions, or
+    holomorphic ones (``abs``, ``angle`` of complex values are neither)."""
+    for prim in _prims(objects):
+        if prim not in RULES:
+            raise KeyError(f"{prim.name} has no adjoint rule to derive from")
+        TANGENTS.setdefault(prim, {}).update(dict.fromkeys(argnums, ELEMENTWISE))
+
+
+def tangent_for(prim: Prim, argnum: int) -> Callable[..., Any] | None:
+    return TANGENTS.get(prim, {}).get(argnum)
 
 
 def known(*values: Any) -> bool:

@@ -120,6 +120,12 @@ class Builder:
         finally:
             self.stmts, self._seen = outer, outer_seen
 
+    def reusable(self, later: set[Var]) -> dict[Any, Var]:
+        """The values CSE may reuse, less those in ``later``: a block bound
+        among statements already written (forward mode's tangents) must not
+        reuse a value defined after it."""
+        return {k: v for k, v in self._seen.items() if v not in later}
+
     def mark_entry(self) -> None:
         """What has been bound so far (the inputs' sizes) is all that entry
         checks, bound later into statements that go first, may reuse."""

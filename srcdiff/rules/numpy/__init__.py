@@ -12,6 +12,7 @@ from srcdiff.rules.numpy import (  # noqa: F401
     fft,
     linalg,
     linalg_eig,
+    linalg_tangents,
     matmul,
     nondiff,
     products,
@@ -19,5 +20,7 @@ from srcdiff.rules.numpy import (  # noqa: F401
     reshaping,
     shape,
     statistics,
+    tangent_tables,
+    tangents,
     updates,
 )

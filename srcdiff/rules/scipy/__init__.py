@@ -16,9 +16,14 @@ from srcdiff.ir import prims
 # Rule modules in this package, by the SciPy module their functions live in.
 FAMILIES = {
     "scipy.linalg": ("linalg", "linalg_banded"),
-    "scipy.signal": ("signal",),
-    "scipy.special": ("special", "special_functions"),
-    "scipy.stats": ("stats", "stats_multivariate", "stats_univariate"),
+    "scipy.signal": ("signal", "signal_tangents"),
+    "scipy.special": ("special", "special_functions", "special_tangents"),
+    "scipy.stats": (
+        "stats",
+        "stats_multivariate",
+        "stats_univariate",
+        "stats_tangents",
+    ),
 }
 
 

@@ -1,0 +1,44 @@
+"""Tangents of single values: whether one has any, its zero, its name.
+
+Shared by the sweep and the constructs (loops, branches) it hands blocks to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from srcdiff.forward.context import Context
+from srcdiff.ir.nodes import Const, Var, walk_vars
+from srcdiff.ir.prims import PRIMS
+from srcdiff.names.namer import DELTA
+
+
+def has_tangent(value: Any, tangents: dict[Var, Any]) -> bool:
+    return any(v in tangents for v in walk_vars(value))
+
+
+def tangent_or_zero(ctx: Context, value: Any, tangents: dict[Var, Any]) -> Any:
+    """The tangent of a value, or its zero: 0.0 for a number, zeros like it."""
+    if isinstance(value, Var) and value in tangents:
+        return tangents[value]
+    if isinstance(value, Var) and value.known and isinstance(value.value, float):
+        return 0.0
+    if isinstance(value, (Var, Const)):
+        return ctx.builder.bind(PRIMS[np.zeros_like], (value,), loc=value.loc)
+    if isinstance(value, (bool, int, float, complex, np.number)):
+        return 0.0
+    return value  # None, a string, a dtype: not a number
+
+
+def name_tangent(tangent: Any, primal: Var, since: int) -> None:
+    """A value made for the tangent of a named value is called d<name>."""
+    if not isinstance(tangent, Var) or tangent.kind != "temp":
+        return
+    if tangent.serial < since:  # another value's tangent, already named
+        return
+    if primal.kind in ("user", "param", "leaf"):
+        tangent.kind, tangent.adjoint_of = "adjoint", primal
+    elif tangent.hint == "":
+        tangent.hint = DELTA

@@ -1,0 +1,59 @@
+"""Tangent rules (forward mode) of np.linalg's inverses, solves, determinants
+and the Cholesky factor, for real matrices (stacks of them too).
+
+Each reads like the differential it is (``d(A^-1) = -A^-1 dA A^-1``) and
+follows the adjoint rule's convention (``linalg.py``): a Cholesky factor
+sees only the triangle NumPy reads.
+"""
+
+import numpy as np
+
+from srcdiff.rules.numpy.elementwise import is_complex
+from srcdiff.rules.numpy.linalg import halved_triangle, mT
+from srcdiff.rules.registry import tangent
+
+
+def real_only(a):
+    if is_complex(a):
+        raise NotImplementedError("the tangent of a complex matrix function")
+
+
+@tangent(np.linalg.inv)
+def inv(t, ans, a):
+    real_only(a)
+    return -ans @ t @ ans
+
+
+@tangent(np.linalg.solve, argnum=0)
+def solve_a(t, ans, a, b):
+    real_only(a)
+    return -np.linalg.solve(a, t @ ans)
+
+
+@tangent(np.linalg.solve, argnum=1)
+def solve_b(t, ans, a, b):
+    real_only(a)
+    return np.linalg.solve(a, t)
+
+
+@tangent(np.linalg.det)
+def det(t, ans, a):
+    real_only(a)
+    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+@tangent(np.linalg.slogdet)
+def slogdet(t, ans, a):
+    real_only(a)
+    return None, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+@tangent(np.linalg.cholesky)
+def cholesky(t, ans, a, upper=False):
+    real_only(a)
+    if upper:
+        raise NotImplementedError("the tangent of cholesky with upper=True")
+    # The symmetric change NumPy sees: the lower triangle and its mirror.
+    seen = np.tril(t) + mT(np.tril(t, -1))
+    inner = np.linalg.solve(ans, mT(np.linalg.solve(ans, seen)))
+    return ans @ halved_triangle(inner)
