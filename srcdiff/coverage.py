@@ -7,6 +7,7 @@ stale, so the table always says what the registry holds.
 from __future__ import annotations
 
 import builtins
+import inspect
 import operator
 import sys
 import types
@@ -95,6 +96,26 @@ def _family(prim: Prim) -> str:
     return getattr(module, "FAMILY", rule.__module__.rsplit(".", 1)[-1])
 
 
+def tangents(prim: Prim) -> str:
+    """The arguments with a tangent rule (forward mode), by the names of the
+    adjoint rule's parameters; "-" for none."""
+    positions = sorted(rules.TANGENTS.get(prim, {}))
+    rule = rules.rule_for(prim)
+    if not positions or rule is None:
+        return "-"
+    params = list(inspect.signature(rule).parameters.values())[2:]
+    star = [p.name for p in params if p.kind == p.VAR_POSITIONAL]
+    named = [
+        p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    shown = [
+        named[i] if i < len(named) else star[0]
+        for i in positions
+        if star or i < len(named)
+    ]
+    return ", ".join(dict.fromkeys(shown)) or "-"
+
+
 def render() -> str:
     rules.load_scipy(everything=True)
     entries = _entries()
@@ -104,6 +125,8 @@ def render() -> str:
         for p, n in entries.items()
         if not rules.rule_for(p) and not p.differentiable
     }
+    forward = {p: n for p, n in with_rule.items() if rules.TANGENTS.get(p)}
+    missing = {p: n for p, n in with_rule.items() if p not in forward}
     families: dict[str, int] = defaultdict(int)
     for prim in with_rule:
         families[_family(prim)] += 1
@@ -117,13 +140,21 @@ def render() -> str:
         f"**{len(with_rule)} functions with adjoint rules** ({per_family}); "
         f"**{len(zero)} traced with zero gradient**.",
         "",
-        "| function | family | notes |",
-        "| --- | --- | --- |",
+        f"**{len(forward)} of them with tangent rules** (forward mode, "
+        "`srcdiff.jvp`); the *tangent* column names the arguments that have "
+        "one. Differentiating through any other argument in forward mode is an "
+        "error naming the call; without one: "
+        + ", ".join(n[0] for _, n in sorted(missing.items(), key=lambda i: i[1][0]))
+        + ".",
+        "",
+        "| function | family | tangent | notes |",
+        "| --- | --- | --- | --- |",
     ]
     rows = sorted(with_rule.items(), key=lambda item: (_family(item[0]), item[1][0]))
     for prim, names in rows:
         lines.append(
-            f"| {', '.join(names)} | {_family(prim)} | {rules.NOTES.get(prim, '')} |"
+            f"| {', '.join(names)} | {_family(prim)} | {tangents(prim)} "
+            f"| {rules.NOTES.get(prim, '')} |"
         )
     lines += ["", "## Traced with zero gradient", "", "| function |", "| --- |"]
     lines += [f"| {', '.join(names)} |" for names in sorted(zero.values())]

@@ -107,10 +107,7 @@ def signature(args: ast.arguments, names: list[str]) -> ast.arguments:
 
 
 def docstring(fn_name: str, tangents: dict[str, Any]) -> str:
-    along = ", ".join(tangents)
-    return (
-        f"Value of {fn_name} and its tangent (forward-mode derivative) along {along}."
-    )
+    return f"Value and tangent of {fn_name} along {', '.join(tangents)} (forward mode)."
 
 
 def shape_checks(

@@ -45,7 +45,7 @@ def forward_loop(
     for c in carrying:
         phi = Var(c.phi.hint, _value(starts[c]), c.phi.loc, like=c.phi)
         phi.sym = token(c.phi) if not phi.known else None
-        name_tangent(phi, c.phi, phi.serial)
+        name_tangent(phi, c.phi)
         phis[c] = tangents[c.phi] = phi
     body = sweep(ctx, loop.body, tangents)
     with ctx.builder.block(body):
@@ -54,7 +54,7 @@ def forward_loop(
     results = []
     for c in carrying:
         result = Var(c.result.hint, UNKNOWN, c.result.loc, like=c.result)
-        name_tangent(result, c.result, result.serial)
+        name_tangent(result, c.result)
         loop.carried.append(Carried(phis[c], starts[c], updates[c], result))
         results.append((c, result))
     _values(loop, [r for _, r in results])

@@ -30,7 +30,6 @@ from srcdiff.ir.nodes import (
     Var,
     defined_in,
     map_leaves,
-    next_serial,
     walk_vars,
 )
 from srcdiff.ir.prims import ADD, PRIMS, TUPLE_ITEM
@@ -49,6 +48,8 @@ def jvp(ctx: Context, output: Any, wrt: list[Any], tangents_in: list[Any]) -> An
         tangents.update(pairs)
     builder = ctx.builder
     builder.stmts[:] = sweep(ctx, list(builder.stmts), tangents)
+    if isinstance(output, Var):
+        name_tangent(tangents.get(output), output)
     return map_leaves(output, lambda leaf: tangent_or_zero(ctx, leaf, tangents))
 
 
@@ -91,53 +92,61 @@ def _assign(ctx: Context, stmt: Assign, tangents: dict[Var, Any]) -> None:
         raise effects.draw_needs_gradient(stmt.prim, stmt.loc)
     if not stmt.prim.differentiable or not can_carry_gradient(stmt.var):
         return
-    since = next_serial()
-    total = _tangent(ctx, stmt, active, tangents)
+    total, full = _tangent(ctx, stmt, active, tangents)
     if total is None:
         return
-    if not isinstance(total, tuple):
+    if not isinstance(total, tuple) and not full:
         total = _shaped_like(ctx, total, stmt.var)
-    name_tangent(total, stmt.var, since)
+    if isinstance(total, Var) and not total.known and total.sym is None:
+        total.sym = token(stmt.var)  # it has the value's shape, whatever it is
+    name_tangent(total, stmt.var)
     tangents[stmt.var] = total
 
 
 def _tangent(
     ctx: Context, stmt: Assign, active: list[int | str], tangents: dict[Var, Any]
-) -> Any:
-    """The sum of each active argument's share of the result's tangent."""
+) -> tuple[Any, bool]:
+    """The sum of each active argument's share of the result's tangent, and
+    whether a share is known to have the result's shape (so the sum has it)."""
     bind = ctx.builder.bind
     shares: list[Any] = []
+    full = False
     linear: dict[int | str, Any] = {}
     for key in active:
-        rule = registry.tangent_for(stmt.prim, _position(stmt, key))
+        position = _position(stmt, key)
+        rule = registry.tangent_for(stmt.prim, position)
         if rule is None:
             raise _missing(stmt, key)
         value = stmt.args[key] if isinstance(key, int) else stmt.kwargs[key]
         t = map_leaves(value, lambda leaf: _leaf_tangent(ctx, leaf, tangents))
         if rule is registry.LINEAR:
-            linear[key] = t
-        elif rule is registry.MULTILINEAR:
+            linear[position] = t
+        elif rule is registry.MULTILINEAR:  # the tangent has its value's shape
             args, kwargs = _replaced(stmt, {key: t})
             shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
+            full = True
         elif rule is registry.ELEMENTWISE:
+            full = full or token(value) == token(stmt.var)
             shares.append(_elementwise(ctx, stmt, key, t))
         else:
-            shares.append(_run(ctx, rule, stmt, t))
+            share = _run(ctx, rule, stmt, t)
+            full = full or (share is not None and token(share) == token(stmt.var))
+            shares.append(share)
     if linear:
-        for key, rule in registry.TANGENTS[stmt.prim].items():
-            value = _argument(stmt, key)
-            if rule is registry.LINEAR and key not in linear and value is not None:
-                linear[key] = map_leaves(value, lambda leaf: _zero(ctx, leaf))
+        for position, rule in registry.TANGENTS[stmt.prim].items():
+            value = _argument(stmt, position)
+            if rule is registry.LINEAR and position not in linear and value is not None:
+                linear[position] = map_leaves(value, lambda leaf: _zero(ctx, leaf))
         args, kwargs = _replaced(stmt, linear)
         shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
+        full = True
     shares = [s for s in shares if s is not None]
     if not shares:
-        return None
+        return None, full
     if isinstance(shares[0], tuple):  # results of a tuple-valued primitive
-        return tuple(
-            _add_slots(ctx, stmt, [s[i] for s in shares]) for i in range(len(shares[0]))
-        )
-    return _add_slots(ctx, stmt, shares)
+        slots = range(len(shares[0]))
+        return tuple(_add_slots(ctx, stmt, [s[i] for s in shares]) for i in slots), full
+    return _add_slots(ctx, stmt, shares), full
 
 
 def _add_slots(ctx: Context, stmt: Assign, shares: list[Any]) -> Any:

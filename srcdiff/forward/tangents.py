@@ -12,7 +12,6 @@ import numpy as np
 from srcdiff.forward.context import Context
 from srcdiff.ir.nodes import Const, Var, walk_vars
 from srcdiff.ir.prims import PRIMS
-from srcdiff.names.namer import DELTA
 
 
 def has_tangent(value: Any, tangents: dict[Var, Any]) -> bool:
@@ -32,13 +31,10 @@ def tangent_or_zero(ctx: Context, value: Any, tangents: dict[Var, Any]) -> Any:
     return value  # None, a string, a dtype: not a number
 
 
-def name_tangent(tangent: Any, primal: Var, since: int) -> None:
-    """A value made for the tangent of a named value is called d<name>."""
+def name_tangent(tangent: Any, primal: Var) -> None:
+    """The tangent of a named value ``h`` is called ``dh``; those of unnamed
+    values stay temporaries, folded where they are read."""
     if not isinstance(tangent, Var) or tangent.kind != "temp":
-        return
-    if tangent.serial < since:  # another value's tangent, already named
         return
     if primal.kind in ("user", "param", "leaf"):
         tangent.kind, tangent.adjoint_of = "adjoint", primal
-    elif tangent.hint == "":
-        tangent.hint = DELTA

@@ -66,6 +66,8 @@ def test_every_python_listing_is_checked_here():
         "y is not shaped like the example",
         "def neg_elbo_grad",
         "import srcdiff",
+        "def loss_jvp",
+        "j = srcdiff.jvp",
     ]
     assert sorted(LISTINGS) == sorted(_listing(m) for m in markers)
 
@@ -89,6 +91,26 @@ def test_the_rolled_loop_listing_is_in_the_rnn_golden():
 def test_the_size_check_listing_is_in_the_logistic_golden():
     listing = _listing("y is not shaped like the example")
     assert _quoted_in(listing, ROOT / "golden" / "logistic__loss.py")
+
+
+def test_the_forward_mode_listing_is_in_the_rnn_jvp_golden():
+    listing = _listing("def loss_jvp")
+    assert _quoted_in(listing.split("...", 1)[1], ROOT / "golden/jvp/rnn__loss__all.py")
+    assert (
+        "def loss_jvp(W, U, V, h0, xs, y, dW, dU, dV, dh0):"
+        in (ROOT / "golden/jvp/rnn__loss__all.py").read_text()
+    )
+
+
+def test_the_jvp_usage_listing_runs(load_function):
+    rnn = load_function((ROOT / "examples" / "rnn.py").read_text() + "\nf = loss\n")
+    W, U, V, h0, xs, y = rnn.__globals__["example"]()
+    dW, dh0 = np.ones_like(W), np.ones_like(h0)
+    namespace = {"srcdiff": srcdiff, "loss": rnn, **locals()}
+    exec(_listing("j = srcdiff.jvp"), namespace)
+    gW, gh0 = srcdiff.grad(rnn, wrt=["W", "h0"])(W, U, V, h0, xs, y)
+    expected = np.sum(gW) + np.sum(gh0)
+    assert abs(namespace["dloss"] - expected) < 1e-9 * max(1.0, abs(expected))
 
 
 def test_a_listing_that_is_not_in_a_golden_file_is_caught():

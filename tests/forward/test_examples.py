@@ -8,9 +8,9 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from forward_checks import direction, directional, inner, relative_error
 
 import srcdiff
-from tests.forward.checks import direction, directional, inner, relative_error
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
@@ -36,9 +36,7 @@ def load(name: str) -> ModuleType:
 def test_example_jvp(name: str, unroll: bool | None) -> None:
     module = load(name)
     args = list(module.example())
-    params = list(
-        __import__("inspect").signature(module.loss).parameters
-    )
+    params = list(__import__("inspect").signature(module.loss).parameters)
     wrt = WRT.get(name, [params[0]])
     index = [params.index(w) for w in wrt]
     rng = np.random.default_rng(0)

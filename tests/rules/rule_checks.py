@@ -1,7 +1,9 @@
 """The checks every rule test makes, and the strategies they share.
 
 - ``check_grad``: ``srcdiff.grad(f, wrt=i)``, specialised on the drawn
-  inputs, matches central differences of ``f`` for each differentiable i.
+  inputs, matches central differences of ``f`` for each differentiable i;
+  so does ``srcdiff.jvp(f, wrt=i)`` along a random direction, and it agrees
+  with the gradient (``check_tangent``: the tangent rules' dot-product test).
 - ``check_generic``: the derivative traced with no example, compiled and
   called on the same inputs, gives the same gradients.
 - ``check_rule``: called directly on arrays, a rule satisfies the dot-product
@@ -21,6 +23,7 @@ from hypothesis.extra import numpy as hnp
 
 import srcdiff
 from srcdiff.api import compile_derivative
+from srcdiff.errors import UnsupportedPrimitive
 from srcdiff.ir.prims import lookup
 from srcdiff.numeric import leaves, max_relative_error, numerical_grad
 from srcdiff.rules import rule_for
@@ -100,7 +103,49 @@ def check_grad(
         assert_like(got, arg, f"gradient in argument {i}")
         error = max_relative_error(got, expected[i])
         assert error < tol, f"gradient in argument {i} is off by {error:.3g}"
+        check_tangent(f, args, i, got, tol)
     return expected
+
+
+def check_tangent(
+    f: Callable[..., Any], args: Sequence[Any], i: int, grad: Any, tol: float = TOL
+) -> None:
+    """``srcdiff.jvp(f, wrt=i)`` along a random direction v: the value is
+    ``f``'s, and the tangent is <grad, v> (the adjoint rules give the gradient,
+    the tangent rules the tangent) and the central difference along v. A
+    primitive without a tangent rule for the argument (docs/coverage.md lists
+    them) is a located error, which ends the check."""
+    rng = np.random.default_rng(i)
+    v = map_tree(lambda leaf: _direction(rng, leaf), args[i])
+    try:
+        value, tangent = srcdiff.jvp(f, wrt=i)(*args, v)
+    except UnsupportedPrimitive as exc:
+        assert "tangent" in str(exc) and exc.loc is not None, str(exc)
+        return
+    assert max_relative_error(value, f(*args)) < 1e-12
+    assert np.ndim(tangent) == 0
+    error = max_relative_error(tangent, inner(grad, v))
+    assert error < tol, f"tangent in argument {i} is not <grad, v>: {error:.3g}"
+
+    def moved(t: float) -> Any:
+        return f(*[step(a, t, v) if j == i else a for j, a in enumerate(args)])
+
+    numeric = numerical_grad(moved, (0.0,), 0)
+    error = max_relative_error(tangent, numeric)
+    assert error < tol, f"tangent in argument {i} is off by {error:.3g}"
+
+
+def _direction(rng: np.random.Generator, leaf: Any) -> Any:
+    if isinstance(leaf, float):
+        return float(rng.uniform(0.25, 1))
+    shape = np.shape(leaf)
+    return rng.uniform(0.25, 1, size=shape) * rng.choice([-1, 1], size=shape)
+
+
+def map_tree(fn: Callable[[Any], Any], tree: Any) -> Any:
+    if isinstance(tree, list | tuple):
+        return type(tree)(map_tree(fn, item) for item in tree)
+    return fn(tree)
 
 
 def check_generic(

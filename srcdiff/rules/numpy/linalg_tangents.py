@@ -9,7 +9,7 @@ sees only the triangle NumPy reads.
 import numpy as np
 
 from srcdiff.rules.numpy.elementwise import is_complex
-from srcdiff.rules.numpy.linalg import halved_triangle, mT
+from srcdiff.rules.numpy.linalg import halved_triangle, mT, solve_each
 from srcdiff.rules.registry import tangent
 
 
@@ -27,13 +27,15 @@ def inv(t, ans, a):
 @tangent(np.linalg.solve, argnum=0)
 def solve_a(t, ans, a, b):
     real_only(a)
-    return -np.linalg.solve(a, t @ ans)
+    vectors = np.ndim(b) == 1  # b is one vector, however many matrices a stacks
+    change = (t @ ans[..., None])[..., 0] if vectors else t @ ans
+    return -solve_each(np.linalg.solve, a, change, vectors)
 
 
 @tangent(np.linalg.solve, argnum=1)
 def solve_b(t, ans, a, b):
     real_only(a)
-    return np.linalg.solve(a, t)
+    return solve_each(np.linalg.solve, a, t, np.ndim(b) == 1)
 
 
 @tangent(np.linalg.det)

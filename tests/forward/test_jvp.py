@@ -1,0 +1,101 @@
+"""``srcdiff.jvp`` on small functions: array outputs, several tangents,
+keyword-only tangents, branches and rolled loops, the shape-generic
+derivative, and the located error for a primitive without a tangent rule."""
+
+import numpy as np
+import pytest
+from forward_checks import directional, relative_error
+
+import srcdiff
+from srcdiff.api import compile_derivative
+
+RNG = np.random.default_rng(1)
+X = RNG.normal(size=4)
+W = RNG.normal(size=(3, 4))
+V = RNG.normal(size=4)
+DW = RNG.normal(size=(3, 4))
+
+
+def layer(W, x):
+    return np.tanh(W @ x) * np.exp(x[:3])
+
+
+def test_an_array_output_gets_its_jacobian_times_the_tangent():
+    value, tangent = srcdiff.jvp(layer, wrt="x")(W, X, V)
+    np.testing.assert_allclose(value, layer(W, X))
+    assert tangent.shape == (3,)
+    numeric = directional(layer, [W, X], [1], [V])
+    assert relative_error(tangent, numeric) < 1e-6
+
+
+def test_several_tangents_by_position_or_by_name():
+    both = srcdiff.jvp(layer, wrt=["W", "x"])
+    _, by_position = both(W, X, DW, V)
+    _, by_name = both(W, X, dx=V, dW=DW)
+    numeric = directional(layer, [W, X], [0, 1], [DW, V])
+    assert relative_error(by_position, numeric) < 1e-6
+    np.testing.assert_array_equal(by_position, by_name)
+
+
+def scaled(x, scale=2.0):
+    return np.sum(np.sin(x) * scale)
+
+
+def test_tangents_follow_defaults_as_keyword_only_parameters():
+    jvp = srcdiff.jvp(scaled)
+    _, tangent = jvp(X, V)
+    assert relative_error(tangent, np.sum(np.cos(X) * 2.0 * V)) < 1e-12
+    source = jvp.source
+    assert "def scaled_jvp(x, scale=2.0, *, dx):" in source
+
+
+def piecewise(x, n):
+    for _ in range(n):
+        if np.sum(x) > 0:
+            y = np.sin(x)
+            x = y * 0.9
+        else:
+            x = x**2 + 1.0
+    return x
+
+
+@pytest.mark.parametrize("start", [X, -np.abs(X)])
+def test_a_branch_in_a_rolled_loop_takes_the_tangent_of_the_arm_it_runs(start):
+    jvp = srcdiff.jvp(piecewise, unroll=False)
+    value, tangent = jvp(start, 5, V)
+    np.testing.assert_allclose(value, piecewise(start, 5))
+    numeric = directional(piecewise, [start, 5], [0], [V])
+    assert relative_error(tangent, numeric) < 1e-6
+    assert "for " in jvp.source and "if " in jvp.source
+
+
+def test_the_shape_generic_derivative_runs_on_any_sizes():
+    derivative = srcdiff.jvp(layer, wrt="x").derivative()
+    compiled = compile_derivative(derivative)
+    for n in (3, 6):
+        w, x, v = RNG.normal(size=(3, n)), RNG.normal(size=n), RNG.normal(size=n)
+        _, tangent = compiled(w, x, v)
+        numeric = directional(layer, [w, x], [1], [v])
+        assert relative_error(tangent, numeric) < 1e-6
+
+
+def test_a_tangent_of_another_shape_is_refused():
+    with pytest.raises(srcdiff.PathChanged, match="dx is not shaped like x"):
+        srcdiff.jvp(layer, wrt="x")(W, X, 1.0)
+
+
+def sorted_sum(x):
+    return np.sum(np.sort(x) * np.arange(4.0))
+
+
+def test_a_primitive_without_a_tangent_rule_is_a_located_error():
+    with pytest.raises(srcdiff.UnsupportedPrimitive) as caught:
+        srcdiff.jvp(sorted_sum)(X, V)
+    error = caught.value
+    assert "no tangent (forward-mode derivative) of sort" in error.message
+    assert (
+        error.loc is not None
+        and error.loc.line == sorted_sum.__code__.co_firstlineno + 1
+    )
+    assert "^" in str(error)
+    assert srcdiff.grad(sorted_sum)(X).shape == (4,)  # reverse mode has one
