@@ -81,11 +81,9 @@ def _assign(ctx: Context, stmt: Assign, tangents: dict[Var, Any]) -> None:
         if slot is not None:
             tangents[stmt.var] = _shaped_like(ctx, slot, stmt.var)
         return
-    active = [
-        key
-        for key, value in [*enumerate(stmt.args), *stmt.kwargs.items()]
-        if has_tangent(value, tangents)
-    ]
+    keyed: list[tuple[int | str, Any]] = [*enumerate(stmt.args)]
+    keyed += stmt.kwargs.items()
+    active = [key for key, value in keyed if has_tangent(value, tangents)]
     if not active:
         return
     if stmt.prim.effect:

@@ -3,6 +3,7 @@ along a random direction and against the gradient (``<grad f, v>``), the
 value against ``f``; rolled loops kept rolled (``--no-unroll``) too."""
 
 import importlib.util
+import inspect
 from pathlib import Path
 from types import ModuleType
 
@@ -21,6 +22,8 @@ WRT = {
     "rnn": ["W", "U", "V", "h0"],
 }
 CASES = [(name, unroll) for name in EXAMPLES for unroll in (None, False)]
+# A rolled loop over the rows of a differentiated array: its tangent's rows.
+ROWS = {"rnn": ["xs"]}
 
 
 def load(name: str) -> ModuleType:
@@ -34,10 +37,19 @@ def load(name: str) -> ModuleType:
 
 @pytest.mark.parametrize(("name", "unroll"), CASES, ids=[f"{n}-{u}" for n, u in CASES])
 def test_example_jvp(name: str, unroll: bool | None) -> None:
+    params = list(inspect.signature(load(name).loss).parameters)
+    check_example(name, WRT.get(name, [params[0]]), unroll)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_example_jvp_along_the_rows_a_loop_reads(name: str) -> None:
+    check_example(name, ROWS[name], False)
+
+
+def check_example(name: str, wrt: list[str], unroll: bool | None) -> None:
     module = load(name)
     args = list(module.example())
-    params = list(__import__("inspect").signature(module.loss).parameters)
-    wrt = WRT.get(name, [params[0]])
+    params = list(inspect.signature(module.loss).parameters)
     index = [params.index(w) for w in wrt]
     rng = np.random.default_rng(0)
     v = [direction(rng, args[i]) for i in index]

@@ -99,3 +99,18 @@ def test_a_primitive_without_a_tangent_rule_is_a_located_error():
     )
     assert "^" in str(error)
     assert srcdiff.grad(sorted_sum)(X).shape == (4,)  # reverse mode has one
+
+
+def differences(x, y):
+    return np.diff(x, prepend=3.0, append=y) ** 2
+
+
+@pytest.mark.parametrize("wrt", [["x"], ["x", "y"], ["y"]])
+def test_constant_parts_of_a_linear_call_get_no_tangent(wrt):
+    """np.diff is linear in x, prepend and append together: a constant end
+    contributes nothing, a differentiated one its tangent."""
+    args, directions = [X, 2.0], {"x": V, "y": 0.5}
+    _, tangent = srcdiff.jvp(differences, wrt=wrt)(*args, *[directions[w] for w in wrt])
+    index = [["x", "y"].index(w) for w in wrt]
+    numeric = directional(differences, args, index, [directions[w] for w in wrt])
+    assert relative_error(tangent, numeric) < 1e-6

@@ -26,7 +26,6 @@ linear(
     np.sum,
     np.mean,
     np.cumsum,
-    np.diff,
     np.trace,
     np.gradient,
     np.copy,
@@ -85,6 +84,7 @@ linear(
 )
 linear(operator.getitem)  # x[index]: the index has no tangent
 linear(np.append, argnums=(0, 1))
+linear(np.diff, argnums=(0, 3, 4))  # a, prepend, append: a constant end is no tangent
 linear(np.full, np.full_like, np.bincount, argnums=(1,))  # the value, the weights
 linear(np.where, argnums=(1, 2))  # not the condition
 linear(index_update, argnums=(0, 2))  # A[i] = v: linear in A and v together
