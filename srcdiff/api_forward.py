@@ -33,8 +33,8 @@ class JvpFunction(GradFunction):
             self.tangents.append(tangent_name(item, params + self.tangents))
         self.__name__ = f"{self.fn.__name__}_jvp"
         self.__doc__ = (
-            f"Value of {self.fn.__name__} and its tangent along "
-            f"{', '.join(self.tangents)}."
+            f"Value and tangent of {self.fn.__name__} along "
+            f"{', '.join(self.tangents)} (forward mode)."
         )
 
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:

@@ -115,6 +115,14 @@ def test_reverse_never_imports_trace():
             assert bad == [], f"{module} imports the trace stage: {bad}"
 
 
+def test_forward_never_imports_trace():
+    for module, imports in GRAPH.items():
+        if module.startswith("srcdiff.forward"):
+            bad = [(t, line) for t, line in imports if t.startswith("srcdiff.trace")]
+            assert bad == [], f"{module} imports the trace stage: {bad}"
+    assert any(module.startswith("srcdiff.forward") for module in GRAPH)
+
+
 def test_ir_imports_nothing_of_the_stages():
     stages = ("srcdiff.rules", "srcdiff.trace", "srcdiff.reverse", "srcdiff.emit")
     for module, imports in GRAPH.items():
