@@ -46,9 +46,6 @@ linear(
     np.rot90,
     np.repeat,
     np.tile,
-    np.atleast_1d,
-    np.atleast_2d,
-    np.atleast_3d,
     np.triu,
     np.tril,
     np.diag,
@@ -84,6 +81,8 @@ linear(
 )
 linear(operator.getitem)  # x[index]: the index has no tangent
 linear(np.append, argnums=(0, 1))
+# np.atleast_2d(x, y) -> (x2, y2): linear in all its arguments together
+linear(np.atleast_1d, np.atleast_2d, np.atleast_3d, argnums=tuple(range(32)))
 linear(np.diff, argnums=(0, 3, 4))  # a, prepend, append: a constant end is no tangent
 linear(np.full, np.full_like, np.bincount, argnums=(1,))  # the value, the weights
 linear(np.where, argnums=(1, 2))  # not the condition
