@@ -91,3 +91,16 @@ def matmul_right_grad(grad, a, b):
     if b.ndim == 1:
         return unbroadcast(np.swapaxes(a, -1, -2) @ grad[..., None], b[:, None])[:, 0]
     return unbroadcast(np.swapaxes(a, -1, -2) @ grad, b)
+
+
+def shaped_alike(tangent, like):
+    """Whether `tangent` has the structure of `like` and each array its shape."""
+    if isinstance(like, dict):
+        if not isinstance(tangent, dict) or tangent.keys() != like.keys():
+            return False
+        return all([shaped_alike(tangent[key], like[key]) for key in like])
+    if isinstance(like, (list, tuple)):
+        if not isinstance(tangent, (list, tuple)) or len(tangent) != len(like):
+            return False
+        return all([shaped_alike(t, i) for t, i in zip(tangent, like, strict=True)])
+    return np.shape(tangent) == np.shape(like)

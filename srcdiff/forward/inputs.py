@@ -16,11 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff.ir.nodes import UNKNOWN, Stmt, Var, map_leaves, walk_vars
-from srcdiff.ir.prims import EITHER, PRIMS
+from srcdiff import helpers
+from srcdiff.ir.nodes import (
+    UNKNOWN,
+    Assign,
+    Stmt,
+    Var,
+    all_stmts,
+    map_leaves,
+    walk_vars,
+)
+from srcdiff.ir.prims import EITHER, GETITEM, PRIMS, helper_prim
 from srcdiff.ir.values import token
 
 SHAPE, NE = PRIMS[np.shape], PRIMS[operator.ne]
+SHAPED_ALIKE = helper_prim(helpers.shaped_alike)
 
 
 def tangent_name(item: str, taken: list[str]) -> str:
@@ -120,6 +130,11 @@ def shape_checks(
     """``if np.shape(dx) != np.shape(x): raise PathChanged(...)``, for the top
     of the function: a tangent of another shape could broadcast and give a
     wrong tangent silently."""
+    indexed = {
+        s.args[0]
+        for s in all_stmts(builder.stmts)
+        if isinstance(s, Assign) and s.prim is GETITEM
+    }
     out: list[Stmt] = []
     with builder.block(out, builder.entry_seen):
         for name, item, value, loc in zip(tangents, wrt, values, locs, strict=True):
@@ -128,6 +143,11 @@ def shape_checks(
             for leaf, primal in pairs:
                 if primal.known and not isinstance(primal.value, np.ndarray):
                     continue  # a number: its tangent is one too
+                if not primal.known and primal in indexed:  # a list or dict?
+                    alike = builder.bind_raw(SHAPED_ALIKE, (leaf, primal), loc)
+                    what = f"{name} is not shaped like {item}"
+                    builder.guard(alike, True, loc, what, message=what)
+                    continue
                 shapes = tuple(
                     builder.bind_raw(SHAPE, (v,), loc) for v in (leaf, primal)
                 )

@@ -114,3 +114,20 @@ def test_constant_parts_of_a_linear_call_get_no_tangent(wrt):
     index = [["x", "y"].index(w) for w in wrt]
     numeric = directional(differences, args, index, [directions[w] for w in wrt])
     assert relative_error(tangent, numeric) < 1e-6
+
+
+def two_layers(params, x):
+    (W1, b1), (W2, b2) = params
+    return np.sum(np.tanh(np.tanh(W1 @ x + b1) @ W2 + b2))
+
+
+def test_a_generic_derivative_checks_a_container_tangent_item_by_item():
+    compiled = compile_derivative(srcdiff.jvp(two_layers).derivative())
+    W2, dW2 = RNG.normal(size=(3, 2)), RNG.normal(size=(3, 2))
+    params = [(W, X[:3]), (W2, X[:2])]
+    dparams = [(DW, V[:3]), (dW2, V[:2])]
+    _, tangent = compiled(params, X, dparams)
+    numeric = directional(two_layers, [params, X], [0], [dparams])
+    assert relative_error(tangent, numeric) < 1e-6
+    with pytest.raises(srcdiff.PathChanged, match="dparams is not shaped like"):
+        compiled(params, X, dparams[:1])
