@@ -137,7 +137,7 @@ def test_regen_rewrites_a_stale_file_from_another_directory(run, project, tmp_pa
 
 
 def test_regen_checks_every_golden_file(run):
-    goldens = sorted(str(p) for p in (REPO / "golden").glob("*.py"))
+    goldens = sorted(str(p) for p in (REPO / "golden").glob("**/*.py"))
     assert len(goldens) > 10
     assert run(REPO, "regen", "--check", *goldens) == (0, "", "")
 

@@ -115,3 +115,10 @@ def test_golden_jvp_runs_without_srcdiff(
     assert relative_error(value, module.loss(*example)) < 1e-12
     numeric = directional(module.loss, example, index, v)
     assert relative_error(tangent, numeric) < 1e-6
+
+
+def test_jvp_and_value_are_different_files(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["emit", "--jvp", "--value", "examples/mlp.py:loss"])
+    assert info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
