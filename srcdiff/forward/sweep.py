@@ -107,6 +107,9 @@ def _tangent(
     """The sum of each active argument's share of the result's tangent, and
     whether a share is known to have the result's shape (so the sum has it)."""
     bind = ctx.builder.bind
+    adjoint = registry.rule_for(stmt.prim)
+    if adjoint is not None:  # only the calls its rules were written for
+        _run(ctx, adjoint, stmt, None, check_only=True)
     shares: list[Any] = []
     full = False
     linear: dict[int | str, Any] = {}
@@ -226,7 +229,11 @@ def _elementwise(ctx: Context, stmt: Assign, key: int | str, t: Any) -> Any:
     return share
 
 
-def _run(ctx: Context, rule: Any, stmt: Assign, t: Any) -> Any:
+def _run(
+    ctx: Context, rule: Any, stmt: Assign, t: Any, check_only: bool = False
+) -> Any:
+    """The rule's result on ``t``; a call the rule cannot take (a keyword such
+    as ``initial=`` that no rule of the primitive reads) is refused."""
     try:
         inspect.signature(rule).bind(t, stmt.var, *stmt.args, **stmt.kwargs)
     except TypeError as exc:
@@ -237,6 +244,8 @@ def _run(ctx: Context, rule: Any, stmt: Assign, t: Any) -> Any:
             "Drop keywords such as dtype= or out=, or compute that part outside the "
             "differentiated function.",
         ) from None
+    if check_only:
+        return None
     return ctx.run_rule(rule, (t, stmt.var, *stmt.args), stmt.kwargs, stmt.loc)
 
 

@@ -131,3 +131,14 @@ def test_a_generic_derivative_checks_a_container_tangent_item_by_item():
     assert relative_error(tangent, numeric) < 1e-6
     with pytest.raises(srcdiff.PathChanged, match="dparams is not shaped like"):
         compiled(params, X, dparams[:1])
+
+
+def summed_from_five(x):
+    return np.sum(x, initial=5.0)
+
+
+def test_a_keyword_no_rule_reads_is_refused():
+    """np.sum is linear in x, but not with initial=: the call must be one the
+    primitive's rules were written for, or the tangent would be wrong."""
+    with pytest.raises(srcdiff.UnsupportedPrimitive, match="initial"):
+        srcdiff.jvp(summed_from_five)(X, V)
