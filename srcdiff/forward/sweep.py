@@ -127,8 +127,8 @@ def _tangent(
             shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
             full = True
         elif rule is registry.ELEMENTWISE:
-            full = full or token(value) == token(stmt.var)
             shares.append(_elementwise(ctx, stmt, key, t))
+            full = True  # run on the result's shape, the rule keeps it
         else:
             share = _run(ctx, rule, stmt, t)
             full = full or (share is not None and token(share) == token(stmt.var))
@@ -215,8 +215,9 @@ def _elementwise(ctx: Context, stmt: Assign, key: int | str, t: Any) -> Any:
     with the argument broadcast to the result's shape (where it is not
     already), so that the rule's ``unbroadcast`` sums nothing away."""
     value = _argument(stmt, _position(stmt, key))
-    if token(value) != token(stmt.var) or token(value) is None:
+    if token(value) != token(stmt.var):  # the rule's g has the result's shape
         value = _shaped_like(ctx, value, stmt.var)
+        t = _shaped_like(ctx, t, stmt.var)
     args, kwargs = _replaced(stmt, {key: value})
     adjoint = registry.rule_for(stmt.prim)
     shares = _run(ctx, adjoint, Assign(stmt.var, stmt.prim, args, kwargs, stmt.loc), t)
