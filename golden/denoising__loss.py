@@ -46,8 +46,8 @@ def loss_grad(image, noisy, basis):
     dpadded = np.reshape(np.transpose(dpatches, (0, 2, 1, 3)), (rows, cols))
     dedges = 0.1 / np.sqrt(edges**2 + 0.01) * edges
     size_image = np.size(image)
-    ddx = np.reshape(dedges[size_image:], (image.shape[0], image.shape[1]))
-    ddy = np.reshape(dedges[:size_image], (image.shape[0], image.shape[1]))
+    ddx = np.reshape(dedges[size_image:], np.shape(image))
+    ddy = np.reshape(dedges[:size_image], np.shape(image))
     t_3 = (
         dpadded[1:-1, 1:-1]
         - ddx

@@ -36,16 +36,15 @@ def loss_grad(kernel, stimulus, response):
         )
     prediction = signal.convolve(stimulus, kernel, mode="valid")
 
+    n = len(kernel)
     take = np.take(
         np.diff(-np.diff(kernel) / 5, axis=-1, prepend=0, append=0),
-        np.arange(len(kernel)),
+        np.arange(n),
         axis=-1,
     )
-    dprediction = 2 * (prediction - response) / (len(stimulus) - len(kernel) + 1)
-    len_kernel_minus_one = len(kernel) - 1
+    dprediction = 2 * (prediction - response) / (len(stimulus) - n + 1)
+    n_minus_one = n - 1
     dkernel = take + signal.convolve(
-        np.pad(dprediction, [(len_kernel_minus_one, len_kernel_minus_one)]),
-        np.flip(stimulus),
-        "valid",
+        np.pad(dprediction, [(n_minus_one, n_minus_one)]), np.flip(stimulus), "valid"
     )
     return dkernel

@@ -37,6 +37,7 @@ from srcdiff.ir.nodes import (
 from srcdiff.ir.prims import Prim, dotted
 from srcdiff.names.namer import Namer, temp_hint
 from srcdiff.names.sharing import Sharing
+from srcdiff.names.sizes import name_sizes
 from srcdiff.simplify.fold import Folding, fold
 
 
@@ -66,6 +67,7 @@ class _Context:
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
+    program = name_sizes(program)
     folding = fold(program)
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
