@@ -22,7 +22,7 @@ from srcdiff.ir.nodes import Assign, Const, Var
 from srcdiff.ir.prim import Prim
 from srcdiff.ir.prims import ADD, DIV, MUL, NEG, POW, PRIMS, SUB, TRANSPOSE
 from srcdiff.ir.values import is_scalar_const, is_traced, shape_of
-from srcdiff.simplify import fills
+from srcdiff.simplify import fills, terms
 
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
 _SUM, _MEAN = PRIMS[np.sum], PRIMS[np.mean]
@@ -73,6 +73,7 @@ def simplify(
             or fills.combine_fills(builder, prim, x, y)
             or _pull_negation(builder, prim, x, y)
             or _rescale(builder, prim, x, y)
+            or terms.combine(builder, prim, x, y)
         )
     if prim in _LINEAR and args and isinstance(args[0], Var):
         inner = _negated(builder, args[0])
