@@ -49,7 +49,7 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     dK = np.linalg.inv(K).T / 2 + t_4
     dnoise = np.sum(dK * eye_n)
     dvariance = np.sum(dK * exp_neg_d2_over_t)
-    delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4
+    delta = 4 * np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t)
     dlengthscale = delta * lengthscale
     dlog_noise = dnoise * noise
     dlog_variance = dvariance * variance

@@ -43,6 +43,6 @@ def loss_grad(x):
     t = dterm_2 / 20
     dterm = 1.0 - t * x_pow_two
     t_2 = dterm / 6
-    t_3 = (term_2 / 42 + t * term + t_2 * x) * 2
+    t_3 = 2 * (term_2 / 42 + t * term + t_2 * x)
     dx = 1.0 - t_2 * x_pow_two - t_3 * x
     return dx
