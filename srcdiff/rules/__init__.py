@@ -12,6 +12,7 @@ from srcdiff.rules.registry import (
     RULES,
     adjoint,
     assume_real,
+    is_mask,
     known,
     rule_for,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "RULES",
     "adjoint",
     "assume_real",
+    "is_mask",
     "known",
     "load_scipy",
     "rule_for",

@@ -20,7 +20,18 @@ import numpy as np
 from srcdiff.errors import Loc
 from srcdiff.ir.nodes import Assign, Const, Var
 from srcdiff.ir.prim import Prim
-from srcdiff.ir.prims import ADD, DIV, MUL, NEG, POW, PRIMS, SUB, TRANSPOSE
+from srcdiff.ir.prims import (
+    ADD,
+    DIV,
+    INDEX_ADD,
+    INDEX_UPDATE,
+    MUL,
+    NEG,
+    POW,
+    PRIMS,
+    SUB,
+    TRANSPOSE,
+)
 from srcdiff.ir.values import is_scalar_const, is_traced, shape_of
 from srcdiff.simplify import fills, terms
 
@@ -87,6 +98,9 @@ def simplify(
         total = fills.total_of_fill(builder, prim, args[0])
         if total is not None:
             return (total,)
+    if prim in (INDEX_UPDATE, INDEX_ADD) and len(args) == 3:
+        assigned = fills.assigned_fill(builder, prim, args)
+        return None if assigned is None else (assigned,)
     if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
         return (args[0],)
     if prim is TRANSPOSE and len(args) == 1:

@@ -5,7 +5,8 @@ they take the statement's primitive and operands and the builder (through the
 ``Builder`` protocol below), and return the operands or the value to use
 instead, or None where no rule applies. A broadcast another operand makes
 unnecessary is dropped, a fill moves outwards past arithmetic and shape-only
-operations, and the total or mean of a fill is a product with its size.
+operations, the total or mean of a fill is a product with its size, and a
+fill written into an array (``A[i] = fill``) is its number.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ def scalar_fill(defs: dict[Var, Assign], value: Any) -> Any:
         return None
     fill = stmt.args[0]
     return fill if is_scalar_const(fill) or shape_of(fill) == () else None
+
+
+def assigned_fill(builder: Builder, prim: Prim, args: tuple[Any, ...]) -> Any:
+    """``A[i] = c`` for ``A[i] = np.broadcast_to(c, s)`` (and ``+=``): the
+    assignment broadcasts ``c`` itself. None where the value is no fill."""
+    array, index, value = args
+    fill = scalar_fill(builder.defs, value)
+    return None if fill is None else builder.derived(prim, (array, index, fill))
 
 
 def drop_broadcasts(defs: dict[Var, Assign], args: tuple[Any, ...]) -> tuple[Any, ...]:
