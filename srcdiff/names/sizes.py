@@ -106,7 +106,8 @@ def _is_axis(stmt: Stmt) -> bool:
 
 def _bind_once(program: Program, stmt: Assign, name: str, first: Stmt) -> None:
     """``name = <axis>`` just before ``first``, read from there on."""
-    named = dataclasses.replace(stmt.var, local=name, like=None)
+    # Named like a value of the user's: emit writes it under its name.
+    named = dataclasses.replace(stmt.var, hint=name, kind="user", like=None)
     mapping: dict[Var, Var] = {stmt.var: named}
     at = next(i for i, s in enumerate(program.stmts) if s is first)
     head, tail = program.stmts[:at], program.stmts[at:]

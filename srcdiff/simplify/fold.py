@@ -165,8 +165,8 @@ def _choose_inline(
         weight[stmt.var] = 1 + sum(
             weight.get(v, 0) for v in stmt_inputs(stmt) if v in inline
         )
-        if stmt.var in tests or _spelled_out(stmt):
-            inline[stmt.var] = stmt
+        if stmt.var in tests or (stmt.prim is DIM and stmt.var.kind == "temp"):
+            inline[stmt.var] = stmt  # X.shape[0] reads as well as a name
             continue
         if (
             stmt.var.kind == "temp"
@@ -177,12 +177,6 @@ def _choose_inline(
         ):
             inline[stmt.var] = stmt
     return inline
-
-
-def _spelled_out(stmt: Assign) -> bool:
-    """``X.shape[0]`` reads as well as a name, unless one was given it
-    (``srcdiff.names.sizes``)."""
-    return stmt.prim is DIM and stmt.var.kind == "temp" and not stmt.var.local
 
 
 def _guard_tests(stmts: list[Stmt], uses: Counter[Var]) -> set[Var]:
