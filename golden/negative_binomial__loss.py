@@ -37,9 +37,13 @@ def loss_grad(params, X, counts):
 
     n = X.shape[0]
     delta = counts_plus_r / n / r_plus_mean
-    total = np.sum(np.log(r_plus_mean) / n - digamma(counts_plus_r) / n)
     dmean = delta - counts / n / mean
     dw = X.T @ (dmean * mean)
-    dr = np.sum(delta) - log_r + digamma(r) + total
+    dr = (
+        np.sum(delta)
+        - log_r
+        + digamma(r)
+        + np.sum((np.log(r_plus_mean) - digamma(counts_plus_r)) / n)
+    )
     dlog_r = dr * r - r
     return (dw, dlog_r)
