@@ -7,7 +7,9 @@ that two or more statements outside the entry checks read to a value of its
 own, named ``n`` (``m``, ``k`` for more), just before the first of them; the
 checks before it keep spelling the axis out. Before that, a tuple of every
 axis of one input in order (``(X.shape[0], X.shape[1])``) becomes
-``np.shape(X)``. Returns the program, changed.
+``np.shape(X)``, and an axis the entry checks hold equal to one the source
+named (``n = len(y)``) reads that name after the check. Returns the program,
+changed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from srcdiff.ir.nodes import (
     substitute_value,
     walk_vars,
 )
-from srcdiff.ir.prims import DIM, PRIMS
+from srcdiff.ir.prims import DIM, EITHER, PRIMS
 
 # Names for sizes, in the order sizes are named; a name the function already
 # uses is skipped.
@@ -39,6 +41,7 @@ NAMES = ("n", "m", "k")
 
 def name_sizes(program: Program) -> Program:
     _whole_shapes(program)
+    _read_named_equals(program)
     stmts = program.stmts
     checks = _check_parts(stmts)
     readers: dict[Var, list[Stmt]] = {}
@@ -98,6 +101,37 @@ def _shape_of(value: Any, axes: dict[Var, tuple[Any, ...]]) -> Var | None:
     if reads != whole or not array.known or np.ndim(array.value) != len(value):
         return None
     return array
+
+
+def _read_named_equals(program: Program) -> None:
+    """After ``if X.shape[0] != n: raise ...``, where the source named
+    ``n = len(y)``, the code reads ``n`` for ``X.shape[0]``."""
+    defs = {s.var: s for s in program.stmts if isinstance(s, Assign)}
+    named = {s.var for s in program.stmts if _is_named_size(s)}
+    for index, stmt in enumerate(program.stmts):
+        if not isinstance(stmt, Guard) or stmt.expect:
+            continue
+        for a, b in _checked_equal(stmt.cond, defs):
+            for axis, name in ((a, b), (b, a)):
+                if name in named and axis in defs and _is_axis(defs[axis]):
+                    tail = substitute(program.stmts[index + 1 :], {axis: name})
+                    program.stmts[index + 1 :] = tail
+                    program.output = substitute_value(program.output, {axis: name})
+
+
+def _checked_equal(cond: Any, defs: dict[Var, Assign]) -> list[tuple[Any, Any]]:
+    """The pairs a guard that raises when ``a != b or ...`` holds equal."""
+    stmt = defs.get(cond) if isinstance(cond, Var) else None
+    if stmt is None:
+        return []
+    if stmt.prim is EITHER:
+        return [pair for part in stmt.args for pair in _checked_equal(part, defs)]
+    return [stmt.args] if stmt.prim.name == "not_equal" else []
+
+
+def _is_named_size(stmt: Stmt) -> bool:
+    """An axis the source itself named (``n = len(y)``)."""
+    return isinstance(stmt, Assign) and stmt.prim is DIM and stmt.var.kind == "user"
 
 
 def _is_axis(stmt: Stmt) -> bool:

@@ -70,3 +70,15 @@ def test_a_whole_shape_reads_as_the_shape():
     body = gradient_source(unravelled, RNG.normal(size=(4, 5)))
     assert "np.shape(A)" in body
     assert "A.shape[" not in body
+
+
+def named_count(w, X, y):
+    n = len(y)
+    z = X @ w
+    return np.sum((z - y) ** 2) / n + np.mean(np.sin(z))
+
+
+def test_an_axis_checked_equal_to_a_named_size_reads_its_name():
+    body = gradient_source(named_count, W, X, RNG.normal(size=7))
+    assert "n = len(y)" in body
+    assert "X.shape[0]" not in body
