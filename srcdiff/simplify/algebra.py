@@ -33,7 +33,7 @@ from srcdiff.ir.prims import (
     TRANSPOSE,
 )
 from srcdiff.ir.values import is_scalar_const, is_traced, shape_of
-from srcdiff.simplify import fills, terms
+from srcdiff.simplify import factoring, fills, terms
 
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
 _SUM, _MEAN = PRIMS[np.sum], PRIMS[np.mean]
@@ -85,6 +85,7 @@ def simplify(
             or _pull_negation(builder, prim, x, y)
             or _rescale(builder, prim, x, y)
             or terms.combine(builder, prim, x, y)
+            or factoring.factor_out(builder, prim, x, y)
         )
     if prim in _LINEAR and args and isinstance(args[0], Var):
         inner = _negated(builder, args[0])

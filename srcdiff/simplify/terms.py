@@ -5,10 +5,8 @@ gives ``x + x``); a person writes ``2 * x``. ``combine(builder, prim, x, y)``
 takes an addition or subtraction whose sides are number multiples of one
 value (``a``, ``3 * a``, ``a / 2``, ``b * c`` and ``c * b``) and returns a
 1-tuple holding that value times the summed number, binding what that needs,
-or None. Likewise a common factor comes out (``a / s - b / s`` is
-``(a - b) / s``, ``c * a + c * b`` is ``c * (a + b)``) and ``1 / s * b`` is
-``b / s``. Only for values known to hold numbers (not booleans: ``b + b`` of
-a mask is ``b | b``), with a sum a float holds exactly, and never to zero
+or None. Only for values known to hold numbers (not booleans: ``b + b`` of a
+mask is ``b | b``), with a sum a float holds exactly, and never to zero
 (``a - a`` keeps its shape as written).
 """
 
@@ -32,59 +30,8 @@ class Builder(Protocol):
 
 
 def combine(builder: Builder, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-    if prim is MUL:
-        return _over(builder, x, y) or _over(builder, y, x)
     if prim not in (ADD, SUB):
         return None
-    return _like_terms(builder, prim, x, y) or _common_factor(builder, prim, x, y)
-
-
-def _over(builder: Builder, x: Any, y: Any) -> tuple[Any] | None:
-    """``1 / s * b`` is ``b / s`` (both divide, so both are floats)."""
-    stmt = _temp_def(builder, x)
-    kind = y.dtype.kind if isinstance(y, Var) and y.dtype is not None else ""
-    if stmt is None or stmt.prim is not DIV or kind not in tuple("biufc"):
-        return None
-    one, s = stmt.args
-    if not _number(one) or one != 1 or _number(s):
-        return None
-    return (builder.derived(DIV, (y, s)),)
-
-
-def _common_factor(builder: Builder, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
-    """``a / s - b / s`` is ``(a - b) / s`` and ``c * a + c * b`` is
-    ``c * (a + b)``, for float or complex ``a`` and ``b`` (ints could overflow
-    in ``a - b``)."""
-    left, right = _temp_def(builder, x), _temp_def(builder, y)
-    if left is None or right is None or left.prim is not right.prim:
-        return None
-    if left.prim is DIV:
-        (a, s), (b, t) = left.args, right.args
-        if _same_factor(s, t) and a is not b and _inexact(a) and _inexact(b):
-            return (builder.derived(DIV, (builder.derived(prim, (a, b)), s)),)
-    if left.prim is MUL:
-        for (c, a), (d, b) in _factor_pairs(left.args, right.args):
-            shared = isinstance(c, Var) and c is d and a is not b
-            if shared and _inexact(a) and _inexact(b):
-                return (builder.derived(MUL, (c, builder.derived(prim, (a, b)))),)
-    return None
-
-
-def _factor_pairs(
-    left: tuple[Any, Any], right: tuple[Any, Any]
-) -> list[tuple[tuple[Any, Any], tuple[Any, Any]]]:
-    """Each way to read two products as ``c * a`` and ``d * b``."""
-    (p, q), (r, s) = left, right
-    return [((p, q), (r, s)), ((p, q), (s, r)), ((q, p), (r, s)), ((q, p), (s, r))]
-
-
-def _same_factor(s: Any, t: Any) -> bool:
-    if isinstance(s, Var):
-        return s is t
-    return _number(s) and _number(t) and s == t
-
-
-def _like_terms(builder: Builder, prim: Prim, x: Any, y: Any) -> tuple[Any] | None:
     (a, j), (b, k) = _term(builder, x), _term(builder, y)
     if not _same(builder, a, b) or not _numeric(a, j, k):
         return None
@@ -97,12 +44,12 @@ def _like_terms(builder: Builder, prim: Prim, x: Any, y: Any) -> tuple[Any] | No
 def _term(builder: Builder, value: Any) -> tuple[Any, Fraction]:
     """``(a, k)`` for a temporary ``k * a``, ``a * k`` or ``a / k``; else
     ``(value, 1)``."""
-    stmt = _temp_def(builder, value)
+    stmt = temp_def(builder, value)
     if stmt is not None and stmt.prim in (MUL, DIV):
         a, b = stmt.args
-        if _number(b) and not _number(a) and (stmt.prim is MUL or b != 0):
+        if number(b) and not number(a) and (stmt.prim is MUL or b != 0):
             return a, Fraction(b) if stmt.prim is MUL else 1 / Fraction(b)
-        if stmt.prim is MUL and _number(a) and not _number(b):
+        if stmt.prim is MUL and number(a) and not number(b):
             return b, Fraction(a)
     return value, Fraction(1)
 
@@ -111,7 +58,7 @@ def _same(builder: Builder, a: Any, b: Any) -> bool:
     """The same value: one Var, or products of the same two factors."""
     if a is b:
         return isinstance(a, Var)
-    left, right = _temp_def(builder, a), _temp_def(builder, b)
+    left, right = temp_def(builder, a), temp_def(builder, b)
     if left is None or right is None or left.prim is not MUL or right.prim is not MUL:
         return False
     (p, q), (r, s) = left.args, right.args
@@ -138,19 +85,22 @@ def _numeric(value: Any, *factors: Fraction) -> bool:
     return kind in ("f", "c") or (kind in ("i", "u") and whole)
 
 
-def _inexact(value: Any) -> bool:
+def inexact(value: Any) -> bool:
+    """A float or complex value (known to hold one)."""
     if isinstance(value, Var):
         return value.dtype is not None and value.dtype.kind in ("f", "c")
     return isinstance(value, float)
 
 
-def _temp_def(builder: Builder, value: Any) -> Assign | None:
+def temp_def(builder: Builder, value: Any) -> Assign | None:
+    """The statement that made a temporary (None for a named value)."""
     if isinstance(value, Var) and value.kind == "temp" and value in builder.defs:
         return builder.defs[value]
     return None
 
 
-def _number(value: Any) -> bool:
+def number(value: Any) -> bool:
+    """A real number written into the code (not a bool)."""
     return (
         is_scalar_const(value)
         and not isinstance(value, (bool, complex, np.bool_, np.complexfloating))

@@ -82,37 +82,6 @@ def test_sums_no_float_holds_stay():
     assert _made(b, b.bind(ADD, (third, third))) == (ADD, (third, third))
 
 
-def test_a_common_divisor_is_taken_out():
-    b = Builder()
-    x, y, s = (_param(b, v) for v in (np.arange(3.0), np.ones(3), np.full(3, 2.0)))
-    difference = b.bind(SUB, (b.bind(DIV, (x, s)), b.bind(DIV, (y, s))))
-    prim, (top, divisor) = _made(b, difference)
-    assert (prim, divisor) == (DIV, s)
-    assert _made(b, top) == (SUB, (x, y))
-
-
-def test_a_divisor_stays_between_int_arrays():
-    b = Builder()
-    x, y, s = (_param(b, v) for v in (np.arange(3), np.ones(3, int), np.full(3, 2.0)))
-    over_x, over_y = b.bind(DIV, (x, s)), b.bind(DIV, (y, s))
-    assert _made(b, b.bind(ADD, (over_x, over_y))) == (ADD, (over_x, over_y))
-
-
-def test_a_common_factor_is_taken_out():
-    b = Builder()
-    x, y, c = (_param(b, v) for v in (np.arange(3.0), np.ones(3), np.full(3, 2.0)))
-    total = b.bind(ADD, (b.bind(MUL, (c, x)), b.bind(MUL, (y, c))))
-    prim, (factor, inner) = _made(b, total)
-    assert (prim, factor) == (MUL, c)
-    assert _made(b, inner) == (ADD, (x, y))
-
-
-def test_one_over_a_value_times_another_is_a_quotient():
-    b = Builder()
-    s, mask = _param(b, np.full(3, 2.0)), _param(b, np.array([True, False, True]))
-    assert _made(b, b.bind(MUL, (b.bind(DIV, (1.0, s)), mask))) == (DIV, (mask, s))
-
-
 def squares(x):
     return np.sum(np.sin(x) * np.sin(x))
 
@@ -121,20 +90,11 @@ def penalty(W, lam):
     return lam / 2 * np.sum(W * W)
 
 
-def scaled_difference(x, s):
-    return np.sum(np.sin(x) / s - np.cos(x) / s)
-
-
 @pytest.mark.parametrize(
     ("f", "args", "line"),
     [
         (squares, (np.linspace(0.1, 1.0, 4),), "dx = 2 * np.sin(x) * np.cos(x)"),
         (penalty, (np.linspace(-1.0, 1.0, 4), 0.3), "dW = lam * W"),
-        (
-            scaled_difference,
-            (np.linspace(-1.0, 1.0, 4), np.linspace(1.0, 2.0, 4)),
-            "dx = (np.sin(x) + np.cos(x)) / s",
-        ),
     ],
 )
 def test_a_value_read_twice_gets_one_adjoint_term(f, args, line):
