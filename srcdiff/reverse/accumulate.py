@@ -111,19 +111,23 @@ def _item_key(key: Any) -> bool:
 def _scatters_into_one(
     ctx: Context, contributions: list[Any], var: Var | None
 ) -> list[Any]:
-    """Contributions of several indexings of one array (``u[:, -1]`` and
-    ``u[:, :-1]``, ``x[mask]`` and ``x[other]``) go into one array:
-    ``du = np.zeros(...)``, then ``du[:, -1] += ...`` per index, instead of
-    one scattered array each."""
+    """Contributions of indexings of one array (``u[:, -1]`` and ``u[:, :-1]``,
+    ``x[mask]`` and ``x[other]``) go into one array: ``du = np.zeros(...)``,
+    then ``du[:, -1] += ...`` per index (``np.add.at`` where an index may
+    repeat), instead of a copied ``scatter_add`` helper for each."""
     builder = ctx.builder
     found = [(c, _scatter_parts(builder, c)) for c in contributions]
     scatters = [parts for _, parts in found if parts is not None]
     shapes = {_hashable_shape(shape) for _, shape, _ in scatters}
-    if len(scatters) < 2 or len(shapes) != 1 or None in shapes:
+    if len(shapes) != 1 or None in shapes:
         return contributions
     grads = [grad for grad, _, _ in scatters]
     if any(np.iscomplexobj(g.value) for g in grads if isinstance(g, Var)):
         return contributions
+    if len(scatters) == 1 and not (
+        _helper(builder, contributions) and all(_real(g) for g in grads)
+    ):
+        return contributions  # one dx[mask] = g already reads as it should
     loc = var.loc if var else None
     shape = scatters[0][1]
     if var is not None and _same_shape(shape, builder.shape_value(var)):
@@ -136,6 +140,24 @@ def _scatters_into_one(
     for grad, _, index in scatters:
         total = builder.bind(INDEX_ADD, (total, index, grad), loc=loc)
     return [total, *(c for c, parts in found if parts is None)]
+
+
+def _helper(builder: Any, contributions: list[Any]) -> bool:
+    """Whether a ``scatter_add`` helper makes one of the contributions."""
+    for value in contributions:
+        stmt = builder.defs.get(value) if isinstance(value, Var) else None
+        if stmt is not None and stmt.prim is PRIMS[helpers.scatter_add]:
+            return True
+    return False
+
+
+def _real(value: Any) -> bool:
+    """Known to be real (without an example, an adjoint may yet be complex:
+    ``dx[i] += g`` would then fail where ``scatter_add`` makes a complex
+    array)."""
+    if isinstance(value, Var):
+        return value.known and not np.iscomplexobj(value.value)
+    return not isinstance(value, complex)
 
 
 def _scatter_parts(builder: Any, value: Any) -> tuple[Any, Any, Any] | None:
