@@ -99,6 +99,9 @@ def simplify(
         total = fills.total_of_fill(builder, prim, args[0])
         if total is not None:
             return (total,)
+    if prim is PRIMS[np.zeros_like] and len(args) == 1:
+        zeros = fills.zeros_of_shape(builder, args, kwargs)
+        return None if zeros is None else (zeros,)
     if prim in (INDEX_UPDATE, INDEX_ADD) and len(args) == 3:
         assigned = fills.assigned_fill(builder, prim, args)
         return None if assigned is None else (assigned,)

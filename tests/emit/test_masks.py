@@ -99,3 +99,12 @@ def test_a_slice_adds_its_adjoint_into_zeros():
 def test_without_an_example_the_adjoint_may_be_complex_so_the_helper_stays():
     text = render(srcdiff.grad(by_slice).derivative())
     assert "dx = scatter_add(np.cos(x[1:3]), np.shape(x), np.s_[1:3])" in text
+
+
+def masked_sine(x):
+    return np.sum(np.sin(x)[np.array([True, False, True, True, False])])
+
+
+def test_a_masked_temporary_is_not_computed_for_its_shape():
+    lines = gradient_lines(masked_sine, RNG.normal(size=5))
+    assert "np.sin(x)" not in "\n".join(lines)
