@@ -163,7 +163,8 @@ def _real(value: Any) -> bool:
 def _scatter_parts(builder: Any, value: Any) -> tuple[Any, Any, Any] | None:
     """``(grad, shape, index)`` of zeros of ``shape`` with ``grad`` at
     ``index``: ``scatter_add(grad, shape, index)``, or ``grad`` written at a
-    mask into ``np.zeros_like(x)`` (the rule of ``x[mask]``)."""
+    mask into ``np.zeros_like(x)`` or ``np.zeros(shape)`` (the rule of
+    ``x[mask]``)."""
     stmt = builder.defs.get(value) if isinstance(value, Var) else None
     if stmt is None:
         return None
@@ -173,9 +174,13 @@ def _scatter_parts(builder: Any, value: Any) -> tuple[Any, Any, Any] | None:
         return None
     array, index, grad = stmt.args
     zeros = builder.defs.get(array) if isinstance(array, Var) else None
-    if zeros is None or zeros.prim is not PRIMS[np.zeros_like] or zeros.kwargs:
+    if zeros is None or zeros.kwargs or len(zeros.args) != 1:
         return None
-    return grad, builder.shape_value(zeros.args[0]), index
+    if zeros.prim is PRIMS[np.zeros_like]:
+        return grad, builder.shape_value(zeros.args[0]), index
+    if zeros.prim is PRIMS[np.zeros]:  # zeros like a temporary
+        return grad, zeros.args[0], index
+    return None
 
 
 def _same_shape(a: Any, b: Any) -> bool:

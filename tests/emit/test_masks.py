@@ -108,3 +108,15 @@ def masked_sine(x):
 def test_a_masked_temporary_is_not_computed_for_its_shape():
     lines = gradient_lines(masked_sine, RNG.normal(size=5))
     assert "np.sin(x)" not in "\n".join(lines)
+
+
+def two_masks_of_a_temporary(x):
+    return np.sum(np.cos((np.sin(x) * 2)[x > 0])) + np.sum(
+        np.sin((np.sin(x) * 2)[x < 0.5])
+    )
+
+
+def test_two_masks_of_a_temporary_add_into_one_array():
+    lines = gradient_lines(two_masks_of_a_temporary, RNG.normal(size=8))
+    assert not any(".copy()" in line for line in lines)
+    assert sum(line.startswith("zeros[") for line in lines) == 2
