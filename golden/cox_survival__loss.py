@@ -35,7 +35,7 @@ def loss_grad(beta, X, time, died):
     eta = X_order @ beta
     exp_eta = np.exp(eta)
 
-    dlog_risk = 1.0 / np.sum(died) * died[order]
+    dlog_risk = died[order] / np.sum(died)
     t = (
         np.flip(
             np.cumsum(np.flip(dlog_risk / np.cumsum(exp_eta), axis=0), axis=0), axis=0

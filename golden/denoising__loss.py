@@ -36,24 +36,26 @@ def loss_grad(image, noisy, basis):
     padded = np.pad(image, 1)
     rows = image.shape[0] + 2
     cols = image.shape[1] + 2
-    t = rows // 4
-    t_2 = cols // 4
-    patches = np.transpose(np.reshape(padded, (t, 4, t_2, 4)), (0, 2, 1, 3))
+    rows_div_4 = rows // 4
+    cols_div_4 = cols // 4
+    patches = np.transpose(
+        np.reshape(padded, (rows_div_4, 4, cols_div_4, 4)), (0, 2, 1, 3)
+    )
     coefficients = np.reshape(patches, (-1, 16)) @ basis
 
     dcoefficients = 0.05 / np.sqrt(coefficients**2 + 0.01) * coefficients
-    dpatches = np.reshape(dcoefficients @ basis.T, (t, t_2, 4, 4))
+    dpatches = np.reshape(dcoefficients @ basis.T, (rows_div_4, cols_div_4, 4, 4))
     dpadded = np.reshape(np.transpose(dpatches, (0, 2, 1, 3)), (rows, cols))
     dedges = 0.1 / np.sqrt(edges**2 + 0.01) * edges
     size_image = np.size(image)
-    ddx = np.reshape(dedges[size_image:], (image.shape[0], image.shape[1]))
-    ddy = np.reshape(dedges[:size_image], (image.shape[0], image.shape[1]))
-    t_3 = (
+    ddx = np.reshape(dedges[size_image:], np.shape(image))
+    ddy = np.reshape(dedges[:size_image], np.shape(image))
+    t = (
         dpadded[1:-1, 1:-1]
         - ddx
         + np.roll(ddx, 1, axis=1)
         - ddy
         + np.roll(ddy, 1, axis=0)
     )
-    dimage = t_3 + (image - noisy)
+    dimage = t + (image - noisy)
     return dimage

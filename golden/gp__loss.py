@@ -45,9 +45,8 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     t_2 = L_inv.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye_n / 2)
     t_2_dot_L_inv = t_2 @ L_inv
     t_3 = t_2_dot_L_inv + t_2_dot_L_inv.T
-    t_4 = np.tril(t_3) - t_3 * np.eye(X.shape[0]) / 2
-    dK = np.linalg.inv(K).T / 2 + t_4
-    delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4
+    dK = np.linalg.inv(K).T / 2 + (np.tril(t_3) - t_3 * np.eye(n) / 2)
+    delta = 4 * np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t)
     dlengthscale = delta * lengthscale
     dlog_lengthscale = dlengthscale * lengthscale
     return dlog_lengthscale

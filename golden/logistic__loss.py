@@ -31,7 +31,8 @@ def loss_grad(w, X, y):
     one_plus_exp_neg_z = 1 + exp_neg_z
     p = 1 / one_plus_exp_neg_z
 
-    dp = (1 - y) / X.shape[0] / (1 - p) - y / X.shape[0] / p
+    n = X.shape[0]
+    dp = (1 - y) / n / (1 - p) - y / n / p
     dz = dp * p / one_plus_exp_neg_z * exp_neg_z
     dw = X.T @ dz
     return dw

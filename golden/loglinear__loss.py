@@ -32,5 +32,5 @@ def loss_grad(W, X, Y, lam):
 
     dlog_probs = -Y / X.shape[0]
     dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
-    dW = lam * 2 * W + X.T @ dlogits
+    dW = 2 * lam * W + X.T @ dlogits
     return dW

@@ -29,9 +29,10 @@ def loss_value_and_grad(W, X, Y, lam):
         )
     logits = X @ W
     log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    loss = lam * np.sum(W**2) - np.sum(Y * log_probs) / X.shape[0]
+    n = X.shape[0]
+    loss = lam * np.sum(W**2) - np.sum(Y * log_probs) / n
 
-    dlog_probs = -Y / X.shape[0]
+    dlog_probs = -Y / n
     dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
-    dW = lam * 2 * W + X.T @ dlogits
+    dW = 2 * lam * W + X.T @ dlogits
     return (loss, dW)

@@ -7,13 +7,6 @@
 import numpy as np
 
 
-def scatter_add(grad, shape, index):
-    """Zeros of `shape` with `grad` added at `index` (repeats accumulate)."""
-    out = np.zeros(shape, dtype=np.result_type(grad, float))
-    np.add.at(out, index, grad)
-    return out
-
-
 class PathChanged(RuntimeError):
     """The inputs take another path than the example this code was made for."""
 
@@ -60,7 +53,8 @@ def loss_grad(users_table, items_table, user_ids, item_ids, ratings):
     error = prediction[observed] - ratings[observed]
 
     derror = 2 * error / np.count_nonzero(observed)
-    dprediction = scatter_add(derror, (len(user_ids),), observed)
+    dprediction = np.zeros_like(prediction)
+    dprediction[observed] = derror
     du = np.zeros_like(u)
     du[:, -1] += dprediction
     du[:, :-1] += np.expand_dims(dprediction, 1) * t

@@ -35,10 +35,15 @@ def loss_grad(params, X, counts):
     counts_plus_r = counts + r
     r_plus_mean = r + mean
 
-    delta = counts_plus_r / X.shape[0] / r_plus_mean
-    delta_2 = np.log(r_plus_mean) / X.shape[0] - digamma(counts_plus_r) / X.shape[0]
-    dmean = delta - counts / X.shape[0] / mean
+    n = X.shape[0]
+    delta = counts_plus_r / n / r_plus_mean
+    dmean = delta - counts / n / mean
     dw = X.T @ (dmean * mean)
-    dr = np.sum(delta) - log_r + digamma(r) + np.sum(delta_2)
+    dr = (
+        np.sum(delta)
+        - log_r
+        + digamma(r)
+        + np.sum((np.log(r_plus_mean) - digamma(counts_plus_r)) / n)
+    )
     dlog_r = dr * r - r
     return (dw, dlog_r)

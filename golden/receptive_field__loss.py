@@ -15,16 +15,11 @@ class PathChanged(RuntimeError):
 
 def loss_grad(kernel, stimulus, response):
     """Gradient of loss with respect to kernel."""
-    if np.ndim(kernel) != 1:
+    if np.ndim(kernel) != 1 or len(kernel) < 1:
         raise PathChanged(
             "examples/receptive_field.py:11:10", "kernel is not shaped like the example"
         )
-    if (
-        np.ndim(stimulus) != 1
-        or len(stimulus) < len(kernel)
-        or len(kernel) == 1
-        or len(kernel) < 1
-    ):
+    if np.ndim(stimulus) != 1 or len(stimulus) < len(kernel) or len(kernel) == 1:
         raise PathChanged(
             "examples/receptive_field.py:11:18",
             "stimulus is not shaped like the example",
@@ -36,16 +31,12 @@ def loss_grad(kernel, stimulus, response):
         )
     prediction = signal.convolve(stimulus, kernel, mode="valid")
 
-    take = np.take(
-        np.diff(-np.diff(kernel) / 5, axis=-1, prepend=0, append=0),
-        np.arange(len(kernel)),
-        axis=-1,
-    )
-    dprediction = 2 * (prediction - response) / (len(stimulus) - len(kernel) + 1)
-    len_kernel_minus_one = len(kernel) - 1
-    dkernel = take + signal.convolve(
-        np.pad(dprediction, [(len_kernel_minus_one, len_kernel_minus_one)]),
-        np.flip(stimulus),
-        "valid",
+    n = len(kernel)
+    n_minus_one = n - 1
+    dprediction = 2 * (prediction - response) / (len(stimulus) - n + 1)
+    dkernel = np.diff(
+        -np.diff(kernel) / 5, axis=-1, prepend=0, append=0
+    ) + signal.convolve(
+        np.pad(dprediction, [(n_minus_one, n_minus_one)]), np.flip(stimulus), "valid"
     )
     return dkernel

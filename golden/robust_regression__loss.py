@@ -30,7 +30,7 @@ def loss_grad(w, X, y):
     prediction = 2.0 * tanh
     residual = (prediction - y) / 0.3
 
-    t = 1.0 / X.shape[0] / (1 + residual**2) * 2
+    t = 2.0 / X.shape[0] / (1 + residual**2)
     dresidual = t * residual
     dprediction = dresidual / 0.3
     dw = 0.01 / np.sqrt(1 + w**2) * w + X.T @ (dprediction * (1 - tanh**2))

@@ -40,9 +40,9 @@ def loss_grad(x):
         )
 
     dterm_2 = 1.0 - x_pow_two / 42
-    t = dterm_2 / 20
-    dterm = 1.0 - t * x_pow_two
-    t_2 = dterm / 6
-    t_3 = (term_2 / 42 + t * term + t_2 * x) * 2
-    dx = 1.0 - t_2 * x_pow_two - t_3 * x
+    dterm_2_over_20 = dterm_2 / 20
+    dterm = 1.0 - dterm_2_over_20 * x_pow_two
+    dterm_over_6 = dterm / 6
+    t = 2 * (term_2 / 42 + dterm_2_over_20 * term + dterm_over_6 * x)
+    dx = 1.0 - dterm_over_6 * x_pow_two - t * x
     return dx

@@ -43,6 +43,6 @@ def loss_grad(x):
         dterm_2 = dterm + dans
         t_2 = dterm_2 / ((two_times_i + 3) * (two_times_i + 2))
         dterm = -t_2 * x**2
-        dx = dx - t_2 * term * 2 * x
+        dx = dx - 2 * t_2 * term * x
     dx_2 = dterm + dans + dx
     return dx_2

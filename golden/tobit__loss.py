@@ -35,7 +35,7 @@ def loss_grad(params, X, y):
     delta = np.where(censored, -1.0, 0.0) * np.exp(
         norm.logpdf(neg_mean_over_sigma) - norm.logcdf(neg_mean_over_sigma)
     )
-    dmean = where * z / sigma - delta / sigma
+    dmean = (where * z - delta) / sigma
     dbeta = X.T @ dmean
     dsigma = np.sum(where * (z**2 - 1) / sigma) + np.sum(
         delta * mean_over_sigma / sigma

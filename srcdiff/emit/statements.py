@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from srcdiff.emit.factors import number_first
 from srcdiff.emit.literals import literal
 from srcdiff.emit.preamble import GUARD_CLASS, alias_calls, bound_names, preamble
 from srcdiff.errors import Loc
@@ -34,9 +35,10 @@ from srcdiff.ir.nodes import (
     reads_within,
     walk_vars,
 )
-from srcdiff.ir.prims import Prim, dotted
+from srcdiff.ir.prims import MUL, Prim, dotted
 from srcdiff.names.namer import Namer, temp_hint
 from srcdiff.names.sharing import Sharing
+from srcdiff.names.sizes import name_sizes
 from srcdiff.simplify.fold import Folding, fold
 
 
@@ -66,6 +68,7 @@ class _Context:
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
+    program = name_sizes(program)
     folding = fold(program)
     params = {name: list(walk_vars(value)) for name, value in program.inputs.items()}
     constants = {a.name for s in all_stmts(program.stmts) for a in _consts(s)}
@@ -356,9 +359,10 @@ def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
     if stmt.prim not in ctx.prims:
         ctx.prims.append(stmt.prim)
-    return stmt.prim.render(
+    expr = stmt.prim.render(
         stmt.args, stmt.kwargs, lambda v, index=False: _conv(v, ctx, index)
     )
+    return number_first(expr) if stmt.prim is MUL else expr
 
 
 def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:

@@ -178,7 +178,10 @@ def _index_add(
     item = ast.Subscript(
         ast.Name(target, ast.Store()), conv(index, index=True), ast.Store()
     )
-    return [start, ast.AugAssign(item, ast.Add(), conv(value))]
+    added = conv(value)
+    if isinstance(added, ast.UnaryOp) and isinstance(added.op, ast.USub):
+        return [start, ast.AugAssign(item, ast.Sub(), added.operand)]  # -= v
+    return [start, ast.AugAssign(item, ast.Add(), added)]
 
 
 def _may_repeat(index: Any) -> bool:

@@ -92,6 +92,7 @@ _OPS = {
     ast.Pow: "pow",
     ast.MatMult: "dot",
     ast.Mod: "mod",
+    ast.FloorDiv: "div",
 }
 _COMPARES = {
     ast.Gt: "gt",
@@ -124,6 +125,8 @@ def _describe(node: ast.expr) -> str:
         return node.id
     if isinstance(node, ast.Constant) and node.value in _NUMBERS:
         return _NUMBERS[node.value]
+    if _small_int(node):  # rows // 4 is rows_div_4
+        return str(node.value)  # type: ignore[attr-defined]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _describe(node.operand)
         return inner and f"neg_{inner}"

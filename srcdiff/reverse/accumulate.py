@@ -15,7 +15,7 @@ import numpy as np
 
 from srcdiff import helpers
 from srcdiff.ir.nodes import Const, Var
-from srcdiff.ir.prims import ADD, GETITEM, INDEX_ADD, PRIMS
+from srcdiff.ir.prims import ADD, GETITEM, INDEX_ADD, INDEX_UPDATE, PRIMS
 from srcdiff.names.namer import DELTA
 from srcdiff.reverse.context import Context
 
@@ -39,7 +39,20 @@ def accumulate(ctx: Context, contributions: list[Any], var: Var | None) -> Any:
     total = functools.reduce(add, contributions)
     if isinstance(total, Var) and var is not None:
         name_adjoint(total, var)
+        _name_updated(ctx, total, var)
     return total
+
+
+def _name_updated(ctx: Context, total: Var, var: Var) -> None:
+    """The array an adjoint is written into in place goes by its name too:
+    ``dx = np.zeros_like(x)``, then ``dx[mask] = g``."""
+    stmt = ctx.builder.defs.get(total)
+    while stmt is not None and stmt.prim.statements is not None:
+        array = stmt.args[0]
+        if not isinstance(array, Var):
+            return
+        name_adjoint(array, var)
+        stmt = ctx.builder.defs.get(array)
 
 
 def _items_into_one(
@@ -98,21 +111,25 @@ def _item_key(key: Any) -> bool:
 def _scatters_into_one(
     ctx: Context, contributions: list[Any], var: Var | None
 ) -> list[Any]:
-    """Contributions of several indexings of one array (``u[:, -1]`` and
-    ``u[:, :-1]``) go into one array: ``du = np.zeros(...)``, then
-    ``du[:, -1] += ...`` per index, instead of one scattered array each."""
+    """Contributions of indexings of one array (``u[:, -1]`` and ``u[:, :-1]``,
+    ``x[mask]`` and ``x[other]``) go into one array: ``du = np.zeros(...)``,
+    then ``du[:, -1] += ...`` per index (``np.add.at`` where an index may
+    repeat), instead of a copied ``scatter_add`` helper for each."""
     builder = ctx.builder
-    scatters = [c for c in contributions if _scattered(builder, c)]
-    shapes = {_hashable_shape(builder.defs[c].args[1]) for c in scatters}
-    if len(scatters) < 2 or len(shapes) != 1 or None in shapes:
+    found = [(c, _scatter_parts(builder, c)) for c in contributions]
+    scatters = [parts for _, parts in found if parts is not None]
+    shapes = {_hashable_shape(shape) for _, shape, _ in scatters}
+    if len(shapes) != 1 or None in shapes:
         return contributions
-    stmts = [builder.defs[c] for c in scatters]
-    if any(
-        np.iscomplexobj(s.args[0].value) for s in stmts if isinstance(s.args[0], Var)
+    grads = [grad for grad, _, _ in scatters]
+    if any(np.iscomplexobj(g.value) for g in grads if isinstance(g, Var)):
+        return contributions
+    if len(scatters) == 1 and not (
+        _helper(builder, contributions) and all(_real(g) for g in grads)
     ):
-        return contributions
+        return contributions  # one dx[mask] = g already reads as it should
     loc = var.loc if var else None
-    shape = stmts[0].args[1]
+    shape = scatters[0][1]
     if var is not None and _same_shape(shape, builder.shape_value(var)):
         # np.zeros_like(w): w's shape and dtype (float32 stays float32)
         total = builder.bind(PRIMS[np.zeros_like], (var,), loc=loc)
@@ -120,11 +137,50 @@ def _scatters_into_one(
         total = builder.bind(PRIMS[np.zeros], (shape,), loc=loc)
     if var is not None:
         name_adjoint(total, var)
-    for stmt in stmts:
-        grad, _, index = stmt.args
+    for grad, _, index in scatters:
         total = builder.bind(INDEX_ADD, (total, index, grad), loc=loc)
-    rest = [c for c in contributions if c not in scatters]
-    return [total, *rest]
+    return [total, *(c for c, parts in found if parts is None)]
+
+
+def _helper(builder: Any, contributions: list[Any]) -> bool:
+    """Whether a ``scatter_add`` helper makes one of the contributions."""
+    for value in contributions:
+        stmt = builder.defs.get(value) if isinstance(value, Var) else None
+        if stmt is not None and stmt.prim is PRIMS[helpers.scatter_add]:
+            return True
+    return False
+
+
+def _real(value: Any) -> bool:
+    """Known to be real (without an example, an adjoint may yet be complex:
+    ``dx[i] += g`` would then fail where ``scatter_add`` makes a complex
+    array)."""
+    if isinstance(value, Var):
+        return value.known and not np.iscomplexobj(value.value)
+    return not isinstance(value, complex)
+
+
+def _scatter_parts(builder: Any, value: Any) -> tuple[Any, Any, Any] | None:
+    """``(grad, shape, index)`` of zeros of ``shape`` with ``grad`` at
+    ``index``: ``scatter_add(grad, shape, index)``, or ``grad`` written at a
+    mask into ``np.zeros_like(x)`` or ``np.zeros(shape)`` (the rule of
+    ``x[mask]``)."""
+    stmt = builder.defs.get(value) if isinstance(value, Var) else None
+    if stmt is None:
+        return None
+    if stmt.prim is PRIMS[helpers.scatter_add]:
+        return stmt.args
+    if stmt.prim is not INDEX_UPDATE:
+        return None
+    array, index, grad = stmt.args
+    zeros = builder.defs.get(array) if isinstance(array, Var) else None
+    if zeros is None or zeros.kwargs or len(zeros.args) != 1:
+        return None
+    if zeros.prim is PRIMS[np.zeros_like]:
+        return grad, builder.shape_value(zeros.args[0]), index
+    if zeros.prim is PRIMS[np.zeros]:  # zeros like a temporary
+        return grad, zeros.args[0], index
+    return None
 
 
 def _same_shape(a: Any, b: Any) -> bool:
@@ -134,11 +190,6 @@ def _same_shape(a: Any, b: Any) -> bool:
     return all(
         x is y if isinstance(x, Var) else x == y for x, y in zip(a, b, strict=True)
     )
-
-
-def _scattered(builder: Any, value: Any) -> bool:
-    stmt = builder.defs.get(value) if isinstance(value, Var) else None
-    return stmt is not None and stmt.prim is PRIMS[helpers.scatter_add]
 
 
 def _hashable_shape(shape: Any) -> Any:

@@ -13,6 +13,7 @@ from srcdiff.rules.registry import (
     TANGENTS,
     adjoint,
     assume_real,
+    is_mask,
     known,
     rule_for,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "TANGENTS",
     "adjoint",
     "assume_real",
+    "is_mask",
     "known",
     "load_scipy",
     "rule_for",

@@ -124,5 +124,11 @@ def assume_real(value: Any) -> bool:
     return not np.iscomplexobj(value)
 
 
+def is_mask(index: Any) -> bool:
+    """Whether ``index`` is one boolean array: a mask, which picks each element
+    at most once. Tracing answers from the example (False where none says)."""
+    return isinstance(index, np.ndarray) and index.dtype == np.bool_ and index.ndim > 0
+
+
 def rule_for(prim: Prim) -> Callable[..., Any] | None:
     return RULES.get(prim)

@@ -20,9 +20,20 @@ import numpy as np
 from srcdiff.errors import Loc
 from srcdiff.ir.nodes import Assign, Const, Var
 from srcdiff.ir.prim import Prim
-from srcdiff.ir.prims import ADD, DIV, MUL, NEG, POW, PRIMS, SUB, TRANSPOSE
+from srcdiff.ir.prims import (
+    ADD,
+    DIV,
+    INDEX_ADD,
+    INDEX_UPDATE,
+    MUL,
+    NEG,
+    POW,
+    PRIMS,
+    SUB,
+    TRANSPOSE,
+)
 from srcdiff.ir.values import is_scalar_const, is_traced, shape_of
-from srcdiff.simplify import fills
+from srcdiff.simplify import factoring, fills, terms
 
 _ELEMENTWISE = (ADD, SUB, MUL, DIV)
 _SUM, _MEAN = PRIMS[np.sum], PRIMS[np.mean]
@@ -73,6 +84,8 @@ def simplify(
             or fills.combine_fills(builder, prim, x, y)
             or _pull_negation(builder, prim, x, y)
             or _rescale(builder, prim, x, y)
+            or terms.combine(builder, prim, x, y)
+            or factoring.factor_out(builder, prim, x, y)
         )
     if prim in _LINEAR and args and isinstance(args[0], Var):
         inner = _negated(builder, args[0])
@@ -86,6 +99,12 @@ def simplify(
         total = fills.total_of_fill(builder, prim, args[0])
         if total is not None:
             return (total,)
+    if prim is PRIMS[np.zeros_like] and len(args) == 1:
+        zeros = fills.zeros_of_shape(builder, args, kwargs)
+        return None if zeros is None else (zeros,)
+    if prim in (INDEX_UPDATE, INDEX_ADD) and len(args) == 3:
+        assigned = fills.assigned_fill(builder, prim, args)
+        return None if assigned is None else (assigned,)
     if prim is POW and is_scalar_const(args[1], 1) and _keeps_shape(args[0]):
         return (args[0],)
     if prim is TRANSPOSE and len(args) == 1:

@@ -5,7 +5,9 @@ they take the statement's primitive and operands and the builder (through the
 ``Builder`` protocol below), and return the operands or the value to use
 instead, or None where no rule applies. A broadcast another operand makes
 unnecessary is dropped, a fill moves outwards past arithmetic and shape-only
-operations, and the total or mean of a fill is a product with its size.
+operations, the total or mean of a fill is a product with its size, and a
+fill written into an array (``A[i] = fill``) is its number, and zeros like a
+temporary are zeros of its shape.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Builder(Protocol):
     def sizes_of(self, value: Any) -> tuple[sizes.Poly, ...] | None: ...
     def size_value(self, poly: sizes.Poly) -> Any: ...
     def result_shape(self, prim: Prim, args: Any, kwargs: Any) -> Any: ...
+    def shape_value(self, value: Any) -> tuple[Any, ...] | None: ...
 
 
 def scalar_fill(defs: dict[Var, Assign], value: Any) -> Any:
@@ -50,6 +53,26 @@ def scalar_fill(defs: dict[Var, Assign], value: Any) -> Any:
         return None
     fill = stmt.args[0]
     return fill if is_scalar_const(fill) or shape_of(fill) == () else None
+
+
+def assigned_fill(builder: Builder, prim: Prim, args: tuple[Any, ...]) -> Any:
+    """``A[i] = c`` for ``A[i] = np.broadcast_to(c, s)`` (and ``+=``): the
+    assignment broadcasts ``c`` itself. None where the value is no fill."""
+    array, index, value = args
+    fill = scalar_fill(builder.defs, value)
+    return None if fill is None else builder.derived(prim, (array, index, fill))
+
+
+def zeros_of_shape(builder: Builder, args: tuple[Any, ...], kwargs: Any) -> Any:
+    """``np.zeros(np.shape(t))`` for ``np.zeros_like(t)`` of a float64
+    temporary: only its shape is read, so ``t`` need not be computed."""
+    (like,) = args
+    if kwargs or not isinstance(like, Var) or like.kind != "temp" or not like.known:
+        return None
+    shape = builder.shape_value(like)
+    if like.dtype != np.float64 or shape is None:
+        return None
+    return builder.derived(PRIMS[np.zeros], (shape,))
 
 
 def drop_broadcasts(defs: dict[Var, Assign], args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -1,6 +1,6 @@
 """Questions about traced values answered while tracing, not left to the code.
 
-What adjoint rules ask (``rules.known``, ``rules.assume_real``,
+What adjoint rules ask (``rules.known``, ``rules.assume_real``, ``rules.is_mask``,
 ``helpers.unbroadcast``) and ``np.shape``/``ndim``/``size`` (``x.shape``
 too) are answered from what the builder knows of the value (an example's
 values, shapes, sizes), so that the emitted code holds the answer; where
@@ -18,7 +18,7 @@ import numpy as np
 from srcdiff import helpers, rules
 from srcdiff.errors import Loc
 from srcdiff.ir import sizes
-from srcdiff.ir.nodes import Var
+from srcdiff.ir.nodes import Const, Var
 from srcdiff.ir.prims import PRIMS
 from srcdiff.ir.values import shape_of, token
 from srcdiff.trace.frame import Interpreter
@@ -41,6 +41,15 @@ def _assume_real(
     what = "this derivative was made for real inputs (no example was given)"
     builder.guard(complex_, False, loc, what, message=what)
     return True
+
+
+def _is_mask(
+    tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    (index,) = args
+    if isinstance(index, (Var, Const)) and not isinstance(index.value, (tuple, list)):
+        return rules.is_mask(index.value)  # an unknown Var's value is no array
+    return False
 
 
 def _unbroadcast(
@@ -90,6 +99,7 @@ def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
 HOOKS: dict[Any, Callable[..., Any]] = {
     rules.known: _known,
     rules.assume_real: _assume_real,
+    rules.is_mask: _is_mask,
     helpers.unbroadcast: _unbroadcast,
     np.shape: _fact(np.shape),
     np.ndim: _fact(np.ndim),

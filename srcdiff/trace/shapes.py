@@ -146,6 +146,8 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return of(args[0])
     if name == "take" and len(args) >= 2:
         return _taken(builder, args, kwargs)
+    if name == "diff" and 1 <= len(args) <= 3:
+        return _differenced(builder, args, kwargs)
     if name == "convolve" and len(args) >= 2:
         return _convolved(builder, args, kwargs)
     if name in ("stack", "concatenate") and isinstance(args[0], (list, tuple)):
@@ -217,6 +219,28 @@ def _taken(builder: Builder, args: Any, kwargs: dict[str, Any]) -> Any:
         return None
     axis %= len(operand)
     return (*operand[:axis], *index, *operand[axis + 1 :])
+
+
+def _differenced(builder: Builder, args: Any, kwargs: dict[str, Any]) -> Any:
+    """``np.diff(a, n, axis, prepend=p, append=q)``: the axis loses ``n``
+    entries and gains what ``p`` and ``q`` add (one for a number)."""
+    operand = builder.sizes_of(args[0])
+    n = kwargs.get("n", args[1] if len(args) > 1 else 1)
+    axis = kwargs.get("axis", args[2] if len(args) > 2 else -1)
+    if not operand or not isinstance(n, int) or not isinstance(axis, int):
+        return None
+    axis %= len(operand)
+    length = operand[axis]
+    for pad in (kwargs.get("prepend"), kwargs.get("append")):
+        if pad is None:
+            continue
+        added = builder.sizes_of(pad)
+        if added is None or len(added) not in (0, len(operand)):
+            return None
+        length = sizes.add(length, added[axis] if added else _ONE)
+    if not builder.at_least(length, n):
+        return None
+    return (*operand[:axis], sizes.sub(length, sizes.const(n)), *operand[axis + 1 :])
 
 
 def _convolved(builder: Builder, args: Any, kwargs: dict[str, Any]) -> Any:

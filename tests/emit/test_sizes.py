@@ -207,7 +207,8 @@ def test_a_loop_over_the_observations_reads_their_count(load_function):
         load_function, SIMULATION, (rng.normal(size=2), rng.normal(size=150))
     )
     code = text.split('"""')[-1]  # the header names the example's shape
-    assert "range(len(observed))" in code and "150" not in code
+    assert "n = len(observed)" in code and "range(n)" in code
+    assert "150" not in code
     for n in (3, 200):
         args = (rng.normal(size=2), rng.normal(size=n))
         assert max_relative_error(emitted(*args), numerical_grad(f, args, 0)) < TOL

@@ -28,6 +28,8 @@ def test_fresh_names_avoid_reserved_names_and_each_other():
         ("x[0]", "x_0"),
         ("np.sum(x, axis=0)", "sum_x"),
         ("a * b", "a_times_b"),
+        ("rows // 4", "rows_div_4"),
+        ("dterm / 20", "dterm_over_20"),
     ],
 )
 def test_a_temporary_is_named_after_what_it_computes(expression, hint):

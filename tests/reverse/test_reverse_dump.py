@@ -28,12 +28,12 @@ def test_each_active_statement_gets_its_rule_in_reverse_order():
         # sum: the seed broadcast to h's shape (folded into what reads it)
         "%dim = dim(%W, 0)",
         "%delta = broadcast_to(1.0, (%dim))",
-        # h * h: both factors are h, so their contributions are added
-        "%add = add(%h, %h)",
+        # h * h: both factors are h, so their contributions add up to 2 * h
+        "%multiply.2 = multiply(2, %h)",
         # tanh's rule: one minus h squared
         "%power = power(%h, 2)",
         "%subtract = subtract(1, %power)",
-        "%delta.2 = multiply(%add, %subtract)",
+        "%delta.2 = multiply(%multiply.2, %subtract)",
         # W @ x: an outer product for W, and W.T @ delta for x (dead: x is
         # not differentiated, the clean-up stage drops it)
         "%outer = outer(%delta.2, %x)",

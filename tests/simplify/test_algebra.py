@@ -165,7 +165,7 @@ def test_emitted_gradients_read_as_folded():
     assert _gradient_line(negated_twice, np.ones(3), np.ones(3)) == "da = np.copy(b)"
     assert (
         _gradient_line(mean_scaled, np.ones((2, 3)))
-        == "dx = np.full((x.shape[0], x.shape[1]), 3.0 / np.size(x))"
+        == "dx = np.full(np.shape(x), 3.0 / np.size(x))"
     )
 
 

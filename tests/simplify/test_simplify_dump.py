@@ -27,10 +27,10 @@ def test_what_no_gradient_reads_is_dropped():
         "%matmul = matmul(%W, %x)",
         "%h = tanh(%matmul)",
         "# adjoint sweep",
-        "%add = add(%h, %h)",
+        "%multiply = multiply(2, %h)",
         "%power = power(%h, 2)",
         "%subtract = subtract(1, %power)",
-        "%delta = multiply(%add, %subtract)",
+        "%delta = multiply(%multiply, %subtract)",
         "%outer = outer(%delta, %x)",
         "return (%outer)",
     ]

@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from srcdiff.helpers import scatter_add, unbroadcast
-from srcdiff.rules.registry import adjoint, known
+from srcdiff.rules.registry import adjoint, is_mask, known
 
 
 @adjoint(np.reshape, note="order='C' or 'F'")
@@ -45,6 +45,10 @@ def broadcast_to(g, ans, array, shape):
 
 @adjoint(operator.getitem, note="repeated integer indices accumulate")
 def getitem(g, ans, x, index):
+    if is_mask(index) and known(g, x) and g.dtype == x.dtype:
+        out = np.zeros_like(x)  # a mask picks each element once: no sums
+        out[index] = g
+        return out
     return scatter_add(g, np.shape(x), index)
 
 

@@ -342,12 +342,11 @@ def diff(g, ans, a, n=1, axis=-1, prepend=None, append=None):
     # Past the length np.diff's result stays empty (and g is all zeros).
     before, after = padding(prepend, axis), padding(append, axis)
     length = np.shape(a)[axis] + before + after
-    known_length = isinstance(length, int)
     if n % 2:
         g = -g
-    for _ in range(min(n, length) if known_length else n):
+    for _ in range(n):
         g = np.diff(g, axis=axis, prepend=0, append=0)
-    if not known_length:  # no example: cut what n past the length added
+    if not (known(a) and n <= length):  # cut what n past the length added
         g = np.take(g, np.arange(length), axis=axis)
     if prepend is None and append is None:
         return g
