@@ -12,6 +12,7 @@ globals, the text path writes them out).
 from __future__ import annotations
 
 import ast
+import re
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +33,11 @@ from srcdiff.ir.nodes import (
     Var,
     all_stmts,
     reads_within,
+    stmt_outputs,
     walk_vars,
 )
 from srcdiff.ir.prims import Prim, dotted
-from srcdiff.names.namer import Namer, temp_hint
+from srcdiff.names.namer import Namer, plural, temp_hint
 from srcdiff.names.sharing import Sharing
 from srcdiff.simplify.fold import Folding, fold
 
@@ -202,6 +204,8 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     if loop.reverse_of is not None:
         sharing.forward_names(loop)
     lists = {phi: sharing.saved_list(phi) for phi in _saved(loop)}
+    for value, stack in loop.stacks:  # deltas: what each backward trip stacks
+        lists[value] = namer.names[stack] = namer.fresh(_stack_name(value, ctx))
     before.extend(_assign(name, ast.List([], ast.Load())) for name in lists.values())
     sharing.updates(loop)
 
@@ -209,7 +213,8 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         append = ast.Attribute(ast.Name(lists[value], ast.Load()), "append", ast.Load())
         return ast.Expr(ast.Call(append, [_conv(value, ctx)], []))
 
-    # Carried values are saved as a trip starts, draws as soon as they are made.
+    # Carried values are saved as a trip starts, draws as soon as they are made;
+    # a backward trip stacks its values once it has them.
     phis = {c.phi for c in loop.carried}
     trip: list[ast.stmt] = [save(v) for v in loop.saves if v in phis]
     for var, phi in loop.restores:
@@ -218,10 +223,13 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     header = _loop_header(loop, ctx)
     # A loop iterating rows reads its first statement's value from its header.
     body = loop.body[1:] if loop in ctx.folding.rows else loop.body
+    made = {v for stmt in body for v in stmt_outputs(stmt)}
+    trip.extend(save(v) for v, _ in loop.stacks if v not in made)
     for stmt in body:
         trip.extend(_block([stmt], ctx))
         if isinstance(stmt, Assign) and stmt.var in loop.saves:
             trip.append(save(stmt.var))
+        trip.extend(save(v) for v, _ in loop.stacks if v in stmt_outputs(stmt))
     trip.extend(_end_of_trip(loop, ctx))
     if loop.stop is not None and loop.reverse_of is None:  # after its updates
         stopped = ast.Name(namer.names[loop.stop.phi], ast.Load())
@@ -232,6 +240,14 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         return [*before, ast.While(header, trip or [ast.Pass()], [])]
     target, iterator = header
     return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
+
+
+def _stack_name(value: Var, ctx: _Context) -> str:
+    """``deltas``, ``dhs``, ``hs``: the plural of the stacked value's name
+    (its hint for a temporary), without its number."""
+    named = value.kind != "temp" and value not in ctx.folding.inline
+    base = ctx.namer.name(value) if named else value.hint
+    return plural(re.sub(r"_\d+$", "", base))
 
 
 def _saved(loop: Loop) -> list[Var]:

@@ -35,6 +35,7 @@ from srcdiff.ir.prims import ADD, INDEX_ADD, MUL, PRIMS
 from srcdiff.reverse.accumulate import accumulate, writable
 from srcdiff.reverse.activity import active_vars, can_carry_gradient
 from srcdiff.reverse.context import Backprop, Context
+from srcdiff.reverse.stack import add_stacked, split_outers, stack_values, trip_values
 from srcdiff.simplify.dce import live_block
 
 
@@ -97,8 +98,15 @@ def reverse_loop(
                 new_adjoints[c] = _zeros_like(ctx, phi, loop)
         sums: dict[Var, tuple[Var, Any]] = {}
         index = mapping.get(loop.index)
+        own = [*mapping.values(), *adjoint_phis.values()]
+        per_trip = trip_values(rbody, [v for v in own if isinstance(v, Var)])
+        stacked: dict[Var, list[tuple[Var, Var]]] = {}
+        stacks: dict[Var, Var] = {}
         for v in free:
-            contributions = inner.pop(v, [])
+            outers, contributions = split_outers(ctx, inner.pop(v, []), per_trip)
+            if outers:
+                stacked[v] = outers
+                stack_values(loop, outers, stacks)
             if not contributions:
                 continue
             running = _adjoint_var(v, v)
@@ -112,24 +120,29 @@ def reverse_loop(
         else:
             init = _zeros_like(ctx, c.result, loop)
         carried.append(_carry(adjoint_phis[c], init, new_adjoints[c], c.phi))
-    for v, (running, update) in sums.items():
+    starts: dict[Var, Any] = {}
+    for v in [*sums, *(v for v in stacked if v not in sums)]:
         pending = adjoints.pop(v, None)
         if pending:  # an array of its own, so trips can add into it in place
-            init = writable(ctx, accumulate(ctx, pending, None))
+            starts[v] = writable(ctx, accumulate(ctx, pending, None))
         else:
-            init = _zeros_like(ctx, v, loop)
-        carried.append(_carry(running, init, update, v))
+            starts[v] = _zeros_like(ctx, v, loop)
+    for v, (running, update) in sums.items():
+        carried.append(_carry(running, starts[v], update, v))
 
-    nexts = _next_starts(loop, mapping, updates, rbody)
+    nexts = _next_starts(loop, mapping, updates, rbody, list(stacks))
+    next_phis = {u: carry.phi for u, carry in nexts.items()}
     if nexts:
-        rbody = substitute(rbody, {u: carry.phi for u, carry in nexts.items()})
+        rbody = substitute(rbody, next_phis)
     backward = Loop([*carried, *nexts.values()], rbody, loop.loc, reverse_of=loop)
     backward.origins = {copy: original for original, copy in mapping.items()}
-    backward.body = live_block(
-        rbody, set(walk_vars([c.update for c in backward.carried]))
-    )
+    backward.stacks = [(next_phis.get(v, v), lst) for v, lst in stacks.items()]
+    stacked_values = [v for v, _ in backward.stacks]
+    live = set(walk_vars([c.update for c in backward.carried]))
+    backward.body = live_block(rbody, live | set(stacked_values))
     read = {v for s in backward.body for v in stmt_inputs(s)}
     read.update(walk_vars([c.update for c in backward.carried]))
+    read.update(stacked_values)
     if loop.index is not None and mapping[loop.index] in read:
         backward.index = mapping[loop.index]
     backward.bounds, backward.over = loop.bounds, loop.over
@@ -145,11 +158,18 @@ def reverse_loop(
         if isinstance(c.init, Var) and c.init in active:
             adjoints.setdefault(c.init, []).append(carry.result)
     for v, carry in zip(sums, carried[len(flowing) :], strict=True):
-        adjoints.setdefault(v, []).append(carry.result)
+        starts[v] = carry.result
+    for v, start in starts.items():
+        total = add_stacked(ctx, start, v, stacked.get(v, []), stacks, loop)
+        adjoints.setdefault(v, []).append(total)
 
 
 def _next_starts(
-    loop: Loop, mapping: dict[Var, Any], updates: dict[Carried, Any], rbody: list[Any]
+    loop: Loop,
+    mapping: dict[Var, Any],
+    updates: dict[Carried, Any],
+    rbody: list[Any],
+    stacked: list[Var],
 ) -> dict[Var, Carried]:
     """Values a backward trip recomputes that the backward loop already has:
     a trip's update of a carried value (``h_2 = tanh(W @ h + U @ x_t)``) is
@@ -158,7 +178,7 @@ def _next_starts(
     becomes a value the backward loop carries, so the recomputation can go
     at no cost in memory: the forward loop saves those starts already."""
     defined = {s.var for s in rbody if isinstance(s, Assign)}
-    read = {v for s in rbody for v in stmt_inputs(s)}
+    read = {v for s in rbody for v in stmt_inputs(s)} | set(stacked)
     nexts: dict[Var, Carried] = {}
     for c in loop.carried:
         update = updates[c]
