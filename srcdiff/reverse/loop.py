@@ -35,6 +35,7 @@ from srcdiff.ir.prims import ADD, INDEX_ADD, MUL, PRIMS
 from srcdiff.reverse.accumulate import accumulate, writable
 from srcdiff.reverse.activity import active_vars, can_carry_gradient
 from srcdiff.reverse.context import Backprop, Context
+from srcdiff.reverse.counters import count_back
 from srcdiff.reverse.stack import add_stacked, split_outers, stack_values, trip_values
 from srcdiff.simplify.dce import live_block
 
@@ -67,6 +68,8 @@ def reverse_loop(
     # trip saves each draw (``epses.append(eps)``) and the backward one pops it.
     draws = [s.var for s in loop.body if isinstance(s, Assign) and s.prim.effect]
     body = [s for s in body if not (isinstance(s, Assign) and s.prim.effect)]
+    counts = count_back(loop, mapping, body)
+    counted = {c.update for c in counts}
     # Adjoints carried backwards: of values that reach the output after the
     # loop, or that a trip passes on to the next.
     flowing = [
@@ -134,7 +137,9 @@ def reverse_loop(
     next_phis = {u: carry.phi for u, carry in nexts.items()}
     if nexts:
         rbody = substitute(rbody, next_phis)
-    backward = Loop([*carried, *nexts.values()], rbody, loop.loc, reverse_of=loop)
+    backward = Loop(
+        [*carried, *nexts.values(), *counts], rbody, loop.loc, reverse_of=loop
+    )
     backward.origins = {copy: original for original, copy in mapping.items()}
     backward.stacks = [(next_phis.get(v, v), lst) for v, lst in stacks.items()]
     stacked_values = [v for v, _ in backward.stacks]
@@ -146,7 +151,7 @@ def reverse_loop(
     if loop.index is not None and mapping[loop.index] in read:
         backward.index = mapping[loop.index]
     backward.bounds, backward.over = loop.bounds, loop.over
-    saved = [c.phi for c in loop.carried] + draws
+    saved = [c.phi for c in loop.carried if mapping[c.phi] not in counted] + draws
     backward.restores = [(mapping[v], v) for v in saved if mapping[v] in read]
     if loop.stop is not None:  # a break: only the trips the forward loop ran
         backward.bounds, backward.over = _first_trips(ctx, loop), None
