@@ -36,6 +36,7 @@ from srcdiff.reverse.accumulate import accumulate, writable
 from srcdiff.reverse.activity import active_vars, can_carry_gradient
 from srcdiff.reverse.context import Backprop, Context
 from srcdiff.reverse.counters import count_back
+from srcdiff.reverse.dots import sums_of_products_as_dots
 from srcdiff.reverse.stack import add_stacked, split_outers, stack_values, trip_values
 from srcdiff.simplify.dce import live_block
 
@@ -114,6 +115,7 @@ def reverse_loop(
                 continue
             running = _adjoint_var(v, v)
             sums[v] = (running, _add_up(ctx, running, contributions, index, loop))
+        sums_of_products_as_dots(ctx, rbody)
 
     carried = []
     for c in flowing:
