@@ -37,6 +37,7 @@ from srcdiff.reverse.activity import active_vars, can_carry_gradient
 from srcdiff.reverse.context import Backprop, Context
 from srcdiff.reverse.counters import count_back
 from srcdiff.reverse.dots import sums_of_products_as_dots
+from srcdiff.reverse.saves import worth_saving
 from srcdiff.reverse.stack import add_stacked, split_outers, stack_values, trip_values
 from srcdiff.simplify.dce import live_block
 
@@ -147,6 +148,13 @@ def reverse_loop(
     stacked_values = [v for v, _ in backward.stacks]
     live = set(walk_vars([c.update for c in backward.carried]))
     backward.body = live_block(rbody, live | set(stacked_values))
+    kept = worth_saving(loop, backward.body, mapping)
+    if kept:  # restored, not recomputed: what only they read goes too
+        dropped = {copy for copy, _ in kept}
+        rest = [
+            s for s in backward.body if not (isinstance(s, Assign) and s.var in dropped)
+        ]
+        backward.body = live_block(rest, live | set(stacked_values))
     read = {v for s in backward.body for v in stmt_inputs(s)}
     read.update(walk_vars([c.update for c in backward.carried]))
     read.update(stacked_values)
@@ -154,6 +162,7 @@ def reverse_loop(
         backward.index = mapping[loop.index]
     backward.bounds, backward.over = loop.bounds, loop.over
     saved = [c.phi for c in loop.carried if mapping[c.phi] not in counted] + draws
+    saved += [original for _, original in kept]
     backward.restores = [(mapping[v], v) for v in saved if mapping[v] in read]
     if loop.stop is not None:  # a break: only the trips the forward loop ran
         backward.bounds, backward.over = _first_trips(ctx, loop), None

@@ -70,7 +70,8 @@ def _prune_loop(loop: Loop, live: set[Var]) -> bool:
         if c.result in live or c.phi in loop.saves or c is loop.counter
     ]
     loop.stacks = [(v, stack) for v, stack in loop.stacks if stack in live]
-    stacked = [v for v, _ in loop.stacks]
+    # What the trips stack, and the trip's values the backward loop restores.
+    stacked = [v for v, _ in loop.stacks] + list(loop.saves)
     has_guard = any(isinstance(s, Guard) for s in [*loop.test, *loop.body])
     has_effect = any(has_effects(s) for s in [*loop.test, *loop.body])
     if not (needed or stacked) and (
@@ -107,8 +108,8 @@ def _prune_branch(branch: Branch, live: set[Var]) -> bool:
 
 
 def _reads(loop: Loop, needed: list[Carried], stacked: list[Var]) -> set[Var]:
-    """What the trips read to compute ``needed`` and the values they stack
-    (nested loops taken whole)."""
+    """What the trips read to compute ``needed`` and the values they stack or
+    save (nested loops taken whole)."""
     live = set(walk_vars([c.update for c in needed])) | set(stacked)
     live.update(walk_vars(loop.cond))
     for stmt in reversed([*loop.test, *loop.body]):
