@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from srcdiff.emit.accumulate import in_place_sums
 from srcdiff.emit.literals import literal
 from srcdiff.emit.preamble import GUARD_CLASS, alias_calls, bound_names, preamble
 from srcdiff.errors import Loc
@@ -36,7 +37,7 @@ from srcdiff.ir.nodes import (
     stmt_outputs,
     walk_vars,
 )
-from srcdiff.ir.prims import PRIMS, Prim, dotted
+from srcdiff.ir.prims import ADD, PRIMS, Prim, dotted
 from srcdiff.names.namer import Namer, plural, temp_hint
 from srcdiff.names.sharing import Sharing
 from srcdiff.simplify.fold import Folding, fold
@@ -67,6 +68,8 @@ class _Context:
     constant_reads: dict[str, Any] = field(default_factory=dict)
     # np.abs statements a condition reads, written as the builtin abs there.
     plain_abs: set[Var] = field(default_factory=set)
+    # Each Var's statement.
+    defs: dict[Var, Assign] = field(default_factory=dict)
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
@@ -87,6 +90,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     sharing = Sharing(namer, folding, program)
     sharing.loop_bounds(program)
     ctx = _Context(namer, folding, sharing)
+    ctx.defs = {s.var: s for s in all_stmts(program.stmts) if isinstance(s, Assign)}
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
     body += _static_guards(program)
@@ -332,15 +336,24 @@ def _range(bounds: Any, ctx: _Context) -> ast.expr:
 def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     """``h = ...`` for each carried value its update did not already write;
     several at once as one tuple assignment, so that none reads another's new
-    value."""
+    value. A running sum a trip adds to in place goes first (``dW += ...``):
+    nothing else reads it."""
     names = ctx.namer.names
+    defs = ctx.defs
+    in_place = in_place_sums(loop, defs, ctx.folding, names, ctx.sharing.aliased)
+    out: list[ast.stmt] = []
+    for phi, stmt in in_place.items():
+        op = ast.Add() if stmt.prim is ADD else ast.Sub()
+        target = ast.Name(names[phi], ast.Store())
+        out.append(ast.AugAssign(target, op, _conv(stmt.args[1], ctx)))
     pending = [
         c
         for c in loop.carried
         if not (isinstance(c.update, Var) and names.get(c.update) == names[c.phi])
+        and c.phi not in in_place
     ]
     values = [_conv(c.update, ctx) for c in pending]
-    return _parallel_assign([names[c.phi] for c in pending], values)
+    return out + _parallel_assign([names[c.phi] for c in pending], values)
 
 
 def _assign(name: str, value: ast.expr) -> ast.stmt:
