@@ -39,17 +39,14 @@ def loss_grad(W, U, V, h0, xs, y):
     h_2 = h
     deltas = []
     hs_2 = []
-    x_ts = []
-    for t in reversed(range(len(xs))):
+    for _ in range(len(xs)):
         h = hs.pop()
         hs_2.append(h)
-        x_t = xs[t]
-        x_ts.append(x_t)
         delta_2 = dh * (1 - h_2**2)
         deltas.append(delta_2)
         dh = W.T @ delta_2
         h_2 = h
     deltas_T = np.array(deltas).T
     dW = np.zeros_like(W) + deltas_T @ np.array(hs_2)
-    dU = np.zeros_like(U) + deltas_T @ np.array(x_ts)
+    dU = np.zeros_like(U) + deltas_T @ xs[::-1]
     return (dW, dU, dV, dh)

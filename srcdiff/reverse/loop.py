@@ -38,7 +38,13 @@ from srcdiff.reverse.context import Backprop, Context
 from srcdiff.reverse.counters import count_back
 from srcdiff.reverse.dots import sums_of_products_as_dots
 from srcdiff.reverse.saves import worth_saving
-from srcdiff.reverse.stack import add_stacked, split_outers, stack_values, trip_values
+from srcdiff.reverse.stack import (
+    add_stacked,
+    lists,
+    split_outers,
+    stack_values,
+    trip_values,
+)
 from srcdiff.simplify.dce import live_block
 
 
@@ -106,12 +112,12 @@ def reverse_loop(
         own = [*mapping.values(), *adjoint_phis.values()]
         per_trip = trip_values(rbody, [v for v in own if isinstance(v, Var)])
         stacked: dict[Var, list[tuple[Var, Var]]] = {}
-        stacks: dict[Var, Var] = {}
+        stacks: dict[Var, Any] = {}
         for v in free:
             outers, contributions = split_outers(ctx, inner.pop(v, []), per_trip)
             if outers:
                 stacked[v] = outers
-                stack_values(loop, outers, stacks)
+                stack_values(ctx, loop, outers, stacks, index)
             if not contributions:
                 continue
             running = _adjoint_var(v, v)
@@ -136,7 +142,9 @@ def reverse_loop(
     for v, (running, update) in sums.items():
         carried.append(_carry(running, starts[v], update, v))
 
-    nexts = _next_starts(loop, mapping, updates, rbody, list(stacks))
+    nexts = _next_starts(
+        loop, mapping, updates, rbody, [v for v, _ in lists(stacks, loop)]
+    )
     next_phis = {u: carry.phi for u, carry in nexts.items()}
     if nexts:
         rbody = substitute(rbody, next_phis)
@@ -144,7 +152,7 @@ def reverse_loop(
         [*carried, *nexts.values(), *counts], rbody, loop.loc, reverse_of=loop
     )
     backward.origins = {copy: original for original, copy in mapping.items()}
-    backward.stacks = [(next_phis.get(v, v), lst) for v, lst in stacks.items()]
+    backward.stacks = [(next_phis.get(v, v), s) for v, s in lists(stacks, loop)]
     stacked_values = [v for v, _ in backward.stacks]
     live = set(walk_vars([c.update for c in backward.carried]))
     backward.body = live_block(rbody, live | set(stacked_values))

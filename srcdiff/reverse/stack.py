@@ -5,12 +5,13 @@ to ``dW``; adding a fresh matrix each trip costs a matrix's worth of memory
 traffic per trip. Instead the backward loop appends each trip's two vectors to
 lists (``deltas.append(delta)``), and after it ``dW`` gets
 ``np.array(deltas).T @ np.array(hs_2)``: the sum of the outer products, in one
-product. This holds exactly, for any number of trips, when both factors are
-1-d: the product of the stacked factors is by definition the sum over the
-trips of their outer products. The sum is added to the adjoint's start value
-(zeros, or what it got after the loop), never replacing it, so that no trip
-(an empty ``np.array([])`` product is the number 0.0) still leaves the
-adjoint its shape.
+product. A row ``xs[t]`` of the array the loop walks needs no list: its
+stack is ``xs[::-1]``. This holds exactly, for any number of trips, when both
+factors are 1-d: the product of the stacked factors is by definition the sum
+over the trips of their outer products. The sum is added to the adjoint's
+start value (zeros, or what it got after the loop), never replacing it, so
+that no trip (an empty ``np.array([])`` product is the number 0.0) still
+leaves the adjoint its shape.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from srcdiff.ir.nodes import Assign, Loop, Var
-from srcdiff.ir.prims import ADD, MATMUL, PRIMS, TRANSPOSE
+from srcdiff.ir.prims import ADD, GETITEM, MATMUL, PRIMS, TRANSPOSE
 from srcdiff.names.namer import plural
 from srcdiff.reverse.context import Context
 
@@ -56,13 +57,52 @@ def _outer_factors(ctx: Context, value: Any, trip_values: set[Var]) -> Outer | N
     return a, b
 
 
-def stack_values(loop: Loop, outers: list[Outer], stacks: dict[Var, Var]) -> None:
-    """Give each factor of ``outers`` its list (one list a value)."""
-    for factor in [v for pair in outers for v in pair]:
-        if factor not in stacks:
-            # Its value while tracing: one trip's worth, for shapes after the loop.
-            value = [factor.value] if factor.known else factor.value
-            stacks[factor] = Var(plural(factor.hint), value, loop.loc, "temp")
+def stack_values(
+    ctx: Context,
+    loop: Loop,
+    outers: list[Outer],
+    stacks: dict[Var, Any],
+    index: Var | None,
+) -> None:
+    """Give each factor of ``outers`` its list (one list a value), or, for
+    the row ``xs[t]`` of the array a loop without a break walks, the rows
+    themselves backwards (``xs[::-1]``, the backward trips' order) where it is
+    the second factor: with no trips, ``np.array([]).T @ xs[::-1]`` is a
+    row of zeros that still adds to the start, where ``xs[::-1].T @ ...``
+    would be a column."""
+    for first, factor in [(True, a) for a, _ in outers] + [
+        (False, b) for _, b in outers
+    ]:
+        if factor in stacks and not (first and stacks[factor] is loop.over):
+            continue
+        stmt = ctx.builder.defs.get(factor)
+        row = (
+            not first
+            and stmt is not None
+            and stmt.prim is GETITEM
+            and index is not None
+            and row_stacks(loop)
+            and stmt.args == (loop.over, index)
+        )
+        if row:
+            stacks[factor] = loop.over
+            continue
+        # Its value while tracing, for shapes after the loop: a trip's worth
+        # for each row the loop walks (to match ``xs[::-1]``), else for one.
+        trips = len(loop.over.value) if row_stacks(loop) else 1
+        value = [factor.value] * trips if factor.known else factor.value
+        stacks[factor] = Var(plural(factor.hint), value, loop.loc, "temp")
+
+
+def row_stacks(loop: Loop) -> bool:
+    """Whether the loop walks all the rows of an array known while tracing."""
+    over = loop.over
+    return loop.stop is None and isinstance(over, Var) and np.ndim(over.value) > 0
+
+
+def lists(stacks: dict[Var, Any], loop: Loop) -> list[tuple[Var, Var]]:
+    """(value, list) for each factor the backward trips append to a list."""
+    return [(v, s) for v, s in stacks.items() if s is not loop.over]
 
 
 def add_stacked(
@@ -70,7 +110,7 @@ def add_stacked(
     start: Any,
     primal: Var,
     outers: list[Outer],
-    stacks: dict[Var, Var],
+    stacks: dict[Var, Any],
     loop: Loop,
 ) -> Any:
     """``start`` plus the sum over the trips of each ``np.outer(a, b)``:
@@ -80,9 +120,15 @@ def add_stacked(
     # whatever the number of trips: the sizes to check it by are primal's.
     shape = builder.sizes_of(primal)
     total = start
+
+    def stacked(factor: Var) -> Any:
+        if stacks[factor] is loop.over:  # the rows, last first
+            backwards = (slice(None, None, -1),)
+            return builder.bind(GETITEM, (loop.over, backwards), loc=loop.loc)
+        return builder.bind(PRIMS[np.array], (stacks[factor],), loc=loop.loc)
+
     for a, b in outers:
-        stacked_a = builder.bind(PRIMS[np.array], (stacks[a],), loc=loop.loc)
-        stacked_b = builder.bind(PRIMS[np.array], (stacks[b],), loc=loop.loc)
+        stacked_a, stacked_b = stacked(a), stacked(b)
         transposed = builder.bind(TRANSPOSE, (stacked_a,), loc=loop.loc)
         transposed.local = f"{stacks[a].hint}_T"  # (if dW and dU share it)
         product = builder.bind(MATMUL, (transposed, stacked_b), loc=loop.loc)

@@ -40,6 +40,13 @@ def rows(W, h, xs):
     return np.sum(h)
 
 
+def inputs_first(W, h, xs):
+    """``x_t @ W``: the row is the outer product's first factor."""
+    for x_t in xs:
+        h = np.tanh(x_t @ W) * 0.5 + h * 0.5
+    return np.sum(h**2)
+
+
 def _emitted(fn, wrt, args):
     """The gradient emitted once for ``args``, as a function of any inputs."""
     g = srcdiff.grad(fn, wrt=wrt, unroll=False)
@@ -65,9 +72,10 @@ def test_rnn_weights_stacked_for_any_number_of_steps(steps):
     traced = [W, U, V, h0, rng.normal(size=(30, 3)), y]
     grad, source = _emitted(rnn, ["W", "U", "V", "h"], traced)
     backward = source.split("\n\n")[-1]
-    assert "np.outer" not in backward.split("return")[0].split("for t in")[1]
+    assert "np.outer" not in backward.split("for _ in")[1]  # in or after the loop
     assert "deltas_T = np.array(deltas).T\n" in source
     assert "dW = np.zeros_like(W) + deltas_T @ np.array(hs_2)\n" in source
+    assert "dU = np.zeros_like(U) + deltas_T @ xs[::-1]\n" in source  # no list
     args = [W, U, V, h0, rng.normal(size=(steps, 3)), y]
     _check(rnn, grad, args, [0, 1, 2, 3])
 
@@ -86,3 +94,14 @@ def test_without_an_example_the_sum_stays_in_the_loop():
     text = srcdiff.grad(rnn, wrt="W", unroll=False).source  # no call yet
     assert "dW = dW + matmul_left_grad(" in text
     assert ".append(" not in text.split("\n\n")[-1]
+
+
+@pytest.mark.parametrize("steps", [0, 1, 5])
+def test_a_row_first_factor_is_listed(steps):
+    """``xs[::-1].T @ deltas`` would be a column at no trips: the rows go in a
+    list there (and W is not square, so a wrong shape could not pass)."""
+    rng = np.random.default_rng(6)
+    W, h0 = rng.normal(size=(3, 4)) / 2, rng.normal(size=4)
+    grad, source = _emitted(inputs_first, ["W", "h"], [W, h0, rng.normal(size=(9, 3))])
+    assert "x_ts.append(x_t)" in source
+    _check(inputs_first, grad, [W, h0, rng.normal(size=(steps, 3))], [0, 1])
