@@ -21,7 +21,7 @@ def loss_grad(W, U, V, h0, xs, y):
         raise PathChanged("examples/rnn.py:6:13", "U is not shaped like the example")
     if np.ndim(V) != 2:
         raise PathChanged("examples/rnn.py:6:16", "V is not shaped like the example")
-    if np.ndim(h0) != 1 or W.shape[0] != len(h0) or W.shape[1] != len(h0):
+    if np.ndim(h0) != 1 or W.shape[0] != len(h0):
         raise PathChanged("examples/rnn.py:6:19", "h0 is not shaped like the example")
     if np.ndim(xs) != 2:
         raise PathChanged("examples/rnn.py:6:23", "xs is not shaped like the example")
@@ -34,11 +34,15 @@ def loss_grad(W, U, V, h0, xs, y):
         h = np.tanh(W @ h + U @ x_t)
 
     dh = V.T @ (2.0 * (V @ h - y))
-    dW = np.zeros_like(W)
     h_2 = h
+    deltas = []
+    hs_2 = []
     for _ in range(len(xs)):
         h = hs.pop()
+        hs_2.append(h)
         delta = dh * (1 - h_2**2)
+        deltas.append(delta)
         dh = W.T @ delta
-        dW, h_2 = (dW + np.outer(delta, h), h)
+        h_2 = h
+    dW = np.zeros_like(W) + np.array(deltas).T @ np.array(hs_2)
     return dW

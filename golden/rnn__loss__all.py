@@ -21,9 +21,9 @@ def loss_grad(W, U, V, h0, xs, y):
         raise PathChanged("examples/rnn.py:6:13", "U is not shaped like the example")
     if np.ndim(V) != 2:
         raise PathChanged("examples/rnn.py:6:16", "V is not shaped like the example")
-    if np.ndim(h0) != 1 or W.shape[0] != len(h0) or W.shape[1] != len(h0):
+    if np.ndim(h0) != 1 or W.shape[0] != len(h0):
         raise PathChanged("examples/rnn.py:6:19", "h0 is not shaped like the example")
-    if np.ndim(xs) != 2 or U.shape[1] != xs.shape[1]:
+    if np.ndim(xs) != 2:
         raise PathChanged("examples/rnn.py:6:23", "xs is not shaped like the example")
     if np.ndim(y) != 1 or V.shape[0] != len(y):
         raise PathChanged("examples/rnn.py:6:27", "y is not shaped like the example")
@@ -36,13 +36,17 @@ def loss_grad(W, U, V, h0, xs, y):
     delta = 2.0 * (V @ h - y)
     dV = np.outer(delta, h)
     dh = V.T @ delta
-    dW = np.zeros_like(W)
-    dU = np.zeros_like(U)
     h_2 = h
-    for t in reversed(range(len(xs))):
+    deltas = []
+    hs_2 = []
+    for _ in range(len(xs)):
         h = hs.pop()
-        x_t = xs[t]
+        hs_2.append(h)
         delta_2 = dh * (1 - h_2**2)
+        deltas.append(delta_2)
         dh = W.T @ delta_2
-        dW, dU, h_2 = (dW + np.outer(delta_2, h), dU + np.outer(delta_2, x_t), h)
+        h_2 = h
+    deltas_T = np.array(deltas).T
+    dW = np.zeros_like(W) + deltas_T @ np.array(hs_2)
+    dU = np.zeros_like(U) + deltas_T @ xs[::-1]
     return (dW, dU, dV, dh)

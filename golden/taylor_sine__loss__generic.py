@@ -18,10 +18,8 @@ def loss_grad(x):
     ans = x
     i = 0
     terms = []
-    i_values = []
     while np.abs(term) > 0.001:
         terms.append(term)
-        i_values.append(i)
         two_times_i = 2 * i
         t = term * x**2 / ((two_times_i + 3) * (two_times_i + 2))
         term = -t
@@ -38,7 +36,7 @@ def loss_grad(x):
     dx = np.zeros_like(x)
     while terms:
         term = terms.pop()
-        i = i_values.pop()
+        i = i - 1
         two_times_i = 2 * i
         dterm_2 = dterm + dans
         t_2 = dterm_2 / ((two_times_i + 3) * (two_times_i + 2))

@@ -12,12 +12,14 @@ globals, the text path writes them out).
 from __future__ import annotations
 
 import ast
+import re
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from srcdiff.emit.accumulate import in_place_sums
 from srcdiff.emit.factors import number_first
 from srcdiff.emit.literals import literal
 from srcdiff.emit.preamble import GUARD_CLASS, alias_calls, bound_names, preamble
@@ -33,10 +35,11 @@ from srcdiff.ir.nodes import (
     Var,
     all_stmts,
     reads_within,
+    stmt_outputs,
     walk_vars,
 )
-from srcdiff.ir.prims import MUL, Prim, dotted
-from srcdiff.names.namer import Namer, temp_hint
+from srcdiff.ir.prims import ADD, MUL, PRIMS, Prim, dotted
+from srcdiff.names.namer import Namer, plural, temp_hint
 from srcdiff.names.sharing import Sharing
 from srcdiff.names.sizes import name_sizes
 from srcdiff.simplify.fold import Folding, fold
@@ -65,6 +68,10 @@ class _Context:
     constants: dict[str, Any] = field(default_factory=dict)
     constant_locs: dict[str, Loc | None] = field(default_factory=dict)
     constant_reads: dict[str, Any] = field(default_factory=dict)
+    # np.abs statements a condition reads, written as the builtin abs there.
+    plain_abs: set[Var] = field(default_factory=set)
+    # Each Var's statement.
+    defs: dict[Var, Assign] = field(default_factory=dict)
 
 
 def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> Emitted:
@@ -86,6 +93,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     sharing = Sharing(namer, folding, program)
     sharing.loop_bounds(program)
     ctx = _Context(namer, folding, sharing)
+    ctx.defs = {s.var: s for s in all_stmts(program.stmts) if isinstance(s, Assign)}
 
     body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
     body += _static_guards(program)
@@ -99,7 +107,7 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
     body.append(ast.Return(_conv(program.output, ctx)))
     func = ast.FunctionDef(fn_name, signature, body, [], None, None)
     alias_calls(func, program)
-    module_body = [*preamble(ctx.prims, program), func]
+    module_body = _numpy_if_read([*preamble(ctx.prims, program), func])
     module = ast.fix_missing_locations(ast.Module(module_body, []))
     return Emitted(
         module,
@@ -110,6 +118,24 @@ def emit(program: Program, fn_name: str, doc: str, signature: ast.arguments) -> 
         backward_at,
         generators,
     )
+
+
+def _numpy_if_read(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module without ``import numpy as np`` when nothing reads ``np``
+    (a guarded Taylor series unrolled to plain arithmetic)."""
+
+    def imports_numpy(node: ast.stmt) -> bool:
+        return isinstance(node, ast.Import) and [
+            (a.name, a.asname) for a in node.names
+        ] == [("numpy", "np")]
+
+    rest = [node for node in body if not imports_numpy(node)]
+    reads = any(
+        isinstance(n, ast.Name) and n.id == "np"
+        for node in rest
+        for n in ast.walk(node)
+    )
+    return body if reads else rest
 
 
 def _outer_generators(program: Program) -> list[Var]:
@@ -205,6 +231,8 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     if loop.reverse_of is not None:
         sharing.forward_names(loop)
     lists = {phi: sharing.saved_list(phi) for phi in _saved(loop)}
+    for value, stack in loop.stacks:  # deltas: what each backward trip stacks
+        lists[value] = namer.names[stack] = namer.fresh(_stack_name(value, ctx))
     before.extend(_assign(name, ast.List([], ast.Load())) for name in lists.values())
     sharing.updates(loop)
 
@@ -212,7 +240,8 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         append = ast.Attribute(ast.Name(lists[value], ast.Load()), "append", ast.Load())
         return ast.Expr(ast.Call(append, [_conv(value, ctx)], []))
 
-    # Carried values are saved as a trip starts, draws as soon as they are made.
+    # Carried values are saved as a trip starts, draws as soon as they are made;
+    # a backward trip stacks its values once it has them.
     phis = {c.phi for c in loop.carried}
     trip: list[ast.stmt] = [save(v) for v in loop.saves if v in phis]
     for var, phi in loop.restores:
@@ -221,10 +250,13 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     header = _loop_header(loop, ctx)
     # A loop iterating rows reads its first statement's value from its header.
     body = loop.body[1:] if loop in ctx.folding.rows else loop.body
+    made = {v for stmt in body for v in stmt_outputs(stmt)}
+    trip.extend(save(v) for v, _ in loop.stacks if v not in made)
     for stmt in body:
         trip.extend(_block([stmt], ctx))
         if isinstance(stmt, Assign) and stmt.var in loop.saves:
             trip.append(save(stmt.var))
+        trip.extend(save(v) for v, _ in loop.stacks if v in stmt_outputs(stmt))
     trip.extend(_end_of_trip(loop, ctx))
     if loop.stop is not None and loop.reverse_of is None:  # after its updates
         stopped = ast.Name(namer.names[loop.stop.phi], ast.Load())
@@ -235,6 +267,14 @@ def _loop(loop: Loop, ctx: _Context) -> list[ast.stmt]:
         return [*before, ast.While(header, trip or [ast.Pass()], [])]
     target, iterator = header
     return [*before, ast.For(target, iterator, trip or [ast.Pass()], [], None)]
+
+
+def _stack_name(value: Var, ctx: _Context) -> str:
+    """``deltas``, ``dhs``, ``hs``: the plural of the stacked value's name
+    (its hint for a temporary), without its number."""
+    named = value.kind != "temp" and value not in ctx.folding.inline
+    base = ctx.namer.name(value) if named else value.hint
+    return plural(re.sub(r"_\d+$", "", base))
 
 
 def _saved(loop: Loop) -> list[Var]:
@@ -251,7 +291,7 @@ def _loop_header(loop: Loop, ctx: _Context) -> Any:
     forward = loop.reverse_of
     if forward is None and (loop.test or loop.cond is not None):
         test = _block(loop.test, ctx)
-        cond = _conv(loop.cond, ctx)
+        cond = _condition(loop.cond, ctx)
         if not test:
             return cond
         stop = ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], [])
@@ -299,15 +339,24 @@ def _range(bounds: Any, ctx: _Context) -> ast.expr:
 def _end_of_trip(loop: Loop, ctx: _Context) -> list[ast.stmt]:
     """``h = ...`` for each carried value its update did not already write;
     several at once as one tuple assignment, so that none reads another's new
-    value."""
+    value. A running sum a trip adds to in place goes first (``dW += ...``):
+    nothing else reads it."""
     names = ctx.namer.names
+    defs = ctx.defs
+    in_place = in_place_sums(loop, defs, ctx.folding, names, ctx.sharing.aliased)
+    out: list[ast.stmt] = []
+    for phi, stmt in in_place.items():
+        op = ast.Add() if stmt.prim is ADD else ast.Sub()
+        target = ast.Name(names[phi], ast.Store())
+        out.append(ast.AugAssign(target, op, _conv(stmt.args[1], ctx)))
     pending = [
         c
         for c in loop.carried
         if not (isinstance(c.update, Var) and names.get(c.update) == names[c.phi])
+        and c.phi not in in_place
     ]
     values = [_conv(c.update, ctx) for c in pending]
-    return _parallel_assign([names[c.phi] for c in pending], values)
+    return out + _parallel_assign([names[c.phi] for c in pending], values)
 
 
 def _assign(name: str, value: ast.expr) -> ast.stmt:
@@ -357,6 +406,8 @@ def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
 
 
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
+    if stmt.var in ctx.plain_abs:
+        return ast.Call(ast.Name("abs", ast.Load()), [_conv(stmt.args[0], ctx)], [])
     if stmt.prim not in ctx.prims:
         ctx.prims.append(stmt.prim)
     expr = stmt.prim.render(
@@ -404,8 +455,35 @@ def _has_slice(value: Any) -> bool:
     return any(isinstance(v, slice) or v is Ellipsis for v in value)
 
 
+def _condition(value: Any, ctx: _Context) -> ast.expr:
+    """A test whose truth alone is read. In it ``np.abs(x)`` of a number or
+    array is written ``abs(x)``: the builtin is NumPy's absolute for arrays
+    and NumPy numbers, equal for Python numbers, and several times faster on
+    these (a while test on a number runs once a trip)."""
+    todo, found = list(walk_vars(value)), set()
+    while todo:
+        stmt = ctx.folding.inline.get(todo.pop())
+        if stmt is None:
+            continue
+        todo.extend(walk_vars(stmt.args))
+        if stmt.prim is PRIMS[np.abs] and not stmt.kwargs and _plain(stmt.args[0]):
+            found.add(stmt.var)
+    ctx.plain_abs |= found
+    try:
+        return _conv(value, ctx)
+    finally:
+        ctx.plain_abs -= found
+
+
+def _plain(value: Any) -> bool:
+    """A value known to be a number or an array (``abs`` refuses a list)."""
+    if isinstance(value, Var):
+        value = value.value
+    return isinstance(value, (int, float, complex, np.number, np.ndarray))
+
+
 def _guard(stmt: Guard, ctx: _Context) -> ast.stmt:
-    cond = _conv(stmt.cond, ctx)
+    cond = _condition(stmt.cond, ctx)
     test = ast.UnaryOp(ast.Not(), cond) if stmt.expect else cond
     where = str(stmt.loc) if stmt.loc else "?"
     what = stmt.message or f"{stmt.text} was {stmt.expect} when traced"

@@ -175,6 +175,9 @@ class Loop:
     stop: Carried | None = None
     # An adjoint loop's copies of forward values: copy -> forward original.
     origins: dict[Var, Var] = field(default_factory=dict)
+    # An adjoint loop's per-trip values kept in a list each: (the value, the
+    # list after the loop); a sum of outer products is one product of them.
+    stacks: list[tuple[Var, Var]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -249,7 +252,7 @@ def stmt_outputs(stmt: Stmt) -> list[Var]:
     if isinstance(stmt, Assign):
         return [stmt.var]
     if isinstance(stmt, Loop):
-        return [c.result for c in stmt.carried]
+        return [c.result for c in stmt.carried] + [lst for _, lst in stmt.stacks]
     if isinstance(stmt, Branch):
         return [m.result for m in stmt.merges]
     return []
@@ -301,6 +304,7 @@ def reads_within(stmt: Stmt) -> Iterator[Var]:
             yield from reads_within(inner)
     if isinstance(stmt, Loop):
         yield from walk_vars([c.update for c in stmt.carried])
+        yield from (v for v, _ in stmt.stacks)
     if isinstance(stmt, Branch):
         yield from walk_vars([(m.then, m.orelse) for m in stmt.merges])
 
@@ -335,6 +339,7 @@ def loop_inputs(loop: Loop) -> list[Var]:
         reads.extend(stmt_inputs(stmt))
     reads.extend(walk_vars([c.update for c in loop.carried]))
     reads.extend(walk_vars(loop.cond))
+    reads.extend(v for v, _ in loop.stacks)
     found.extend(v for v in reads if v not in inner)
     return list(dict.fromkeys(found))
 
@@ -418,6 +423,8 @@ def dump(program: Program) -> str:
         if stmt.cond is not None:
             lines.append(f"{indent}  while {show(stmt.cond)}")
         block(stmt.body, indent + "  ")
+        for value, stack in stmt.stacks:
+            lines.append(f"{indent}  stack {show(value)} -> {show(stack)}")
         updates = ", ".join(show(c.update) for c in stmt.carried)
         lines.append(f"{indent}  next {updates}")
 
@@ -536,6 +543,7 @@ def _rewrite_loop(loop: Loop, mapping: dict[Var, Any], fresh: bool) -> Loop:
         new.counter = carried[loop.carried.index(loop.counter)]
     if loop.stop is not None:
         new.stop = carried[loop.carried.index(loop.stop)]
+    new.stacks = [(sub(v, mapping), _copy(s, mapping, fresh)) for v, s in loop.stacks]
     if not fresh:
         loop.__dict__.update(new.__dict__)
         return loop

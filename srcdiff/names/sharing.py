@@ -233,4 +233,5 @@ def _reads_inside(loop: Loop) -> set[Var]:
     for stmt in [*loop.test, *loop.body]:
         reads.update(reads_within(stmt))
     reads.update(walk_vars([[c.update for c in loop.carried], loop.cond, loop.saves]))
+    reads.update(v for v, _ in loop.stacks)
     return reads

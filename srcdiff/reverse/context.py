@@ -22,6 +22,8 @@ class Builder(Protocol):
 
     stmts: list[Stmt]
     defs: dict[Var, Assign]
+    # Each value's sizes, as polynomials of the inputs' (``sizes_of``).
+    shapes: dict[Var, tuple[Any, ...]]
 
     def bind(
         self,
@@ -34,6 +36,7 @@ class Builder(Protocol):
     def arity(self, value: Any) -> int: ...
     def scalar_fill(self, value: Any) -> Any: ...
     def shape_value(self, value: Any) -> tuple[Any, ...] | None: ...
+    def sizes_of(self, value: Any) -> tuple[Any, ...] | None: ...
 
 
 # run_rule(rule, args, kwargs, loc): the rule's result, its NumPy appended as

@@ -35,6 +35,16 @@ from srcdiff.ir.prims import ADD, INDEX_ADD, MUL, PRIMS
 from srcdiff.reverse.accumulate import accumulate, writable
 from srcdiff.reverse.activity import active_vars, can_carry_gradient
 from srcdiff.reverse.context import Backprop, Context
+from srcdiff.reverse.counters import count_back
+from srcdiff.reverse.dots import sums_of_products_as_dots
+from srcdiff.reverse.saves import worth_saving
+from srcdiff.reverse.stack import (
+    add_stacked,
+    lists,
+    split_outers,
+    stack_values,
+    trip_values,
+)
 from srcdiff.simplify.dce import live_block
 
 
@@ -66,6 +76,8 @@ def reverse_loop(
     # trip saves each draw (``epses.append(eps)``) and the backward one pops it.
     draws = [s.var for s in loop.body if isinstance(s, Assign) and s.prim.effect]
     body = [s for s in body if not (isinstance(s, Assign) and s.prim.effect)]
+    counts = count_back(loop, mapping, body)
+    counted = {c.update for c in counts}
     # Adjoints carried backwards: of values that reach the output after the
     # loop, or that a trip passes on to the next.
     flowing = [
@@ -97,12 +109,20 @@ def reverse_loop(
                 new_adjoints[c] = _zeros_like(ctx, phi, loop)
         sums: dict[Var, tuple[Var, Any]] = {}
         index = mapping.get(loop.index)
+        own = [*mapping.values(), *adjoint_phis.values()]
+        per_trip = trip_values(rbody, [v for v in own if isinstance(v, Var)])
+        stacked: dict[Var, list[tuple[Var, Var]]] = {}
+        stacks: dict[Var, Any] = {}
         for v in free:
-            contributions = inner.pop(v, [])
+            outers, contributions = split_outers(ctx, inner.pop(v, []), per_trip)
+            if outers:
+                stacked[v] = outers
+                stack_values(ctx, loop, outers, stacks, index)
             if not contributions:
                 continue
             running = _adjoint_var(v, v)
             sums[v] = (running, _add_up(ctx, running, contributions, index, loop))
+        sums_of_products_as_dots(ctx, rbody)
 
     carried = []
     for c in flowing:
@@ -112,28 +132,45 @@ def reverse_loop(
         else:
             init = _zeros_like(ctx, c.result, loop)
         carried.append(_carry(adjoint_phis[c], init, new_adjoints[c], c.phi))
-    for v, (running, update) in sums.items():
+    starts: dict[Var, Any] = {}
+    for v in [*sums, *(v for v in stacked if v not in sums)]:
         pending = adjoints.pop(v, None)
         if pending:  # an array of its own, so trips can add into it in place
-            init = writable(ctx, accumulate(ctx, pending, None))
+            starts[v] = writable(ctx, accumulate(ctx, pending, None))
         else:
-            init = _zeros_like(ctx, v, loop)
-        carried.append(_carry(running, init, update, v))
+            starts[v] = _zeros_like(ctx, v, loop)
+    for v, (running, update) in sums.items():
+        carried.append(_carry(running, starts[v], update, v))
 
-    nexts = _next_starts(loop, mapping, updates, rbody)
-    if nexts:
-        rbody = substitute(rbody, {u: carry.phi for u, carry in nexts.items()})
-    backward = Loop([*carried, *nexts.values()], rbody, loop.loc, reverse_of=loop)
-    backward.origins = {copy: original for original, copy in mapping.items()}
-    backward.body = live_block(
-        rbody, set(walk_vars([c.update for c in backward.carried]))
+    nexts = _next_starts(
+        loop, mapping, updates, rbody, [v for v, _ in lists(stacks, loop)]
     )
+    next_phis = {u: carry.phi for u, carry in nexts.items()}
+    if nexts:
+        rbody = substitute(rbody, next_phis)
+    backward = Loop(
+        [*carried, *nexts.values(), *counts], rbody, loop.loc, reverse_of=loop
+    )
+    backward.origins = {copy: original for original, copy in mapping.items()}
+    backward.stacks = [(next_phis.get(v, v), s) for v, s in lists(stacks, loop)]
+    stacked_values = [v for v, _ in backward.stacks]
+    live = set(walk_vars([c.update for c in backward.carried]))
+    backward.body = live_block(rbody, live | set(stacked_values))
+    kept = worth_saving(loop, backward.body, mapping)
+    if kept:  # restored, not recomputed: what only they read goes too
+        dropped = {copy for copy, _ in kept}
+        rest = [
+            s for s in backward.body if not (isinstance(s, Assign) and s.var in dropped)
+        ]
+        backward.body = live_block(rest, live | set(stacked_values))
     read = {v for s in backward.body for v in stmt_inputs(s)}
     read.update(walk_vars([c.update for c in backward.carried]))
+    read.update(stacked_values)
     if loop.index is not None and mapping[loop.index] in read:
         backward.index = mapping[loop.index]
     backward.bounds, backward.over = loop.bounds, loop.over
-    saved = [c.phi for c in loop.carried] + draws
+    saved = [c.phi for c in loop.carried if mapping[c.phi] not in counted] + draws
+    saved += [original for _, original in kept]
     backward.restores = [(mapping[v], v) for v in saved if mapping[v] in read]
     if loop.stop is not None:  # a break: only the trips the forward loop ran
         backward.bounds, backward.over = _first_trips(ctx, loop), None
@@ -145,11 +182,18 @@ def reverse_loop(
         if isinstance(c.init, Var) and c.init in active:
             adjoints.setdefault(c.init, []).append(carry.result)
     for v, carry in zip(sums, carried[len(flowing) :], strict=True):
-        adjoints.setdefault(v, []).append(carry.result)
+        starts[v] = carry.result
+    for v, start in starts.items():
+        total = add_stacked(ctx, start, v, stacked.get(v, []), stacks, loop)
+        adjoints.setdefault(v, []).append(total)
 
 
 def _next_starts(
-    loop: Loop, mapping: dict[Var, Any], updates: dict[Carried, Any], rbody: list[Any]
+    loop: Loop,
+    mapping: dict[Var, Any],
+    updates: dict[Carried, Any],
+    rbody: list[Any],
+    stacked: list[Var],
 ) -> dict[Var, Carried]:
     """Values a backward trip recomputes that the backward loop already has:
     a trip's update of a carried value (``h_2 = tanh(W @ h + U @ x_t)``) is
@@ -158,7 +202,7 @@ def _next_starts(
     becomes a value the backward loop carries, so the recomputation can go
     at no cost in memory: the forward loop saves those starts already."""
     defined = {s.var for s in rbody if isinstance(s, Assign)}
-    read = {v for s in rbody for v in stmt_inputs(s)}
+    read = {v for s in rbody for v in stmt_inputs(s)} | set(stacked)
     nexts: dict[Var, Carried] = {}
     for c in loop.carried:
         update = updates[c]

@@ -69,14 +69,19 @@ def _prune_loop(loop: Loop, live: set[Var]) -> bool:
         for c in loop.carried
         if c.result in live or c.phi in loop.saves or c is loop.counter
     ]
+    loop.stacks = [(v, stack) for v, stack in loop.stacks if stack in live]
+    # What the trips stack, and the trip's values the backward loop restores.
+    stacked = [v for v, _ in loop.stacks] + list(loop.saves)
     has_guard = any(isinstance(s, Guard) for s in [*loop.test, *loop.body])
     has_effect = any(has_effects(s) for s in [*loop.test, *loop.body])
-    if not needed and (loop.reverse_of is not None or not (has_guard or has_effect)):
+    if not (needed or stacked) and (
+        loop.reverse_of is not None or not (has_guard or has_effect)
+    ):
         return False
     if loop.stop is not None and loop.stop not in needed:  # it ends the loop
         needed.append(loop.stop)
     while True:  # a carried value whose phi a needed update reads is needed
-        inner = _reads(loop, needed)
+        inner = _reads(loop, needed, stacked)
         more = [c for c in loop.carried if c.phi in inner and c not in needed]
         if not more:
             break
@@ -84,6 +89,7 @@ def _prune_loop(loop: Loop, live: set[Var]) -> bool:
     loop.carried = [c for c in loop.carried if c in needed]
     inner = set(walk_vars([c.update for c in needed]))
     inner.update(walk_vars(loop.cond))
+    inner.update(stacked)
     loop.body = live_block(loop.body, inner)
     loop.test = live_block(loop.test, inner)
     loop.restores = [(v, phi) for v, phi in loop.restores if v in inner]
@@ -101,9 +107,10 @@ def _prune_branch(branch: Branch, live: set[Var]) -> bool:
     return bool(branch.merges or branch.then or branch.orelse)
 
 
-def _reads(loop: Loop, needed: list[Carried]) -> set[Var]:
-    """What the trips read to compute ``needed`` (nested loops taken whole)."""
-    live = set(walk_vars([c.update for c in needed]))
+def _reads(loop: Loop, needed: list[Carried], stacked: list[Var]) -> set[Var]:
+    """What the trips read to compute ``needed`` and the values they stack or
+    save (nested loops taken whole)."""
+    live = set(walk_vars([c.update for c in needed])) | set(stacked)
     live.update(walk_vars(loop.cond))
     for stmt in reversed([*loop.test, *loop.body]):
         kept = isinstance(stmt, Guard) or has_effects(stmt)

@@ -107,7 +107,8 @@ def _count_uses(
         _count_uses(stmt.test, uses, blocks)
         read(stmt.cond, stmt.test)
         _count_uses(stmt.body, uses, blocks)
-        read([[c.update for c in stmt.carried], stmt.saves], stmt.body)
+        stacked = [v for v, _ in stmt.stacks]
+        read([[c.update for c in stmt.carried], stmt.saves, stacked], stmt.body)
 
 
 def _unpackable(program: Program, uses: Counter[Var]) -> dict[Var, list[Var | None]]:

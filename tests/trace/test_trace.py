@@ -505,7 +505,7 @@ def test_taylor_sine_keeps_one_path_per_trip_count_until_it_rolls():
     g(5.0)  # 9 trips: over the unroll budget, so rolled, good for any count
     g(-3.0)  # 6 trips: the rolled derivative serves it
     assert len(paths) == 4
-    assert "while np.abs(term) > 0.001:" in g.source
+    assert "while abs(term) > 0.001:" in g.source
 
 
 # ----- ndarray methods and attributes -----
