@@ -43,5 +43,5 @@ def loss_jvp(W, U, V, h0, xs, y, dW, dU, dV, dh0):
         h = h_2
     V_dot_h_minus_y = V @ h - y
     loss = np.sum(V_dot_h_minus_y**2)
-    dloss = np.sum((dV @ h + V @ dh) * 2 * V_dot_h_minus_y)
+    dloss = np.sum(2 * (dV @ h + V @ dh) * V_dot_h_minus_y)
     return (loss, dloss)

@@ -25,7 +25,7 @@ def loss_jvp(x, dx):
         x_pow_two = x**2
         two_times_i = 2 * i
         t = (two_times_i + 3) * (two_times_i + 2)
-        t_2 = (dterm * x_pow_two + term * (dx * 2 * x)) / t
+        t_2 = (dterm * x_pow_two + term * (2 * dx * x)) / t
         term = -(term * x_pow_two) / t
         dterm = -t_2
         ans = ans + term
