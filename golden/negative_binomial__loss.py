@@ -35,10 +35,9 @@ def loss_grad(params, X, counts):
     counts_plus_r = counts + r
     r_plus_mean = r + mean
 
-    delta = counts_plus_r / X.shape[0] / r_plus_mean
-    delta_2 = np.log(r_plus_mean) / X.shape[0] - digamma(counts_plus_r) / X.shape[0]
-    dmean = delta - counts / X.shape[0] / mean
-    dw = X.T @ (dmean * mean)
-    dr = np.sum(delta) - log_r + digamma(r) + np.sum(delta_2)
+    delta = np.log(r_plus_mean) / X.shape[0] - digamma(counts_plus_r) / X.shape[0]
+    dw = X.T @ ((counts_plus_r * mean / r_plus_mean - counts) / X.shape[0])
+    t = np.sum(counts_plus_r / X.shape[0] / r_plus_mean) - log_r + digamma(r)
+    dr = t + np.sum(delta)
     dlog_r = dr * r - r
     return (dw, dlog_r)
