@@ -11,11 +11,11 @@ def logsumexp(a, axis=None, keepdims=False):
     largest element is taken out before ``exp`` so that it cannot overflow,
     unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
     a = np.atleast_1d(a)
-    top = np.max(a, axis=axis, keepdims=True, initial=-np.inf)
+    top = a.max(axis=axis, keepdims=True, initial=-np.inf)
     top[~np.isfinite(top)] = 0
     with np.errstate(divide="ignore", over="ignore"):
-        out = np.log(np.sum(np.exp(a - top), axis=axis, keepdims=keepdims))
-    return out + (top if keepdims else np.squeeze(top, axis=axis))
+        out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    return out + (top if keepdims else top.squeeze(axis=axis))
 
 
 class PathChanged(RuntimeError):

@@ -399,6 +399,23 @@ def _sigmoid(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> as
 SIGMOID = register(
     Prim("sigmoid", sigmoid, _sigmoid, imports=(NUMPY,), shape="same"), sigmoid
 )
+
+
+def softplus(x: Any) -> Any:
+    """``log(1 + exp(x))`` as people write it (srcdiff.simplify.sigmoid)."""
+    return np.log(1 + np.exp(x))
+
+
+def _softplus(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    exp = ast.Call(dotted("np.exp"), [conv(args[0])], [])
+    total = ast.BinOp(ast.Constant(1), ast.Add(), exp)
+    return ast.Call(dotted("np.log"), [total], [])
+
+
+# ``np.log(1 + np.exp(x))``: its adjoint is ``g`` times the sigmoid of ``x``.
+SOFTPLUS = register(
+    Prim("softplus", softplus, _softplus, imports=(NUMPY,), shape="same"), softplus
+)
 TO_FLOAT = Prim("float", float, call("float"), shape="same")
 # How many items an argument unpacked without an example holds (not the
 # prim of `len()` calls, which are traced as np.shape(x)[0]).

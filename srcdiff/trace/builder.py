@@ -45,7 +45,7 @@ from srcdiff.ir.prims import (
 from srcdiff.ir.values import all_known, concrete, is_traced, token
 from srcdiff.simplify import algebra, fills, logsumexp
 from srcdiff.simplify.cancel import cancel
-from srcdiff.simplify.sigmoid import sigmoid
+from srcdiff.simplify.sigmoid import sigmoid, softplus
 from srcdiff.trace import shapes as shape_rules
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
@@ -482,6 +482,7 @@ class Builder:
         simpler = (
             algebra.simplify(self, prim, args, kwargs, loc)
             or sigmoid(self, prim, args)
+            or softplus(self, prim, args)
             or cancel(self, prim, args)
         )
         if simpler is not None:

@@ -217,3 +217,44 @@ def test_without_an_example_nothing_is_cancelled():
     text = srcdiff.grad(without_an_example).source
     assert "Specialised for: any shapes" in text
     assert "matmul_right_grad(dp * p * one_minus_p, X, w)" in text
+
+
+# ----- softplus and softmax written by hand -----
+def softplus_regression(w, X, y):
+    z = X @ w
+    return np.mean(np.log(1 + np.exp(z)) - y * z)
+
+
+def test_the_softplus_adjoint_is_the_sigmoid():
+    lines = body(emitted(softplus_regression, *_logistic_data()))
+    assert "dz = 1 / (1 + np.exp(-z)) / X.shape[0] - y / X.shape[0]" in lines
+
+
+def softmax_by_hand(W, X, Y):
+    z = X @ W
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    return -np.mean(np.sum(Y * np.log(p), axis=1))
+
+
+def log_softmax_by_hand(W, X, Y):
+    z = X @ W
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(Y * log_p) / X.shape[0]
+
+
+def logaddexp_regression(w, X, y):
+    z = X @ w
+    return np.mean(np.logaddexp(0, z) - y * z)
+
+
+@pytest.mark.parametrize("f", [softmax_by_hand, log_softmax_by_hand])
+def test_softmax_written_by_hand_has_its_gradient(f):
+    lines = body(emitted(f, *_softmax_data()))
+    assert "max_z = np.max(z, axis=1, keepdims=True)" in lines
+
+
+def test_logaddexp_with_zero_has_its_gradient():
+    lines = body(emitted(logaddexp_regression, *_logistic_data()))
+    assert any("np.logaddexp(0, z)" in line for line in lines)

@@ -107,6 +107,11 @@ def sigmoid(g, ans, z):
     return g * ans * (1 - ans)
 
 
+@adjoint(prims.softplus, note="`np.log(1 + np.exp(x))`, recognised as written")
+def softplus(g, ans, x):
+    return g * prims.sigmoid(x)
+
+
 @adjoint(np.logaddexp)
 def logaddexp(g, ans, x, y):
     return unbroadcast(g * np.exp(x - ans), x), unbroadcast(g * np.exp(y - ans), y)
