@@ -74,10 +74,19 @@ class _Reader:
 
     def __init__(self, builder: Builder) -> None:
         self.builder = builder
+        self._read: dict[tuple[Any, int, bool], list[Monomial] | None] = {}
 
     def terms(
         self, value: Any, depth: int = 6, deep: bool = False
     ) -> list[Monomial] | None:
+        if not isinstance(value, (Var, Const)):
+            return self._terms(value, depth, deep)
+        key = (value, depth, deep)
+        if key not in self._read:  # each value is read a few ways: once each
+            self._read[key] = self._terms(value, depth, deep)
+        return self._read[key]
+
+    def _terms(self, value: Any, depth: int, deep: bool) -> list[Monomial] | None:
         if _number(value):
             return [(Fraction(value), {})]
         stmt = self._def(value)
