@@ -27,12 +27,8 @@ def loss_grad(w, X, y):
             "examples/logistic.py:10:16", "y is not shaped like the example"
         )
     z = X @ w
-    exp_neg_z = np.exp(-z)
-    one_plus_exp_neg_z = 1 + exp_neg_z
-    p = 1 / one_plus_exp_neg_z
+    p = 1 / (1 + np.exp(-z))
 
-    n = X.shape[0]
-    dp = (1 - y) / n / (1 - p) - y / n / p
-    dz = dp * p / one_plus_exp_neg_z * exp_neg_z
+    dz = (p - y) / X.shape[0]
     dw = X.T @ dz
     return dw

@@ -31,9 +31,7 @@ def matmul_right_grad(grad, a, b):
 def loss_grad(w, X, y):
     """Gradient of loss with respect to w."""
     z = X @ w
-    exp_neg_z = np.exp(-z)
-    one_plus_exp_neg_z = 1 + exp_neg_z
-    p = 1 / one_plus_exp_neg_z
+    p = 1 / (1 + np.exp(-z))
     log_p = np.log(p)
     y_times_log_p = y * log_p
     one_minus_y = 1 - y
@@ -50,6 +48,6 @@ def loss_grad(w, X, y):
         - unbroadcast(unbroadcast(delta, t) * one_minus_y, log_one_minus_p)
         / one_minus_p
     )
-    dz = dp * p / one_plus_exp_neg_z * exp_neg_z
+    dz = dp * p * one_minus_p
     dw = matmul_right_grad(dz, X, w)
     return dw

@@ -4,7 +4,19 @@
 #   X: float64[16, 5], Y: float64[16, 3]
 
 import numpy as np
-from scipy.special import logsumexp
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    """``scipy.special.logsumexp(a, axis, keepdims=keepdims)`` of a float array,
+    in NumPy (SciPy's costs more than a small model's whole gradient): the
+    largest element is taken out before ``exp`` so that it cannot overflow,
+    unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
+    a = np.atleast_1d(a)
+    top = a.max(axis=axis, keepdims=True, initial=-np.inf)
+    top[~np.isfinite(top)] = 0
+    with np.errstate(divide="ignore", over="ignore"):
+        out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    return out + (top if keepdims else top.squeeze(axis=axis))
 
 
 class PathChanged(RuntimeError):

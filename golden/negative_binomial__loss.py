@@ -36,14 +36,8 @@ def loss_grad(params, X, counts):
     r_plus_mean = r + mean
 
     n = X.shape[0]
-    delta = counts_plus_r / n / r_plus_mean
-    dmean = delta - counts / n / mean
-    dw = X.T @ (dmean * mean)
-    dr = (
-        np.sum(delta)
-        - log_r
-        + digamma(r)
-        + np.sum((np.log(r_plus_mean) - digamma(counts_plus_r)) / n)
-    )
+    dw = X.T @ ((counts_plus_r * mean / r_plus_mean - counts) / n)
+    t = np.sum(counts_plus_r / n / r_plus_mean) - log_r + digamma(r)
+    dr = t + np.sum((np.log(r_plus_mean) - digamma(counts_plus_r)) / n)
     dlog_r = dr * r - r
     return (dw, dlog_r)

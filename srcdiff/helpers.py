@@ -20,6 +20,19 @@ def unbroadcast(grad, like):
     return grad
 
 
+def logsumexp(a, axis=None, keepdims=False):
+    """``scipy.special.logsumexp(a, axis, keepdims=keepdims)`` of a float array,
+    in NumPy (SciPy's costs more than a small model's whole gradient): the
+    largest element is taken out before ``exp`` so that it cannot overflow,
+    unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
+    a = np.atleast_1d(a)  # as SciPy: a 0-d `a` keeps one axis under keepdims
+    top = a.max(axis=axis, keepdims=True, initial=-np.inf)  # methods: faster
+    top[~np.isfinite(top)] = 0
+    with np.errstate(divide="ignore", over="ignore"):  # log(0), exp(inf - 0)
+        out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    return out + (top if keepdims else top.squeeze(axis=axis))
+
+
 def scatter_add(grad, shape, index):
     """Zeros of `shape` with `grad` added at `index` (repeats accumulate)."""
     out = np.zeros(shape, dtype=np.result_type(grad, float))

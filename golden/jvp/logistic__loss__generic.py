@@ -18,10 +18,8 @@ def loss_jvp(w, X, y, dw):
         raise PathChanged("examples/logistic.py:10:10", "dw is not shaped like w")
     z = X @ w
     dz = X @ dw
-    exp_neg_z = np.exp(-z)
-    one_plus_exp_neg_z = 1 + exp_neg_z
-    p = 1 / one_plus_exp_neg_z
-    dp = dz * exp_neg_z * p / one_plus_exp_neg_z
+    p = 1 / (1 + np.exp(-z))
+    dp = dz * p * (1 - p)
     one_minus_y = 1 - y
     one_minus_p = 1 - p
     t = y * np.log(p) + one_minus_y * np.log(one_minus_p)

@@ -372,6 +372,53 @@ for _helper in (
     helpers.matmul_right_grad,
 ):
     helper_prim(_helper)
+# scipy.special.logsumexp(a, axis, keepdims=...) of a float array, in NumPy
+# (srcdiff.simplify.logsumexp binds it in place of SciPy's).
+LOGSUMEXP = register(
+    Prim(
+        "logsumexp",
+        helpers.logsumexp,
+        call("logsumexp"),
+        helper=helpers.logsumexp,
+        shape="reduction",
+    ),
+    helpers.logsumexp,
+)
+
+
+def sigmoid(z: Any) -> Any:
+    """The logistic function as people write it (srcdiff.simplify.sigmoid)."""
+    return 1 / (1 + np.exp(-z))
+
+
+def _sigmoid(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    exp = ast.Call(dotted("np.exp"), [ast.UnaryOp(ast.USub(), conv(args[0]))], [])
+    one = ast.Constant(1)
+    return ast.BinOp(one, ast.Div(), ast.BinOp(one, ast.Add(), exp))
+
+
+# ``1 / (1 + np.exp(-z))``: one statement, so that its adjoint is the
+# textbook ``g * p * (1 - p)``.
+SIGMOID = register(
+    Prim("sigmoid", sigmoid, _sigmoid, imports=(NUMPY,), shape="same"), sigmoid
+)
+
+
+def softplus(x: Any) -> Any:
+    """``log(1 + exp(x))`` as people write it (srcdiff.simplify.sigmoid)."""
+    return np.log(1 + np.exp(x))
+
+
+def _softplus(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> ast.expr:
+    exp = ast.Call(dotted("np.exp"), [conv(args[0])], [])
+    total = ast.BinOp(ast.Constant(1), ast.Add(), exp)
+    return ast.Call(dotted("np.log"), [total], [])
+
+
+# ``np.log(1 + np.exp(x))``: its adjoint is ``g`` times the sigmoid of ``x``.
+SOFTPLUS = register(
+    Prim("softplus", softplus, _softplus, imports=(NUMPY,), shape="same"), softplus
+)
 TO_FLOAT = Prim("float", float, call("float"), shape="same")
 # How many items an argument unpacked without an example holds (not the
 # prim of `len()` calls, which are traced as np.shape(x)[0]).

@@ -22,6 +22,7 @@ from srcdiff.ir.nodes import (
     Loop,
     Stmt,
     Var,
+    next_serial,
     walk_vars,
 )
 from srcdiff.ir.prims import (
@@ -49,6 +50,7 @@ def gradients(ctx: Context, output: Any, wrt: list[Any]) -> list[Any]:
     """Append the adjoint sweep; return each ``wrt`` value's gradient structure."""
     builder = ctx.builder
     forward = list(builder.stmts)
+    builder.adjoint_serial = next_serial()
     leaves = [v for w in wrt for v in walk_vars(w)]
     active = active_vars(forward, leaves, output)
     adjoints: dict[Var, list[Any]] = {}

@@ -3,9 +3,12 @@
 Local identities are a peephole the builder (``srcdiff.trace.builder``) calls
 as it binds each statement: ``algebra`` (``x * 1``, ``--x``, number factors
 and minus signs that cancel), ``terms`` (like terms: ``a + a`` is ``2 * a``),
-``factoring`` (common factors: ``a / s - b / s`` is ``(a - b) / s``) and
-``fills`` (scalar broadcasts). ``run`` applies
-what needs the whole program, in a fixed order: dead-code elimination (``dce``).
+``factoring`` (common factors: ``a / s - b / s`` is ``(a - b) / s``),
+``fills`` (scalar broadcasts), ``logsumexp`` (SciPy's, as NumPy), ``sigmoid``
+(``1 / (1 + np.exp(-z))`` as one statement) and ``cancel`` (gradients'
+products that cancel divisions). ``run`` applies what needs the whole program,
+in a fixed order: SciPy's ``logsumexp`` kept where a call needs it
+(``logsumexp.one_logsumexp``), then dead-code elimination (``dce``).
 ``fold`` is no clean-up: it plans, leaving the program as it is, which values
 emit writes out where they are read rather than naming them, and emit runs it.
 """
@@ -14,7 +17,8 @@ from __future__ import annotations
 
 from srcdiff.ir.nodes import Program
 from srcdiff.simplify.dce import eliminate_dead_code
+from srcdiff.simplify.logsumexp import one_logsumexp
 
 
 def run(program: Program) -> Program:
-    return eliminate_dead_code(program)
+    return eliminate_dead_code(one_logsumexp(program))

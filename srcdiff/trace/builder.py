@@ -34,6 +34,7 @@ from srcdiff.ir.prims import (
     DIM,
     DIV,
     GETITEM,
+    LOGSUMEXP,
     MUL,
     NEG,
     PRIMS,
@@ -42,7 +43,9 @@ from srcdiff.ir.prims import (
     Prim,
 )
 from srcdiff.ir.values import all_known, concrete, is_traced, token
-from srcdiff.simplify import algebra, fills
+from srcdiff.simplify import algebra, fills, logsumexp
+from srcdiff.simplify.cancel import cancel
+from srcdiff.simplify.sigmoid import sigmoid, softplus
 from srcdiff.trace import shapes as shape_rules
 
 _BROADCAST_TO = PRIMS[np.broadcast_to]
@@ -72,6 +75,9 @@ class Builder:
         # broadcasting matched, ``if n > 1``): checked on entry.
         self.assumptions: list[Any] = []
         self._raw = False
+        # Vars from this serial on belong to the adjoint sweep (reverse sets
+        # it): ``simplify.cancel`` rewrites gradients, never the function.
+        self.adjoint_serial: int | None = None
         self.input_leaves: set[Var] = set()
         self._whole: dict[sizes.Poly, Var] = {}
         self.entry_seen: dict[Any, Var] = {}
@@ -474,9 +480,17 @@ class Builder:
             return items[args[1]]
         if arity and isinstance(args[1], int):
             prim, args = TUPLE_ITEM, (args[0], args[1] % arity)
+        plain = logsumexp.numpy_form(prim, args, kwargs)
+        if plain is not None:  # SciPy's, in NumPy: the same value, faster
+            prim, (args, kwargs) = LOGSUMEXP, plain
         if prim in _ELEMENTWISE or prim.shape == "broadcast":
             args = fills.drop_broadcasts(self.defs, args)
-        simpler = algebra.simplify(self, prim, args, kwargs, loc)
+        simpler = (
+            algebra.simplify(self, prim, args, kwargs, loc)
+            or sigmoid(self, prim, args)
+            or softplus(self, prim, args)
+            or cancel(self, prim, args)
+        )
         if simpler is not None:
             return simpler[0]
         value = UNKNOWN

@@ -17,5 +17,7 @@ def test_every_rule_appears_in_the_table() -> None:
     rules.load_scipy(everything=True)
     text = coverage.render()
     for obj, prim in PRIMS.items():
-        if rules.rule_for(prim) is not None:
+        # Helpers are what srcdiff emits in place of a user's call (SciPy's
+        # logsumexp), listed under that call's name.
+        if rules.rule_for(prim) is not None and prim.helper is None:
             assert coverage.public_name(obj) in text

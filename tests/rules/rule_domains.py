@@ -16,6 +16,9 @@ import numpy as np
 from hypothesis import strategies as st
 from scipy.special import logsumexp
 
+from srcdiff import helpers
+from srcdiff.ir import prims
+
 
 def floats(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_subnormal=False)
@@ -79,6 +82,9 @@ ELEMENTWISE = {
     np.cosh: Row((MODERATE,)),
     np.arctan: Row((MODERATE,)),
     np.abs: Row((NONZERO,)),
+    # Idioms recognised as written (srcdiff/simplify/sigmoid.py).
+    prims.sigmoid: Row((MODERATE,)),
+    prims.softplus: Row((MODERATE,)),
 }
 
 # ----- Reductions (srcdiff/rules/reductions.py, scipy_special.py) -----
@@ -88,6 +94,8 @@ REDUCTIONS = {
     np.max: Row((FINE_GRID,), distinct=True),
     np.min: Row((FINE_GRID,), distinct=True),
     logsumexp: Row((MODERATE,)),
+    # What the plain call is emitted as (srcdiff/simplify/logsumexp.py).
+    helpers.logsumexp: Row((MODERATE,)),
 }
 
 # ----- Shapes, indexing, construction (srcdiff/rules/shape.py) -----

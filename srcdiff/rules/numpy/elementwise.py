@@ -11,6 +11,7 @@ taken to be real.
 import numpy as np
 
 from srcdiff.helpers import unbroadcast
+from srcdiff.ir import prims
 from srcdiff.ir.prims import method, numpy_prim
 from srcdiff.rules.registry import adjoint, assume_real, known
 
@@ -99,6 +100,16 @@ def log10(g, ans, x):
 @adjoint(np.log1p, note="x > -1")
 def log1p(g, ans, x):
     return g / (1 + x)
+
+
+@adjoint(prims.sigmoid, note="`1 / (1 + np.exp(-z))`, recognised as written")
+def sigmoid(g, ans, z):
+    return g * ans * (1 - ans)
+
+
+@adjoint(prims.softplus, note="`np.log(1 + np.exp(x))`, recognised as written")
+def softplus(g, ans, x):
+    return g * prims.sigmoid(x)
 
 
 @adjoint(np.logaddexp)

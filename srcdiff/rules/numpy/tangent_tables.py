@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from srcdiff.helpers import index_update
+from srcdiff.ir import prims
 from srcdiff.ir.prims import ASTYPE
 from srcdiff.rules.numpy import updates as _updates  # noqa: F401  (np.copy)
 from srcdiff.rules.registry import elementwise, linear, multilinear
@@ -134,6 +135,8 @@ elementwise(
     np.arccosh,
     np.arctanh,
     np.nan_to_num,
+    prims.sigmoid,
+    prims.softplus,
 )
 elementwise(
     operator.truediv,

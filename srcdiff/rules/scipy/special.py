@@ -9,6 +9,7 @@ calls ``i1``), so their bodies are valid emitted code.
 import numpy as np
 from scipy import special
 
+from srcdiff import helpers
 from srcdiff.helpers import unbroadcast
 from srcdiff.ir.prims import Prim, call, register
 from srcdiff.rules.numpy.reductions import restore_axes
@@ -38,6 +39,7 @@ for _name in ["polygamma", "beta", "betaln", "xlogy", "xlog1py"]:
 
 @adjoint(
     special.logsumexp,
+    helpers.logsumexp,
     note="without return_sign=; b= no larger than a, with sum(b * exp(a)) > 0",
 )
 def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):

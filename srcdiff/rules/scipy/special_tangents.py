@@ -9,6 +9,7 @@ Loaded with the adjoint rules of scipy.special (``FAMILIES`` in
 import numpy as np
 from scipy import special
 
+from srcdiff import helpers
 from srcdiff.rules.numpy.reductions import restore_axes
 from srcdiff.rules.registry import elementwise, tangent
 from srcdiff.rules.scipy import special as _special  # noqa: F401  (the prims)
@@ -54,7 +55,7 @@ elementwise(
 
 
 # ----- Reductions and normalisations -----
-@tangent(special.logsumexp)
+@tangent(special.logsumexp, helpers.logsumexp)
 def logsumexp(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     if return_sign or b is not None:
         raise NotImplementedError("the tangent of logsumexp with b= or return_sign=")
