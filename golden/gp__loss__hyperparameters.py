@@ -35,18 +35,22 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     alpha = np.linalg.solve(L_T, solve_L)
     dalpha = y / 2
 
-    solve_L_2 = np.linalg.solve(L, dalpha)
-    dL = -(
-        np.outer(np.linalg.solve(L_T, solve_L_2), solve_L)
-        + np.outer(solve_L_2, alpha).T
-    )
+    if not np.array_equal(K, K.T):
+        raise PathChanged(
+            "examples/gp.py:15:17", "a matrix symmetric when traced no longer is"
+        )
     L_inv = np.linalg.inv(L)
+    L_inv_T = L_inv.T
+    L_inv_dot_dalpha = L_inv @ dalpha
+    dL = -(
+        np.outer(L_inv_T @ L_inv_dot_dalpha, solve_L)
+        + np.outer(L_inv_dot_dalpha, alpha).T
+    )
     L_T_dot_dL = L_T @ dL
-    t_2 = L_inv.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye_n / 2)
+    t_2 = L_inv_T @ (np.tril(L_T_dot_dL) - np.diag(np.diag(L_T_dot_dL) / 2))
     t_2_dot_L_inv = t_2 @ L_inv
     t_3 = t_2_dot_L_inv + t_2_dot_L_inv.T
-    t_4 = np.tril(t_3) - t_3 * np.eye(X.shape[0]) / 2
-    dK = np.linalg.inv(K).T / 2 + t_4
+    dK = L_inv_T @ L_inv / 2 + (np.tril(t_3) - np.diag(np.diag(t_3) / 2))
     dnoise = np.sum(dK * eye_n)
     dvariance = np.sum(dK * exp_neg_d2_over_t)
     delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4

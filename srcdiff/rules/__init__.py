@@ -12,6 +12,8 @@ from srcdiff.rules.registry import (
     RULES,
     adjoint,
     assume_real,
+    assume_symmetric,
+    computed,
     known,
     rule_for,
 )
@@ -22,6 +24,8 @@ __all__ = [
     "RULES",
     "adjoint",
     "assume_real",
+    "assume_symmetric",
+    "computed",
     "known",
     "load_scipy",
     "rule_for",

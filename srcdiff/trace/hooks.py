@@ -43,6 +43,30 @@ def _assume_real(
     return True
 
 
+def _assume_symmetric(
+    tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    (value,) = args
+    if not isinstance(value, Var):
+        return rules.assume_symmetric(value)
+    if not value.known or not rules.assume_symmetric(value.value):
+        return False  # the general path: nothing to check
+    builder = tracer.builder
+    flipped = (value,) if np.ndim(value.value) == 2 else (value, -1, -2)
+    prim = PRIMS[np.transpose] if len(flipped) == 1 else PRIMS[np.swapaxes]
+    same = builder.bind(PRIMS[np.array_equal], (value, builder.bind(prim, flipped)))
+    what = "a matrix symmetric when traced no longer is"
+    builder.guard(same, True, loc, what, message=what)
+    return True
+
+
+def _computed(
+    tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> Any:
+    fn, *operands = args
+    return tracer.builder.computed(PRIMS[fn], tuple(operands))
+
+
 def _unbroadcast(
     tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
 ) -> Any:
@@ -90,6 +114,8 @@ def _fact(fn: Callable[[Any], Any]) -> Callable[..., Any]:
 HOOKS: dict[Any, Callable[..., Any]] = {
     rules.known: _known,
     rules.assume_real: _assume_real,
+    rules.assume_symmetric: _assume_symmetric,
+    rules.computed: _computed,
     helpers.unbroadcast: _unbroadcast,
     np.shape: _fact(np.shape),
     np.ndim: _fact(np.ndim),

@@ -19,7 +19,7 @@ import numpy as np
 from srcdiff.helpers import unbroadcast
 from srcdiff.ir.prims import NUMPY, PRIMS, Prim, call, numpy_prim, register
 from srcdiff.rules.numpy.products import is_complex
-from srcdiff.rules.registry import adjoint, known
+from srcdiff.rules.registry import adjoint, assume_symmetric, computed, known
 
 FAMILY = "linalg"
 
@@ -138,8 +138,11 @@ def inverse_gaps(w, eye):
 
 
 def halved_triangle(x, lower=True):
-    """x's lower (or upper) triangle with its diagonal halved: Murray's Phi."""
+    """x's lower (or upper) triangle with its diagonal halved: Murray's Phi.
+    One matrix halves its diagonal alone, not x times an identity matrix."""
     triangle = np.tril(x) if lower else np.triu(x)
+    if known(x) and np.ndim(x) == 2:
+        return triangle - np.diag(np.diag(x) / 2)
     return triangle - x * identity(x) / 2
 
 
@@ -148,6 +151,30 @@ def on_triangle(grad, lower=True):
     triangle NumPy reads: each entry there stands for itself and its mirror
     (its conjugate), and the diagonal for its real part."""
     return halved_triangle(grad + mH(grad), lower)
+
+
+def inverse_transposed(a):
+    """a^-T, which the determinants' adjoints scale. Where the program
+    factors a symmetric a = L L^T it is L^-T L^-1, and L^-1 is the inverse
+    the Cholesky adjoint needs anyway (symmetric a only: np.linalg.cholesky
+    reads a's lower triangle alone)."""
+    L = computed(np.linalg.cholesky, a)
+    if L is not None and not is_complex(a) and assume_symmetric(a):
+        L_inv = np.linalg.inv(L)
+        return mT(L_inv) @ L_inv
+    return mT(np.linalg.inv(a))
+
+
+def solve_transposed(a, g, vectors):
+    """a^-T g; a product where the program inverts a or a^T already (the
+    Cholesky adjoint inverts its factor), else a solve."""
+    a_inv, at_inv = computed(np.linalg.inv, a), computed(np.linalg.inv, mT(a))
+    if a_inv is None and at_inv is None:
+        return solve_each(np.linalg.solve, mT(a), g, vectors)
+    inverse = mT(a_inv) if at_inv is None else at_inv
+    if vectors and np.ndim(g) > 1:
+        return (inverse @ g[..., None])[..., 0]
+    return inverse @ g
 
 
 # ----- Inverses, solves, determinants -----
@@ -162,13 +189,13 @@ def inv(g, ans, a):
 )
 def solve(g, ans, a, b):
     vectors = np.ndim(b) == 1  # b is one vector, however many matrices a stacks
-    gb = solve_each(np.linalg.solve, mT(a), g, vectors)
+    gb = solve_transposed(a, g, vectors)
     return unbroadcast(-outer(gb, ans, vectors), a), unbroadcast(gb, b)
 
 
 @adjoint(np.linalg.det, note="invertible a")
 def det(g, ans, a):
-    return per_matrix(g * ans) * mT(np.linalg.inv(a))
+    return per_matrix(g * ans) * inverse_transposed(a)
 
 
 @adjoint(
@@ -186,7 +213,7 @@ def slogdet(g, ans, a):
         scale = plus(scale, i_imag(gsign * sign))
     if scale is None:
         return None
-    return per_matrix(scale) * mT(np.linalg.inv(a))
+    return per_matrix(scale) * inverse_transposed(a)
 
 
 @adjoint(np.linalg.matrix_power, note="integer n; invertible a when n < 0")
