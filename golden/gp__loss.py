@@ -45,11 +45,9 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
         np.outer(L_inv_T @ L_inv_dot_dalpha, solve_L)
         + np.outer(L_inv_dot_dalpha, alpha).T
     )
-    L_T_dot_dL = L_T @ dL
-    t_2 = L_inv_T @ (np.tril(L_T_dot_dL) - np.diag(np.diag(L_T_dot_dL) / 2))
-    t_2_dot_L_inv = t_2 @ L_inv
-    t_3 = t_2_dot_L_inv + t_2_dot_L_inv.T
-    dK = L_inv_T @ L_inv / 2 + (np.tril(t_3) - np.diag(np.diag(t_3) / 2))
+    halves = np.tri(X.shape[0]) - np.eye(X.shape[0]) / 2
+    t_2 = L_inv_T @ (L_T @ dL * halves) @ L_inv
+    dK = L_inv_T @ L_inv / 2 + (t_2 + t_2.T) * halves
     delta = np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t) * 4
     dlengthscale = delta * lengthscale
     dlog_lengthscale = dlengthscale * lengthscale

@@ -98,7 +98,7 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return _given_shape(builder, args[1], args[0])
     if name in ("zeros", "ones", "empty", "full") and args:
         return _given_shape(builder, args[0], None)
-    if name == "eye" and args and not kwargs:
+    if name in ("eye", "tri") and args and not kwargs:
         n = sizes.size_poly(args[0])
         m = n if len(args) < 2 else sizes.size_poly(args[1])
         return None if n is None or m is None else (n, m)
@@ -127,8 +127,6 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return None if operand is None else (sizes.product(operand),)
     if name in ("tril", "triu"):
         return of(args[0])
-    if name == "diag" and len(args) == 1 and not kwargs:
-        return _diag(builder, of(args[0]), stmt.loc)
     if name in ("solve", "solve_triangular", "cho_solve") and len(args) == 2:
         return of(args[1])
     if name in _FFT:
@@ -161,20 +159,6 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
 # (hstack joins 1-D pieces along axis 0).
 _STACKS = {"vstack": (2, 0), "hstack": (1, 1), "dstack": (3, 2), "column_stack": (2, 1)}
 _ONE = sizes.const(1)
-
-
-def _diag(builder: Builder, operand: tuple[sizes.Poly, ...] | None, loc: Any) -> Any:
-    """np.diag of a vector (a square matrix) or of a matrix square on the
-    example (its diagonal; the code relies on the sides staying equal)."""
-    if operand is not None and len(operand) == 1:
-        return (operand[0], operand[0])
-    if operand is None or len(operand) != 2:
-        return None
-    rows, cols = operand
-    if builder.evaluate_size(rows) != builder.evaluate_size(cols):
-        return None
-    builder.assume(rows, PRIMS[operator.eq], cols, True, loc)
-    return (rows,)
 
 
 def _promoted(name: str, shape: tuple[sizes.Poly, ...]) -> tuple[sizes.Poly, ...]:

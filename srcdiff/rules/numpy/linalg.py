@@ -39,8 +39,9 @@ for _name in ["solve", "det", "eigvalsh", "pinv"]:
     linalg_prim(_name)
 for _name, _arity in [("slogdet", 2), ("eigh", 2), ("qr", 2), ("svd", 3), ("lstsq", 4)]:
     linalg_prim(_name, _arity)
-# Functions the rules below call; the shape family owns their adjoints.
-for _name in ["tril", "triu", "concatenate"]:
+# Functions the rules below call; the shape family owns their adjoints (np.tri
+# takes sizes only).
+for _name in ["tril", "triu", "tri", "concatenate"]:
     if getattr(np, _name) not in PRIMS:
         numpy_prim(_name)
 for _name in ["conj", "real", "imag"]:
@@ -139,10 +140,14 @@ def inverse_gaps(w, eye):
 
 def halved_triangle(x, lower=True):
     """x's lower (or upper) triangle with its diagonal halved: Murray's Phi.
-    One matrix halves its diagonal alone, not x times an identity matrix."""
-    triangle = np.tril(x) if lower else np.triu(x)
+    One matrix takes it as a product with a mask (ones below the diagonal,
+    halves on it): one multiplication, where np.tril and a diagonal cost
+    several NumPy calls on small matrices."""
     if known(x) and np.ndim(x) == 2:
-        return triangle - np.diag(np.diag(x) / 2)
+        n = np.shape(x)[-1]
+        halves = np.tri(n) - np.eye(n) / 2
+        return x * halves if lower else x * halves.T
+    triangle = np.tril(x) if lower else np.triu(x)
     return triangle - x * identity(x) / 2
 
 
