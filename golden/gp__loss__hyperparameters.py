@@ -30,24 +30,23 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     eye_n = np.eye(n)
     K = variance * exp_neg_d2_over_t + noise * eye_n
     L = np.linalg.cholesky(K)
-    L_T = L.T
-    solve_L = np.linalg.solve(L, y)
-    alpha = np.linalg.solve(L_T, solve_L)
+    L_inv = np.linalg.inv(L)
+    L_inv_dot_y = L_inv @ y
+    L_inv_T = L_inv.T
+    alpha = L_inv_T @ L_inv_dot_y
     dalpha = y / 2
 
     if not np.array_equal(K, K.T):
         raise PathChanged(
             "examples/gp.py:15:17", "a matrix symmetric when traced no longer is"
         )
-    L_inv = np.linalg.inv(L)
-    L_inv_T = L_inv.T
     L_inv_dot_dalpha = L_inv @ dalpha
     dL = -(
-        np.outer(L_inv_T @ L_inv_dot_dalpha, solve_L)
+        np.outer(L_inv_T @ L_inv_dot_dalpha, L_inv_dot_y)
         + np.outer(L_inv_dot_dalpha, alpha).T
     )
     halves = np.tri(X.shape[0]) - np.eye(X.shape[0]) / 2
-    t_2 = L_inv_T @ (L_T @ dL * halves) @ L_inv
+    t_2 = L_inv_T @ (L.T @ dL * halves) @ L_inv
     dK = L_inv_T @ L_inv / 2 + (t_2 + t_2.T) * halves
     dnoise = np.sum(dK * eye_n)
     dvariance = np.sum(dK * exp_neg_d2_over_t)
