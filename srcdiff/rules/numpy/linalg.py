@@ -289,9 +289,11 @@ def lstsq(g, ans, a, b, rcond=None):
 
 
 # ----- Factorizations -----
-def cholesky_grad(g, L):
-    """Murray (2016): the gradient on a's lower triangle, for a = L L^H."""
-    L_inv = np.linalg.inv(L)
+def cholesky_grad(g, L, L_inv=None):
+    """Murray (2016): the gradient on a's lower triangle, for a = L L^H.
+    ``L_inv``: L's inverse, where the caller has a cheaper way to it than
+    np.linalg.inv (SciPy's triangular solve)."""
+    L_inv = np.linalg.inv(L) if L_inv is None else L_inv
     grad = mT(L_inv) @ halved_triangle(mT(L) @ g) @ conj(L_inv)
     return on_triangle(grad)
 
