@@ -1,9 +1,10 @@
 """Questions about traced values answered while tracing, not left to the code.
 
 What adjoint rules ask (``rules.known``, ``rules.assume_real``,
-``helpers.unbroadcast``) and ``np.shape``/``ndim``/``size`` (``x.shape``
-too) are answered from what the builder knows of the value (an example's
-values, shapes, sizes), so that the emitted code holds the answer; where
+``rules.assume_symmetric``, ``rules.computed``, ``helpers.unbroadcast``) and
+``np.shape``/``ndim``/``size`` (``x.shape`` too) are answered from what the
+builder knows of the value (an example's values, shapes, sizes, the
+statements bound so far), so that the emitted code holds the answer; where
 only the running code knows, they leave a guard or a call. ``call_value``
 looks them up in ``HOOKS`` when an argument is traced.
 """
