@@ -27,25 +27,26 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     t = 2 * lengthscale**2
     d2_over_t = d2 / t
     exp_neg_d2_over_t = np.exp(-d2_over_t)
-    eye_n = np.eye(n)
-    K = variance * exp_neg_d2_over_t + noise * eye_n
+    K = variance * exp_neg_d2_over_t + noise * np.eye(n)
     L = np.linalg.cholesky(K)
-    L_T = L.T
-    solve_L = np.linalg.solve(L, y)
-    alpha = np.linalg.solve(L_T, solve_L)
+    L_inv = np.linalg.inv(L)
+    L_inv_dot_y = L_inv @ y
+    L_inv_T = L_inv.T
+    alpha = L_inv_T @ L_inv_dot_y
     dalpha = y / 2
 
-    solve_L_2 = np.linalg.solve(L, dalpha)
+    if not np.array_equal(K, K.T):
+        raise PathChanged(
+            "examples/gp.py:15:17", "a matrix symmetric when traced no longer is"
+        )
+    L_inv_dot_dalpha = L_inv @ dalpha
     dL = -(
-        np.outer(np.linalg.solve(L_T, solve_L_2), solve_L)
-        + np.outer(solve_L_2, alpha).T
+        np.outer(L_inv_T @ L_inv_dot_dalpha, L_inv_dot_y)
+        + np.outer(L_inv_dot_dalpha, alpha).T
     )
-    L_inv = np.linalg.inv(L)
-    L_T_dot_dL = L_T @ dL
-    t_2 = L_inv.T @ (np.tril(L_T_dot_dL) - L_T_dot_dL * eye_n / 2)
-    t_2_dot_L_inv = t_2 @ L_inv
-    t_3 = t_2_dot_L_inv + t_2_dot_L_inv.T
-    dK = np.linalg.inv(K).T / 2 + (np.tril(t_3) - t_3 * np.eye(n) / 2)
+    halves = np.tri(n) - np.eye(n) / 2
+    t_2 = L_inv_T @ (L.T @ dL * halves) @ L_inv
+    dK = L_inv_T @ L_inv / 2 + (t_2 + t_2.T) * halves
     delta = 4 * np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t)
     dlengthscale = delta * lengthscale
     dlog_lengthscale = dlengthscale * lengthscale

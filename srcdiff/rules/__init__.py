@@ -14,6 +14,8 @@ from srcdiff.rules.registry import (
     adjoint,
     assume_real,
     is_mask,
+    assume_symmetric,
+    computed,
     known,
     rule_for,
 )
@@ -26,6 +28,8 @@ __all__ = [
     "adjoint",
     "assume_real",
     "is_mask",
+    "assume_symmetric",
+    "computed",
     "known",
     "load_scipy",
     "rule_for",

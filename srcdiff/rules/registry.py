@@ -130,5 +130,20 @@ def is_mask(index: Any) -> bool:
     return isinstance(index, np.ndarray) and index.dtype == np.bool_ and index.ndim > 0
 
 
+def assume_symmetric(a: Any) -> bool:
+    """Whether a rule may take the matrices of ``a`` as symmetric. On arrays:
+    whether they are. Tracing answers from the example and has the emitted
+    code check it (``if not np.array_equal(K, K.T): raise PathChanged(...)``),
+    so a derivative made for a symmetric K never runs on another; without an
+    example it answers False."""
+    return bool(np.array_equal(a, np.swapaxes(a, -1, -2)))
+
+
+def computed(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` where the program computes it already (a factor or an
+    inverse worth sharing), else None. On arrays there is no program: None."""
+    return None
+
+
 def rule_for(prim: Prim) -> Callable[..., Any] | None:
     return RULES.get(prim)

@@ -8,7 +8,8 @@ and minus signs that cancel), ``terms`` (like terms: ``a + a`` is ``2 * a``),
 (``1 / (1 + np.exp(-z))`` as one statement) and ``cancel`` (gradients'
 products that cancel divisions). ``run`` applies what needs the whole program,
 in a fixed order: SciPy's ``logsumexp`` kept where a call needs it
-(``logsumexp.one_logsumexp``), then dead-code elimination (``dce``).
+(``logsumexp.one_logsumexp``), solves by a matrix the program inverts anyway
+become products (``inverses``), then dead-code elimination (``dce``).
 ``fold`` is no clean-up: it plans, leaving the program as it is, which values
 emit writes out where they are read rather than naming them, and emit runs it.
 """
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 from srcdiff.ir.nodes import Program
 from srcdiff.simplify.dce import eliminate_dead_code
+from srcdiff.simplify.inverses import reuse_inverses
 from srcdiff.simplify.logsumexp import one_logsumexp
 
 
 def run(program: Program) -> Program:
-    return eliminate_dead_code(one_logsumexp(program))
+    return eliminate_dead_code(reuse_inverses(one_logsumexp(program)))

@@ -560,6 +560,11 @@ class Builder:
                 "Check the shapes and types of the example arguments.",
             ) from None
 
+    def computed(self, prim: Prim, args: tuple[Any, ...]) -> Var | None:
+        """The value of ``prim(*args)`` where a statement computes it already."""
+        key = _cse_key(prim, args, {})
+        return None if key is None else self._seen.get(key)
+
     def derived(self, prim: Prim, args: tuple[Any, ...]) -> Any:
         """Bind a statement a clean-up writes in place of the one being built,
         at its location."""

@@ -1,9 +1,10 @@
 """Questions about traced values answered while tracing, not left to the code.
 
 What adjoint rules ask (``rules.known``, ``rules.assume_real``, ``rules.is_mask``,
-``helpers.unbroadcast``) and ``np.shape``/``ndim``/``size`` (``x.shape``
-too) are answered from what the builder knows of the value (an example's
-values, shapes, sizes), so that the emitted code holds the answer; where
+``rules.assume_symmetric``, ``rules.computed``, ``helpers.unbroadcast``) and
+``np.shape``/``ndim``/``size`` (``x.shape`` too) are answered from what the
+builder knows of the value (an example's values, shapes, sizes, the
+statements bound so far), so that the emitted code holds the answer; where
 only the running code knows, they leave a guard or a call. ``call_value``
 looks them up in ``HOOKS`` when an argument is traced.
 """
@@ -50,6 +51,30 @@ def _is_mask(
     if isinstance(index, (Var, Const)) and not isinstance(index.value, (tuple, list)):
         return rules.is_mask(index.value)  # an unknown Var's value is no array
     return False
+
+
+def _assume_symmetric(
+    tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    (value,) = args
+    if not isinstance(value, Var):
+        return rules.assume_symmetric(value)
+    if not value.known or not rules.assume_symmetric(value.value):
+        return False  # the general path: nothing to check
+    builder = tracer.builder
+    flipped = (value,) if np.ndim(value.value) == 2 else (value, -1, -2)
+    prim = PRIMS[np.transpose] if len(flipped) == 1 else PRIMS[np.swapaxes]
+    same = builder.bind(PRIMS[np.array_equal], (value, builder.bind(prim, flipped)))
+    what = "a matrix symmetric when traced no longer is"
+    builder.guard(same, True, loc, what, message=what)
+    return True
+
+
+def _computed(
+    tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> Any:
+    fn, *operands = args
+    return tracer.builder.computed(PRIMS[fn], tuple(operands))
 
 
 def _unbroadcast(
@@ -100,6 +125,8 @@ HOOKS: dict[Any, Callable[..., Any]] = {
     rules.known: _known,
     rules.assume_real: _assume_real,
     rules.is_mask: _is_mask,
+    rules.assume_symmetric: _assume_symmetric,
+    rules.computed: _computed,
     helpers.unbroadcast: _unbroadcast,
     np.shape: _fact(np.shape),
     np.ndim: _fact(np.ndim),

@@ -98,7 +98,7 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return _given_shape(builder, args[1], args[0])
     if name in ("zeros", "ones", "empty", "full") and args:
         return _given_shape(builder, args[0], None)
-    if name == "eye" and args and not kwargs:
+    if name in ("eye", "tri") and args and not kwargs:
         n = sizes.size_poly(args[0])
         m = n if len(args) < 2 else sizes.size_poly(args[1])
         return None if n is None or m is None else (n, m)

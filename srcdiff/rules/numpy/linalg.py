@@ -19,7 +19,7 @@ import numpy as np
 from srcdiff.helpers import unbroadcast
 from srcdiff.ir.prims import NUMPY, PRIMS, Prim, call, numpy_prim, register
 from srcdiff.rules.numpy.products import is_complex
-from srcdiff.rules.registry import adjoint, known
+from srcdiff.rules.registry import adjoint, assume_symmetric, computed, known
 
 FAMILY = "linalg"
 
@@ -39,8 +39,9 @@ for _name in ["solve", "det", "eigvalsh", "pinv"]:
     linalg_prim(_name)
 for _name, _arity in [("slogdet", 2), ("eigh", 2), ("qr", 2), ("svd", 3), ("lstsq", 4)]:
     linalg_prim(_name, _arity)
-# Functions the rules below call; the shape family owns their adjoints.
-for _name in ["tril", "triu", "concatenate"]:
+# Functions the rules below call; the shape family owns their adjoints (np.tri
+# takes sizes only).
+for _name in ["tril", "triu", "tri", "concatenate"]:
     if getattr(np, _name) not in PRIMS:
         numpy_prim(_name)
 for _name in ["conj", "real", "imag"]:
@@ -138,7 +139,14 @@ def inverse_gaps(w, eye):
 
 
 def halved_triangle(x, lower=True):
-    """x's lower (or upper) triangle with its diagonal halved: Murray's Phi."""
+    """x's lower (or upper) triangle with its diagonal halved: Murray's Phi.
+    One matrix takes it as a product with a mask (ones below the diagonal,
+    halves on it): one multiplication, where np.tril and a diagonal cost
+    several NumPy calls on small matrices."""
+    if known(x) and np.ndim(x) == 2:
+        n = np.shape(x)[-1]
+        halves = np.tri(n) - np.eye(n) / 2
+        return x * halves if lower else x * halves.T
     triangle = np.tril(x) if lower else np.triu(x)
     return triangle - x * identity(x) / 2
 
@@ -148,6 +156,30 @@ def on_triangle(grad, lower=True):
     triangle NumPy reads: each entry there stands for itself and its mirror
     (its conjugate), and the diagonal for its real part."""
     return halved_triangle(grad + mH(grad), lower)
+
+
+def inverse_transposed(a):
+    """a^-T, which the determinants' adjoints scale. Where the program
+    factors a symmetric a = L L^T it is L^-T L^-1, and L^-1 is the inverse
+    the Cholesky adjoint needs anyway (symmetric a only: np.linalg.cholesky
+    reads a's lower triangle alone)."""
+    L = computed(np.linalg.cholesky, a)
+    if L is not None and not is_complex(a) and assume_symmetric(a):
+        L_inv = np.linalg.inv(L)
+        return mT(L_inv) @ L_inv
+    return mT(np.linalg.inv(a))
+
+
+def solve_transposed(a, g, vectors):
+    """a^-T g; a product where the program inverts a or a^T already (the
+    Cholesky adjoint inverts its factor), else a solve."""
+    a_inv, at_inv = computed(np.linalg.inv, a), computed(np.linalg.inv, mT(a))
+    if a_inv is None and at_inv is None:
+        return solve_each(np.linalg.solve, mT(a), g, vectors)
+    inverse = mT(a_inv) if at_inv is None else at_inv
+    if vectors and np.ndim(g) > 1:
+        return (inverse @ g[..., None])[..., 0]
+    return inverse @ g
 
 
 # ----- Inverses, solves, determinants -----
@@ -162,13 +194,13 @@ def inv(g, ans, a):
 )
 def solve(g, ans, a, b):
     vectors = np.ndim(b) == 1  # b is one vector, however many matrices a stacks
-    gb = solve_each(np.linalg.solve, mT(a), g, vectors)
+    gb = solve_transposed(a, g, vectors)
     return unbroadcast(-outer(gb, ans, vectors), a), unbroadcast(gb, b)
 
 
 @adjoint(np.linalg.det, note="invertible a")
 def det(g, ans, a):
-    return per_matrix(g * ans) * mT(np.linalg.inv(a))
+    return per_matrix(g * ans) * inverse_transposed(a)
 
 
 @adjoint(
@@ -186,7 +218,7 @@ def slogdet(g, ans, a):
         scale = plus(scale, i_imag(gsign * sign))
     if scale is None:
         return None
-    return per_matrix(scale) * mT(np.linalg.inv(a))
+    return per_matrix(scale) * inverse_transposed(a)
 
 
 @adjoint(np.linalg.matrix_power, note="integer n; invertible a when n < 0")
@@ -257,9 +289,11 @@ def lstsq(g, ans, a, b, rcond=None):
 
 
 # ----- Factorizations -----
-def cholesky_grad(g, L):
-    """Murray (2016): the gradient on a's lower triangle, for a = L L^H."""
-    L_inv = np.linalg.inv(L)
+def cholesky_grad(g, L, L_inv=None):
+    """Murray (2016): the gradient on a's lower triangle, for a = L L^H.
+    ``L_inv``: L's inverse, where the caller has a cheaper way to it than
+    np.linalg.inv (SciPy's triangular solve)."""
+    L_inv = np.linalg.inv(L) if L_inv is None else L_inv
     grad = mT(L_inv) @ halved_triangle(mT(L) @ g) @ conj(L_inv)
     return on_triangle(grad)
 
