@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from srcdiff.api import grad, print_source, value_and_grad
 from srcdiff.api_forward import jvp
+from srcdiff.api_second import hessian, hvp, jacobian
 from srcdiff.errors import (
     InvalidWrt,
     NeedsExample,
@@ -30,6 +31,9 @@ __all__ = [
     "UnsupportedSyntax",
     "__version__",
     "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
     "jvp",
     "print_source",
     "value_and_grad",

@@ -49,7 +49,7 @@ def jvp(ctx: Context, output: Any, wrt: list[Any], tangents_in: list[Any]) -> An
     builder = ctx.builder
     builder.stmts[:] = sweep(ctx, list(builder.stmts), tangents)
     if isinstance(output, Var):
-        name_tangent(tangents.get(output), output)
+        name_tangent(ctx, tangents.get(output), output)
     return map_leaves(output, lambda leaf: tangent_or_zero(ctx, leaf, tangents))
 
 
@@ -97,7 +97,7 @@ def _assign(ctx: Context, stmt: Assign, tangents: dict[Var, Any]) -> None:
         total = _shaped_like(ctx, total, stmt.var)
     if isinstance(total, Var) and not total.known and total.sym is None:
         total.sym = token(stmt.var)  # it has the value's shape, whatever it is
-    name_tangent(total, stmt.var)
+    name_tangent(ctx, total, stmt.var)
     tangents[stmt.var] = total
 
 
@@ -117,7 +117,9 @@ def _tangent(
         position = _position(stmt, key)
         rule = registry.tangent_for(stmt.prim, position)
         if rule is None:
-            raise _missing(stmt, key)
+            raise _missing(ctx, stmt, key)
+        if rule is registry.SHAPE_ONLY:
+            continue
         value = stmt.args[key] if isinstance(key, int) else stmt.kwargs[key]
         t = map_leaves(value, lambda leaf: _leaf_tangent(ctx, leaf, tangents))
         if rule is registry.LINEAR:
@@ -226,7 +228,7 @@ def _elementwise(ctx: Context, stmt: Assign, key: int | str, t: Any) -> Any:
     position = _position(stmt, key)
     share = shares[position] if position < len(shares) else None
     if share is NotImplemented:
-        raise _missing(stmt, key)
+        raise _missing(ctx, stmt, key)
     return share
 
 
@@ -250,12 +252,12 @@ def _run(
     return ctx.run_rule(rule, (t, stmt.var, *stmt.args), stmt.kwargs, stmt.loc)
 
 
-def _missing(stmt: Assign, key: int | str) -> UnsupportedPrimitive:
+def _missing(ctx: Context, stmt: Assign, key: int | str) -> UnsupportedPrimitive:
     which = f"argument {key!r}" if isinstance(key, str) else f"argument {key + 1}"
     return UnsupportedPrimitive(
         f"srcdiff has no tangent (forward-mode derivative) of {stmt.prim.name} "
         f"with respect to its {which} yet",
-        stmt.loc,
+        stmt.loc or ctx.loc,
         "Rewrite this step with functions that have one (docs/coverage.md lists "
         "them), keep it out of the path from the differentiated argument, or use "
         "srcdiff.grad.",
