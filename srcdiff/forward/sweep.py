@@ -258,10 +258,22 @@ def _missing(ctx: Context, stmt: Assign, key: int | str) -> UnsupportedPrimitive
         f"srcdiff has no tangent (forward-mode derivative) of {stmt.prim.name} "
         f"with respect to its {which} yet",
         stmt.loc or ctx.loc,
-        "Rewrite this step with functions that have one (docs/coverage.md lists "
-        "them), keep it out of the path from the differentiated argument, or use "
-        "srcdiff.grad.",
+        _OVER_GRADIENT if ctx.tangent_kind == "tangent" else _REWRITE,
     )
+
+
+_REWRITE = (
+    "Rewrite this step with functions that have one (docs/coverage.md lists "
+    "them), keep it out of the path from the differentiated argument, or use "
+    "srcdiff.grad."
+)
+# srcdiff.hvp takes tangents of this line's gradient too, not only of the line.
+_OVER_GRADIENT = (
+    "srcdiff.hvp takes the tangent of this line and of its gradient: rewrite "
+    "it with functions whose tangents and adjoints have tangents "
+    "(docs/coverage.md lists them), keep it out of the path from the "
+    "differentiated argument, or use srcdiff.grad for first derivatives."
+)
 
 
 def _shaped_like(ctx: Context, tangent: Any, var: Var) -> Any:
