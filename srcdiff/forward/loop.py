@@ -29,6 +29,7 @@ from srcdiff.ir.nodes import (
     Var,
     has_effects,
     loop_inputs,
+    loop_locals,
     stmt_inputs,
     stmt_outputs,
     walk_vars,
@@ -77,23 +78,27 @@ def forward_loop(
 
 def _restored(ctx: Context, loop: Loop, tangents: dict[Var, Any]) -> set[Var]:
     """A backward loop pops, beside each forward value it restores, that
-    value's tangent (which its forward loop then saves); the restored values
-    that have one."""
-    if loop.reverse_of is None:
+    value's tangent (which its forward loop then saves), or reads it where
+    the forward loop did not make it; the restored values that have one."""
+    forward = loop.reverse_of
+    if forward is None:
         return set()
-    phis = {c.phi for c in loop.reverse_of.carried}
+    made = {c.phi for c in forward.carried} | set(loop_locals(forward))
     restored = set()
-    for var, phi in list(loop.restores):
-        saved = tangents.get(phi)
-        if not isinstance(saved, Var) or saved not in phis:
+    for var, value in list(loop.restores):
+        saved = tangents.get(value)
+        if saved is None:
+            continue
+        restored.add(var)
+        if not isinstance(saved, Var) or saved not in made:
+            tangents[var] = saved  # the same for every trip
             continue
         tangent = Var(var.hint, _zeros(saved), var.loc, like=var)
         tangent.sym = token(var) if not tangent.known else None
         name_tangent(ctx, tangent, var)
         loop.restores.append((tangent, saved))
-        loop.reverse_of.saves.append(saved)
+        forward.saves.append(saved)
         tangents[var] = tangent
-        restored.add(var)
     return restored
 
 

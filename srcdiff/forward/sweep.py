@@ -126,7 +126,7 @@ def _tangent(
             linear[position] = t
         elif rule is registry.MULTILINEAR:  # the tangent has its value's shape
             args, kwargs = _replaced(stmt, {key: t})
-            shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
+            shares.append(_like(ctx, bind(stmt.prim, args, kwargs, loc=stmt.loc), stmt))
             full = True
         elif rule is registry.ELEMENTWISE:
             shares.append(_elementwise(ctx, stmt, key, t))
@@ -141,7 +141,7 @@ def _tangent(
             if rule is registry.LINEAR and position not in linear and value is not None:
                 linear[position] = map_leaves(value, lambda leaf: _zero(ctx, leaf))
         args, kwargs = _replaced(stmt, linear)
-        shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
+        shares.append(_like(ctx, bind(stmt.prim, args, kwargs, loc=stmt.loc), stmt))
         full = True
     shares = [s for s in shares if s is not None]
     if not shares:
@@ -150,6 +150,17 @@ def _tangent(
         slots = range(len(shares[0]))
         return tuple(_add_slots(ctx, stmt, [s[i] for s in shares]) for i in slots), full
     return _add_slots(ctx, stmt, shares), full
+
+
+def _like(ctx: Context, share: Any, stmt: Assign) -> Any:
+    """The primitive applied to tangents has the sizes its value has: those
+    the reverse stage gave a sum over a loop's trips (``deltas.T @ hs`` is
+    ``W``'s shape, however many trips the example ran)."""
+    shapes = ctx.builder.shapes
+    new = isinstance(share, Var) and stmt.var in shapes and share not in shapes
+    if new and share.known and np.shape(share.value) == np.shape(stmt.var.value):
+        shapes[share] = shapes[stmt.var]
+    return share
 
 
 def _add_slots(ctx: Context, stmt: Assign, shares: list[Any]) -> Any:
