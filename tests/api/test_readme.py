@@ -68,6 +68,8 @@ def test_every_python_listing_is_checked_here():
         "import srcdiff",
         "def loss_jvp",
         "j = srcdiff.jvp",
+        "def loss_hvp",
+        "h = srcdiff.hvp",
     ]
     assert sorted(LISTINGS) == sorted(_listing(m) for m in markers)
 
@@ -115,6 +117,28 @@ def test_the_jvp_usage_listing_runs(load_function):
     gW, gh0 = srcdiff.grad(rnn, wrt=["W", "h0"])(W, U, V, h0, xs, y)
     expected = np.sum(gW) + np.sum(gh0)
     assert abs(namespace["dloss"] - expected) < 1e-9 * max(1.0, abs(expected))
+
+
+def test_the_hvp_listing_is_in_the_logistic_hvp_golden():
+    listing = _listing("def loss_hvp")
+    head, body = listing.split("...", 1)
+    path = ROOT / "golden" / "hvp" / "logistic__loss.py"
+    assert _quoted_in(body, path)
+    assert head.strip().splitlines()[0] + "\n" in path.read_text()
+
+
+def test_the_hvp_usage_listing_runs(load_function):
+    source = (ROOT / "examples" / "logistic.py").read_text() + "\nf = loss\n"
+    logistic = load_function(source)
+    w, X, y = logistic.__globals__["example"]()
+    v = np.array([1.0, -0.5, 2.0])
+    namespace = {"srcdiff": srcdiff, "loss": logistic, **locals()}
+    exec(_listing("h = srcdiff.hvp"), namespace)
+    assert np.allclose(namespace["H"] @ v, namespace["hv"])
+    gradient = srcdiff.grad(logistic)
+    eps = 1e-6
+    numeric = (gradient(w + eps * v, X, y) - gradient(w - eps * v, X, y)) / (2 * eps)
+    assert np.allclose(namespace["hv"], numeric, atol=1e-7)
 
 
 def test_a_listing_that_is_not_in_a_golden_file_is_caught():
