@@ -192,7 +192,9 @@ def _derive(
     emitted = emit(program, name, doc, signature)
     if spec.mode in ("jacobian", "hessian"):
         plain = _signature(source, fn, statics)
-        emitted = dense.append(emitted, spec, source.name, plain, *tangents_in)
+        emitted = dense.append(
+            emitted, spec.mode, source.name, spec.wrt[0], plain, *tangents_in
+        )
     global_draws = any(
         isinstance(s, Assign) and s.prim in effects.GLOBAL
         for s in all_stmts(program.stmts)

@@ -13,25 +13,28 @@ import ast
 import dataclasses
 
 from srcdiff.emit.statements import Emitted
-from srcdiff.spec import Spec
 
 # What the column loop calls each piece, unless f has a parameter of that name.
 _WORDS = ("columns", "e")
 
 
 def append(
-    emitted: Emitted, spec: Spec, fn_name: str, params: ast.arguments, vector: str
+    emitted: Emitted,
+    mode: str,
+    fn_name: str,
+    arg: str,
+    params: ast.arguments,
+    vector: str,
 ) -> Emitted:
     """``emitted`` (the ``jvp`` or ``hvp`` function, whose tangent parameter
-    is ``vector``) with the dense function after it, which the module then
-    stands for."""
-    arg = spec.wrt[0]
+    for argument ``arg`` is ``vector``) with the dense function of ``mode``
+    ("hessian" or "jacobian") after it, which the module then stands for."""
     taken = {a.arg for a in _all_args(params)}
     columns, e = (_free(word, taken) for word in _WORDS)
-    name = f"{fn_name}_{spec.mode}"
+    name = f"{fn_name}_{mode}"
     unit = f"np.reshape({e}, np.shape({arg}))"
     call = _call(emitted.name, params, vector, unit)
-    if spec.mode == "hessian":
+    if mode == "hessian":
         doc = f"Hessian of {fn_name} with respect to {arg}, a column per unit vector."
         shape = f"np.shape({arg}) * 2"
     else:

@@ -109,9 +109,9 @@ def _stacked(loop: Loop, tangents: dict[Var, Any]) -> None:
         tangent = tangents.get(value)
         if not isinstance(tangent, Var):
             continue
-        trips = len(stack.value) if isinstance(stack.value, list) else None
-        known = trips is not None and tangent.known
-        like = [tangent.value] * trips if known else UNKNOWN
+        like = UNKNOWN  # a trip's value per trip the stacked list holds
+        if isinstance(stack.value, list) and tangent.known:
+            like = [tangent.value] * len(stack.value)
         stacked = Var(stack.hint, like, stack.loc, "temp")
         loop.stacks.append((tangent, stacked))
         tangents[stack] = stacked
