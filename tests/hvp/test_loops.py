@@ -1,7 +1,9 @@
-"""The HVP through rolled loops: the forward loop saves each trip's tangents
-beside its values (carried ones and the products the adjoint reads), the
-backward loop pops them, and what its trips stack has its tangents stacked;
-a ``while`` of unknown trips too. Against differences of the gradient."""
+"""The HVP through rolled loops and branches: the forward loop saves each
+trip's tangents beside its values (carried ones and the products the adjoint
+reads), the backward loop pops them, and what its trips stack has its
+tangents stacked; a ``while`` of unknown trips too; an ``if`` on a value in a
+rolled loop, and in a shape-generic file. Against differences of the
+gradient."""
 
 import numpy as np
 import pytest
@@ -27,9 +29,36 @@ def while_loop(W, h0, n):
     return np.sum(h**3)
 
 
+def branch_in_loop(w, xs):
+    total = 0.0
+    for x in xs:
+        z = np.dot(w, x)
+        if z > 0:
+            cube = z**3
+            total = total + cube
+        else:
+            total = total + np.sin(z) * z
+            total = total * 0.9
+    return total
+
+
+def branch(w, x):
+    z = np.sum(w * x)
+    if z > 0:
+        grown = np.exp(z)
+        out = grown * z
+    else:
+        out = z**2 * np.cos(w[0])
+    return out
+
+
 rng = np.random.default_rng(0)
 W, h0, xs = rng.normal(size=(3, 3)) / 2, rng.normal(size=3), rng.normal(size=(30, 3))
-CASES = [(saved_products, (W, h0, xs)), (while_loop, (W, h0, 25))]
+CASES = [
+    (saved_products, (W, h0, xs)),
+    (while_loop, (W, h0, 25)),
+    (branch_in_loop, (h0, xs)),
+]
 
 
 @pytest.mark.parametrize(("f", "args"), CASES, ids=[f.__name__ for f, _ in CASES])
@@ -44,3 +73,12 @@ def test_rolled_loop_hvp(f, args, wrt):
     hvp = srcdiff.hvp(f, wrt=wrt, unroll=False)
     hvp(*args, v)
     assert "for " in hvp.source or "while " in hvp.source  # still rolled
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_generic_branch_hvp(sign):
+    namespace: dict = {}
+    exec(compile(srcdiff.hvp(branch).source, "branch_hvp", "exec"), namespace)
+    w, x, v = sign * h0, xs[0], np.ones(3)
+    numeric = moved(srcdiff.grad(branch), (w, x), [0], [v])[0]
+    assert np.allclose(namespace["branch_hvp"](w, x, v), numeric, atol=1e-7)
