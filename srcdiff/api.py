@@ -400,7 +400,8 @@ def _grad_of_grad(
             "Differentiate the inner gradient with respect to one number, or "
             "use srcdiff.hessian.",
         )
-    return SecondDerivative(inner.fn, inner.wrt[0], unroll=unroll or inner.unroll)
+    unroll = inner.unroll if unroll is None else unroll
+    return SecondDerivative(inner.fn, inner.wrt[0], unroll=unroll)
 
 
 # A function to differentiate (and what decorating one gives).

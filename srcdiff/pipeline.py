@@ -184,16 +184,17 @@ def _derive(
     )
     progress.enter("simplifying")
     program = simplify.run(program)
-    signature = _signature(source, fn, statics)
+    plain = _signature(source, fn, statics)  # f's parameters
+    signature = (
+        forward_inputs.signature(plain, list(tangents_in)) if tangents_in else plain
+    )
     name, doc = _titled(source.name, spec, tangents_in)
-    if tangents_in:
-        signature = forward_inputs.signature(signature, list(tangents_in))
     progress.enter("emitting")
     emitted = emit(program, name, doc, signature)
     if spec.mode in ("jacobian", "hessian"):
-        plain = _signature(source, fn, statics)
+        vector = next(iter(tangents_in))
         emitted = dense.append(
-            emitted, spec.mode, source.name, spec.wrt[0], plain, *tangents_in
+            emitted, spec.mode, source.name, spec.wrt[0], plain, vector
         )
     global_draws = any(
         isinstance(s, Assign) and s.prim in effects.GLOBAL
