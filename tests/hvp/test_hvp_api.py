@@ -81,7 +81,7 @@ def test_grad_of_grad_refuses_other_gradients_and_another_wrt():
 def test_dense_derivatives_take_one_array_argument():
     with pytest.raises(srcdiff.InvalidWrt, match="one wrt argument") as info:
         srcdiff.hessian(two, wrt=["x", "y"])(np.ones(2), np.ones(2))
-    assert "test_api.py" in str(info.value)
+    assert "test_hvp_api.py" in str(info.value)
     params = [(np.ones((2, 2)), np.ones(2))]
     with pytest.raises(srcdiff.InvalidWrt, match="takes arrays or numbers"):
         srcdiff.jacobian(lambda p: p[0][0] * 2)(params)
@@ -106,7 +106,7 @@ def test_a_missing_tangent_of_a_gradient_is_a_located_error():
     with pytest.raises(srcdiff.UnsupportedPrimitive) as info:
         srcdiff.hvp(f)(np.ones(3), np.ones(3))
     message = str(info.value)
-    assert "test_api.py:" in message and "s = np.sort(x)" in message
+    assert "test_hvp_api.py:" in message and "s = np.sort(x)" in message
     assert "^" in message and "srcdiff.grad for first derivatives" in message
 
 
