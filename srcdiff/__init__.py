@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from srcdiff.api import grad, print_source, value_and_grad
 from srcdiff.api_forward import jvp
+from srcdiff import optimize
 from srcdiff.errors import (
     InvalidWrt,
     NeedsExample,
@@ -31,6 +32,7 @@ __all__ = [
     "__version__",
     "grad",
     "jvp",
+    "optimize",
     "print_source",
     "value_and_grad",
 ]
