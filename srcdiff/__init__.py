@@ -2,9 +2,10 @@
 
 __version__ = "0.1.0"
 
+from srcdiff import optimize
 from srcdiff.api import grad, print_source, value_and_grad
 from srcdiff.api_forward import jvp
-from srcdiff import optimize
+from srcdiff.api_second import hessian, hvp, jacobian
 from srcdiff.errors import (
     InvalidWrt,
     NeedsExample,
@@ -31,6 +32,9 @@ __all__ = [
     "UnsupportedSyntax",
     "__version__",
     "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
     "jvp",
     "optimize",
     "print_source",

@@ -158,6 +158,9 @@ def resolve_wrt(fn: Any, wrt: Wrt, skip: int = 0) -> tuple[str, ...]:
 class GradFunction:
     """The derivative of a NumPy function; call it like the function itself."""
 
+    # What it emits (``srcdiff.spec.MODES``); subclasses emit the others.
+    mode = "grad"
+
     def __init__(
         self, fn: Any, wrt: Wrt, value: bool, unroll: bool | None = None
     ) -> None:
@@ -199,7 +202,13 @@ class GradFunction:
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
         """What a derivative for these arguments is specialised on."""
         return make_spec(
-            self.wrt, self.value, arguments, unroll, self.data, self.tuple_result
+            self.wrt,
+            self.value,
+            arguments,
+            unroll,
+            self.data,
+            self.tuple_result,
+            self.mode,
         )
 
     def derive(self, spec: Spec, arguments: dict[str, Any] | None) -> Derivative:
@@ -216,6 +225,7 @@ class GradFunction:
                 arguments,
                 spec.unroll,
                 tuple_result=spec.tuple_result,
+                mode=spec.mode,
             )
             derivative = derive(self.fn, values, arguments)
             self.data = frozenset()
@@ -348,6 +358,51 @@ def render(derivative: Derivative, command: str = "") -> str:
         return source_text(derivative.emitted, header_lines(derivative, command))
 
 
+class SecondDerivative(GradFunction):
+    """``grad(grad(f))``: the second derivative of ``f`` in one number, the
+    Hessian-vector product along 1 (``Spec.mode == "grad2"``)."""
+
+    mode = "grad2"
+
+    def __init__(self, fn: Any, wrt: Wrt, unroll: bool | None = None) -> None:
+        super().__init__(fn, wrt, value=False, unroll=unroll)
+        self.__name__ = f"{self.fn.__name__}_grad_grad"
+        self.__doc__ = f"Second derivative of {self.fn.__name__} in {self.wrt[0]}."
+
+
+def _grad_of_grad(
+    inner: GradFunction, wrt: Wrt, unroll: bool | None
+) -> SecondDerivative:
+    """``grad(grad(f))``: ``inner`` must be a plain gradient, and the outer
+    ``wrt`` (if given) the argument it differentiates."""
+    source = parse(inner.fn)
+    if type(inner) is not GradFunction or inner.value or inner._bound:
+        raise InvalidWrt(
+            f"grad() of {inner!r}: srcdiff differentiates a gradient function "
+            "only as grad(grad(f))",
+            source.loc(source.node),
+            "Use srcdiff.hvp or srcdiff.hessian for the second derivatives of "
+            "other functions.",
+        )
+    if wrt is not None and resolve_wrt(inner.fn, wrt) != inner.wrt:
+        raise InvalidWrt(
+            f"grad(grad({source.name}), wrt={wrt!r}): the inner gradient is with "
+            f"respect to {', '.join(inner.wrt)}",
+            source.loc(source.node),
+            "Leave out the outer wrt, or use srcdiff.hessian for mixed "
+            "second derivatives.",
+        )
+    if len(inner.wrt) != 1:
+        raise InvalidWrt(
+            f"grad(grad({source.name})): the inner gradient is a tuple, not one "
+            "number",
+            source.loc(source.node),
+            "Differentiate the inner gradient with respect to one number, or "
+            "use srcdiff.hessian.",
+        )
+    return SecondDerivative(inner.fn, inner.wrt[0], unroll=unroll or inner.unroll)
+
+
 # A function to differentiate (and what decorating one gives).
 Function = Callable[..., Any]
 Decorator = Callable[[Function], GradFunction]
@@ -365,9 +420,12 @@ def grad(
     Usable as ``grad(f)``, ``@grad`` and ``@grad(wrt="y")``. ``unroll=True``
     unrolls every loop whose trips are known, ``unroll=False`` keeps every
     loop it can rolled; by default short loops are unrolled.
+    ``grad(grad(f))`` of ``f`` of one number is its second derivative.
     """
     if fn is None:
-        return lambda f: GradFunction(f, wrt, value=False, unroll=unroll)
+        return lambda f: grad(f, wrt, unroll)
+    if isinstance(fn, GradFunction):
+        return _grad_of_grad(fn, wrt, unroll)
     return GradFunction(fn, wrt, value=False, unroll=unroll)
 
 

@@ -9,7 +9,6 @@ takes ``f``'s arguments, then one tangent per ``wrt`` argument, and returns
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from typing import Any, overload
 
@@ -17,7 +16,6 @@ from srcdiff.api import Decorator, Function, GradFunction, Wrt
 from srcdiff.errors import TraceError
 from srcdiff.forward.inputs import tangent_name
 from srcdiff.parse.source import parse
-from srcdiff.spec import Spec
 
 
 class JvpFunction(GradFunction):
@@ -25,20 +23,23 @@ class JvpFunction(GradFunction):
     call it with ``f``'s arguments, then the tangents (by position, or by name:
     ``dx=...``)."""
 
+    mode = "jvp"
+
     def __init__(self, fn: Any, wrt: Wrt, unroll: bool | None = None) -> None:
         super().__init__(fn, wrt, value=False, unroll=unroll)
         params = list(inspect.signature(self.fn).parameters)
         self.tangents: list[str] = []
         for item in self.wrt:
-            self.tangents.append(tangent_name(item, params + self.tangents))
+            self.tangents.append(self.tangent_name(item, params + self.tangents))
         self.__name__ = f"{self.fn.__name__}_jvp"
         self.__doc__ = (
             f"Value and tangent of {self.fn.__name__} along "
             f"{', '.join(self.tangents)} (forward mode)."
         )
 
-    def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
-        return dataclasses.replace(super().spec(arguments, unroll), jvp=True)
+    def tangent_name(self, item: str, taken: list[str]) -> str:
+        """The name of the parameter that takes ``item``'s tangent."""
+        return tangent_name(item, taken)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         kwargs = dict(kwargs)

@@ -25,6 +25,7 @@ import numpy as np
 from srcdiff import __version__
 from srcdiff.api import GradFunction, render
 from srcdiff.api_forward import JvpFunction
+from srcdiff.api_second import DenseFunction, HvpFunction
 from srcdiff.errors import Loc, NoSource, SrcdiffError, UnboundMethod
 from srcdiff.ir.nodes import dump
 from srcdiff.numeric import leaves, map_leaves, max_relative_error, numerical_grad
@@ -177,6 +178,22 @@ def _emit_options(emit: argparse.ArgumentParser) -> None:
         "--jvp",
         action="store_true",
         help="emit <f>_jvp(..., d<wrt>) returning (value, tangent): forward mode",
+    )
+    modes.add_argument(
+        "--hvp",
+        action="store_true",
+        help="emit <f>_hvp(..., v) returning the Hessian times v "
+        "(forward mode over the gradient)",
+    )
+    modes.add_argument(
+        "--hessian",
+        action="store_true",
+        help="emit <f>_hvp and <f>_hessian, the dense Hessian (small problems)",
+    )
+    modes.add_argument(
+        "--jacobian",
+        action="store_true",
+        help="emit <f>_jvp and <f>_jacobian, the dense Jacobian (small problems)",
     )
     emit.add_argument(
         "--dump",
@@ -446,6 +463,18 @@ def _recorded_args(path: Path, words: list[str]) -> argparse.Namespace:
         ) from None
 
 
+def _front(fn: Any, args: argparse.Namespace) -> GradFunction:
+    """The gradient function whose derivative ``srcdiff emit`` writes."""
+    if getattr(args, "jvp", False):
+        return JvpFunction(fn, args.wrt)
+    if getattr(args, "hvp", False):
+        return HvpFunction(fn, args.wrt)
+    for mode in ("hessian", "jacobian"):
+        if getattr(args, mode, False):
+            return DenseFunction(fn, args.wrt, mode)
+    return GradFunction(fn, args.wrt, value=args.value)
+
+
 def _emitted(
     args: argparse.Namespace,
     base: Path,
@@ -463,11 +492,7 @@ def _emitted(
         if example:
             inputs += _files(example, load(example, directory=str(base)))
         _refuse_overwriting(output, inputs)
-    grad = (
-        JvpFunction(fn, args.wrt)
-        if getattr(args, "jvp", False)
-        else GradFunction(fn, args.wrt, value=args.value)
-    )
+    grad = _front(fn, args)
     with paths_relative_to(str(root)):
         example_args = _example_args(example, fn, str(base))
         arguments = (
@@ -562,8 +587,9 @@ def _command_words(
         words += ["--example", target_relative_to(root, example)]
     if getattr(args, "value", False):
         words.append("--value")
-    if getattr(args, "jvp", False):
-        words.append("--jvp")
+    for mode in ("jvp", "hvp", "hessian", "jacobian"):
+        if getattr(args, mode, False):
+            words.append(f"--{mode}")
     if args.unroll is not None:
         words.append("--unroll" if args.unroll else "--no-unroll")
     if output is not None:

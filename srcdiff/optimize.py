@@ -10,6 +10,7 @@ product) srcdiff derives for that function. SciPy is imported only here, when
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from srcdiff.api import value_and_grad
+from srcdiff.api_second import hvp
 
 # Methods that use the Hessian: srcdiff hands them the Hessian-vector product.
 HESSIAN_METHODS = frozenset({"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"})
@@ -101,14 +103,14 @@ def minimize(
     optimize = _scipy_optimize()
     where = layout(x0)
     args = tuple(args)
-    derivative = value_and_grad(fun, wrt=0)
+    derivative = derivatives(fun, "grad")
 
     def objective(vector: np.ndarray, *args: Any) -> tuple[float, np.ndarray]:
         value, gradient = derivative(unflatten(where, vector), *args)
         return float(value), flatten(where, gradient)
 
     if method.lower() in HESSIAN_METHODS and not {"hess", "hessp"} & set(options):
-        product_of = hvp(fun, wrt=0)
+        product_of = derivatives(fun, "hvp")
 
         def hessp(vector: np.ndarray, direction: np.ndarray, *args: Any) -> Any:
             point, along = unflatten(where, vector), unflatten(where, direction)
@@ -122,6 +124,25 @@ def minimize(
     if "jac" in result:
         result.jac = unflatten(where, np.asarray(result.jac, dtype=float))
     return result
+
+
+# Per objective, its srcdiff derivatives: a second fit of the same function
+# reuses their compiled specialisations instead of tracing again.
+_DERIVATIVES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def derivatives(fun: Callable[..., Any], which: str) -> Any:
+    """``fun``'s value-and-gradient (``"grad"``) or HVP (``"hvp"``) function."""
+    try:
+        known = _DERIVATIVES.setdefault(fun, {})
+    except TypeError:  # not weakly referable (a builtin): no cache
+        known = {}
+    if which not in known:
+        make = value_and_grad if which == "grad" else hvp
+        known[which] = make(fun, wrt=0)
+    return known[which]
 
 
 def _scipy_optimize() -> Any:

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from srcdiff import simplify
+from srcdiff.emit import dense
 from srcdiff.emit.literals import literal
 from srcdiff.emit.statements import Emitted, emit
 from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
 from srcdiff.forward import inputs as forward_inputs
+from srcdiff.forward import over_reverse
 from srcdiff.forward.context import Context as ForwardContext
 from srcdiff.forward.sweep import jvp
 from srcdiff.ir import effects
@@ -106,14 +108,22 @@ def _derive(
     }
     wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
     locs = {name: source.loc(_param_node(source, name)) for name in params}
-    tangents_in = forward_inputs.inputs(spec.wrt, wrt, params) if spec.jvp else {}
+    forward = spec.mode in ("jvp", "jacobian")
+    second = spec.mode in ("hvp", "hessian", "grad2")
+    if spec.mode in ("jacobian", "hessian", "grad2"):
+        _check_dense_wrt(source, spec, wrt, locs)
+    tangents_in = (
+        forward_inputs.inputs(spec.wrt, wrt, params, vectors=second)
+        if spec.mode in ("jvp", "jacobian", "hvp", "hessian")
+        else {}
+    )
     for leaf in (leaf for leaves in arrays.values() for leaf in leaves):
         tracer.builder.input_sizes(leaf)
     tracer.builder.mark_entry()
     entry_at = len(tracer.builder.stmts)
     with effects.global_state_kept():  # draws made while tracing are not kept
         output = tracer.run_top(source, inputs)
-        if not spec.jvp:
+        if not forward:
             _check_scalar(source, output)
             _check_dimensions(source, tracer, output)
             _guard_scalar(source, tracer, output)
@@ -121,14 +131,25 @@ def _derive(
             output.hint, output.kind = source.name, "user"
         backward_start: int | None = len(tracer.builder.stmts)
         progress.enter("differentiating")
-        if spec.jvp:
+        if forward:
             forward_inputs.name_after_primals(tangents_in)
             context = ForwardContext(tracer.builder, tracer.run_rule)
             tangent = jvp(context, output, wrt, list(tangents_in.values()))
         else:
             grads = gradients(Context(tracer.builder, tracer.run_rule), output, wrt)
+        if second:
+            forward_inputs.name_after_primals(tangents_in, prefix="v_")
+            context = ForwardContext(
+                tracer.builder, tracer.run_rule, "tangent", source.loc(source.node)
+            )
+            vectors = list(tangents_in.values()) or [1.0] * len(wrt)
+            grads = over_reverse.hvp(context, grads, wrt, vectors)
+            if spec.mode == "grad2":
+                over_reverse.name_second(grads[0], source.name)
         checks = entry.checks(tracer.builder, arrays, locs)
-        if spec.jvp:
+        if spec.mode == "grad2":
+            checks += _scalar_checks(tracer.builder, spec, wrt, locs)
+        if tangents_in:
             checks += forward_inputs.shape_checks(
                 tracer.builder,
                 tangents_in,
@@ -137,8 +158,10 @@ def _derive(
                 [locs[split_wrt(item)[0]] for item in spec.wrt],
             )
         tracer.builder.stmts[entry_at:entry_at] = checks
-        backward_start = None if spec.jvp else len(checks) + (backward_start or 0)
-    if spec.jvp:
+        backward_start = (
+            None if forward or second else len(checks) + (backward_start or 0)
+        )
+    if forward:
         result: Any = (output, tangent)
     else:
         result = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
@@ -161,15 +184,17 @@ def _derive(
     )
     progress.enter("simplifying")
     program = simplify.run(program)
-    suffix = "value_and_grad" if spec.value else "grad"
-    what = "Value and gradient" if spec.value else "Gradient"
-    doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
     signature = _signature(source, fn, statics)
-    if spec.jvp:
-        suffix, doc = "jvp", forward_inputs.docstring(source.name, tangents_in)
+    name, doc = _titled(source.name, spec, tangents_in)
+    if tangents_in:
         signature = forward_inputs.signature(signature, list(tangents_in))
     progress.enter("emitting")
-    emitted = emit(program, f"{source.name}_{suffix}", doc, signature)
+    emitted = emit(program, name, doc, signature)
+    if spec.mode in ("jacobian", "hessian"):
+        plain = _signature(source, fn, statics)
+        emitted = dense.append(
+            emitted, spec.mode, source.name, spec.wrt[0], plain, *tangents_in
+        )
     global_draws = any(
         isinstance(s, Assign) and s.prim in effects.GLOBAL
         for s in all_stmts(program.stmts)
@@ -185,6 +210,80 @@ def _derive(
         global_draws,
         generators,
     )
+
+
+def _titled(fn_name: str, spec: Spec, tangents: dict[str, Any]) -> tuple[str, str]:
+    """The emitted function's name and docstring (for a dense Jacobian or
+    Hessian, those of the function its columns come from)."""
+    wrt = ", ".join(spec.wrt)
+    if spec.mode in ("jvp", "jacobian"):
+        return f"{fn_name}_jvp", forward_inputs.docstring(fn_name, tangents)
+    if spec.mode in ("hvp", "hessian"):
+        vectors = ", ".join(tangents)
+        return f"{fn_name}_hvp", f"Hessian of {fn_name} in {wrt}, times {vectors}."
+    if spec.mode == "grad2":
+        return f"{fn_name}_grad_grad", f"Second derivative of {fn_name} in {wrt}."
+    if spec.value:
+        return f"{fn_name}_value_and_grad", (
+            f"Value and gradient of {fn_name} with respect to {wrt}."
+        )
+    return f"{fn_name}_grad", f"Gradient of {fn_name} with respect to {wrt}."
+
+
+def _check_dense_wrt(
+    source: Source, spec: Spec, wrt: list[Any], locs: dict[str, Any]
+) -> None:
+    """A dense Jacobian or Hessian, and ``grad(grad(f))``, are taken with
+    respect to arrays or numbers (a column per element), not containers;
+    ``grad(grad(f))`` with respect to one number."""
+    if len(spec.wrt) != 1:
+        raise InvalidWrt(
+            f"srcdiff.{_FRONT[spec.mode]} takes one wrt argument, not "
+            f"{len(spec.wrt)}",
+            locs[split_wrt(spec.wrt[1])[0]],
+            "Take the derivative with respect to one argument at a time (the "
+            "mixed blocks come from srcdiff.hvp with several wrt).",
+        )
+    for item, value in zip(spec.wrt, wrt, strict=True):
+        loc = locs[split_wrt(item)[0]]
+        if not isinstance(value, Var):
+            raise InvalidWrt(
+                f"wrt={item!r} holds a {type(value).__name__}; "
+                f"srcdiff.{_FRONT[spec.mode]} takes arrays or numbers",
+                loc,
+                "Differentiate with respect to one array (e.g. params['W1']), or "
+                "use srcdiff.hvp / srcdiff.jvp, which take containers.",
+            )
+        if spec.mode == "grad2" and value.known and np.ndim(value.value) != 0:
+            raise NonScalarOutput(
+                f"grad({source.name}) returns an array of shape "
+                f"{np.shape(value.value)}; grad(grad({source.name})) needs it to "
+                "be one number",
+                loc,
+                f"Pass {item} as a number, or use srcdiff.hessian for the matrix "
+                "of second derivatives.",
+            )
+
+
+_FRONT = {"jacobian": "jacobian", "hessian": "hessian", "grad2": "grad(grad(f))"}
+
+
+def _scalar_checks(
+    builder: Builder, spec: Spec, wrt: list[Any], locs: dict[str, Any]
+) -> list[Any]:
+    """Without an example, ``<f>_grad_grad`` checks that its ``wrt`` argument
+    is one number (its first derivative must be one)."""
+    out: list[Any] = []
+    with builder.block(out, builder.entry_seen):
+        for item, value in zip(spec.wrt, wrt, strict=True):
+            if value.known or shape_of(value) == ():
+                continue
+            loc = locs[split_wrt(item)[0]]
+            ndim = builder.bind(PRIMS[np.ndim], (value,), loc=loc)
+            scalar = builder.bind(PRIMS[operator.eq], (ndim, 0), loc=loc)
+            what = f"{item} is an array, but grad(grad(f)) needs one number"
+            builder.guard(scalar, True, loc, what, message=what)
+    return out
 
 
 def _check_no_generator_defaults(source: Source, fn: Any) -> None:

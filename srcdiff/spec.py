@@ -20,6 +20,8 @@ import numpy as np
 from srcdiff.ir.effects import is_generator
 from srcdiff.parse import datalists
 
+MODES = ("grad", "jvp", "hvp", "jacobian", "hessian", "grad2")
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -32,9 +34,16 @@ class Spec:
     unroll: bool | None = None
     # wrt given as a sequence: the gradients come as a tuple, even just one.
     tuple_result: bool = False
-    # Forward mode (``srcdiff.jvp``): the value and its tangent along the
-    # tangents of the wrt arguments, instead of the gradient.
-    jvp: bool = False
+    # What is emitted (``MODES``): the gradient; forward mode's value and
+    # tangent (``srcdiff.jvp``); the Hessian times vectors, forward mode over
+    # the gradient (``srcdiff.hvp``); the dense Jacobian or Hessian, a loop
+    # over unit vectors of those (``srcdiff.jacobian``, ``srcdiff.hessian``);
+    # the second derivative of a function of one number (``grad(grad(f))``).
+    mode: str = "grad"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"Spec.mode must be one of {MODES}, not {self.mode!r}")
 
     def describe(self) -> str:
         """``w: float64[3], X: float64[20, 3]``: for headers and messages."""
@@ -207,11 +216,12 @@ def make_spec(
     unroll: bool | None = None,
     data: frozenset[str] = frozenset(),
     tuple_result: bool = False,
+    mode: str = "grad",
 ) -> Spec:
     """``data``: the parameters whose int lists are data, if they hold one
     (``datalists.indexed_only``)."""
     if arguments is None:
-        return Spec(wrt, value, None, unroll, tuple_result)
+        return Spec(wrt, value, None, unroll, tuple_result, mode)
     facts = tuple(
         (
             name,
@@ -219,7 +229,7 @@ def make_spec(
         )
         for name, v in arguments.items()
     )
-    return Spec(wrt, value, facts, unroll, tuple_result)
+    return Spec(wrt, value, facts, unroll, tuple_result, mode)
 
 
 def data_lists(spec: Spec) -> frozenset[str]:

@@ -38,7 +38,7 @@ def forward_branch(
         result = Var(m.result.hint, value, m.result.loc, like=m.result)
         if not result.known:
             result.sym = token(m.result)
-        name_tangent(result, m.result)
+        name_tangent(ctx, result, m.result)
         merges.append(Merge(d_then, d_else, result))
         tangents[m.result] = result
     branch.then[:] = then

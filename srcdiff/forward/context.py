@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from srcdiff.errors import Loc
 from srcdiff.ir.nodes import Stmt, Var
 from srcdiff.reverse.context import Builder as ReverseBuilder
 from srcdiff.reverse.context import RunRule
@@ -28,6 +29,13 @@ class Builder(ReverseBuilder, Protocol):
 class Context:
     builder: Builder
     run_rule: RunRule
+    # The kind a named value's tangent gets (``srcdiff.names.namer``):
+    # "adjoint" (``dh``) in forward mode, "tangent" (``h_dot``) over a
+    # gradient, whose adjoints have the ``d`` names.
+    tangent_kind: str = "adjoint"
+    # Where an error points when a statement has no place in the source of
+    # its own (one the adjoint sweep wrote for an argument): the function.
+    loc: Loc | None = None
 
 
 # sweep(ctx, stmts, tangents): the statements with their tangents, handed to

@@ -42,14 +42,29 @@ def tangent_name(item: str, taken: list[str]) -> str:
     return name
 
 
+def vector_name(item: str, taken: list[str], several: bool) -> str:
+    """The vector ``srcdiff.hvp`` multiplies the Hessian by: ``v``, or
+    ``v_x`` and ``v_y`` for several ``wrt``; never a name of ``f``'s."""
+    name = "v_" + "_".join(w for w in re.split(r"\W+", item) if w) if several else "v"
+    while name in taken:
+        name += "_"
+    return name
+
+
 def inputs(
-    wrt: tuple[str, ...], values: list[Any], params: list[str]
+    wrt: tuple[str, ...], values: list[Any], params: list[str], vectors: bool = False
 ) -> dict[str, Any]:
     """By name, the tangent of each ``wrt`` value: its leaves are Vars shaped
-    like the value's (on the example when there is one)."""
+    like the value's (on the example when there is one). ``vectors``: named
+    as ``srcdiff.hvp``'s vectors (``v``), not as tangents (``dx``)."""
     made: dict[str, Any] = {}
     for item, value in zip(wrt, values, strict=True):
-        name = tangent_name(item, params + list(made))
+        taken = params + list(made)
+        name = (
+            vector_name(item, taken, len(wrt) > 1)
+            if vectors
+            else tangent_name(item, taken)
+        )
         made[name] = _tangent_of(name, value, top=True)
     return made
 
@@ -92,15 +107,16 @@ def _paths(value: Any, at: tuple[Any, ...]) -> Any:
             yield from _paths(item, (*at, key))
 
 
-def name_after_primals(tangents: dict[str, Any]) -> None:
-    """Call each leaf of a tangent ``d<name of its primal>`` (``dW1``): the
-    primal's name is known once tracing has unpacked the argument."""
+def name_after_primals(tangents: dict[str, Any], prefix: str = "d") -> None:
+    """Call each leaf of a tangent ``d<name of its primal>`` (``dW1``; ``v_W1``
+    with ``prefix="v_"``): the primal's name is known once tracing has
+    unpacked the argument."""
     for value in tangents.values():
         if isinstance(value, Var):
             continue
         for leaf in walk_vars(value):
             if leaf.like is not None:
-                leaf.hint = "d" + leaf.like.hint
+                leaf.hint = prefix + leaf.like.hint
 
 
 def signature(args: ast.arguments, names: list[str]) -> ast.arguments:

@@ -49,7 +49,7 @@ def jvp(ctx: Context, output: Any, wrt: list[Any], tangents_in: list[Any]) -> An
     builder = ctx.builder
     builder.stmts[:] = sweep(ctx, list(builder.stmts), tangents)
     if isinstance(output, Var):
-        name_tangent(tangents.get(output), output)
+        name_tangent(ctx, tangents.get(output), output)
     return map_leaves(output, lambda leaf: tangent_or_zero(ctx, leaf, tangents))
 
 
@@ -97,7 +97,7 @@ def _assign(ctx: Context, stmt: Assign, tangents: dict[Var, Any]) -> None:
         total = _shaped_like(ctx, total, stmt.var)
     if isinstance(total, Var) and not total.known and total.sym is None:
         total.sym = token(stmt.var)  # it has the value's shape, whatever it is
-    name_tangent(total, stmt.var)
+    name_tangent(ctx, total, stmt.var)
     tangents[stmt.var] = total
 
 
@@ -117,14 +117,16 @@ def _tangent(
         position = _position(stmt, key)
         rule = registry.tangent_for(stmt.prim, position)
         if rule is None:
-            raise _missing(stmt, key)
+            raise _missing(ctx, stmt, key)
+        if rule is registry.SHAPE_ONLY:
+            continue
         value = stmt.args[key] if isinstance(key, int) else stmt.kwargs[key]
         t = map_leaves(value, lambda leaf: _leaf_tangent(ctx, leaf, tangents))
         if rule is registry.LINEAR:
             linear[position] = t
         elif rule is registry.MULTILINEAR:  # the tangent has its value's shape
             args, kwargs = _replaced(stmt, {key: t})
-            shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
+            shares.append(_like(ctx, bind(stmt.prim, args, kwargs, loc=stmt.loc), stmt))
             full = True
         elif rule is registry.ELEMENTWISE:
             shares.append(_elementwise(ctx, stmt, key, t))
@@ -139,7 +141,7 @@ def _tangent(
             if rule is registry.LINEAR and position not in linear and value is not None:
                 linear[position] = map_leaves(value, lambda leaf: _zero(ctx, leaf))
         args, kwargs = _replaced(stmt, linear)
-        shares.append(bind(stmt.prim, args, kwargs, loc=stmt.loc))
+        shares.append(_like(ctx, bind(stmt.prim, args, kwargs, loc=stmt.loc), stmt))
         full = True
     shares = [s for s in shares if s is not None]
     if not shares:
@@ -148,6 +150,17 @@ def _tangent(
         slots = range(len(shares[0]))
         return tuple(_add_slots(ctx, stmt, [s[i] for s in shares]) for i in slots), full
     return _add_slots(ctx, stmt, shares), full
+
+
+def _like(ctx: Context, share: Any, stmt: Assign) -> Any:
+    """The primitive applied to tangents has the sizes its value has: those
+    the reverse stage gave a sum over a loop's trips (``deltas.T @ hs`` is
+    ``W``'s shape, however many trips the example ran)."""
+    shapes = ctx.builder.shapes
+    new = isinstance(share, Var) and stmt.var in shapes and share not in shapes
+    if new and share.known and np.shape(share.value) == np.shape(stmt.var.value):
+        shapes[share] = shapes[stmt.var]
+    return share
 
 
 def _add_slots(ctx: Context, stmt: Assign, shares: list[Any]) -> Any:
@@ -226,7 +239,7 @@ def _elementwise(ctx: Context, stmt: Assign, key: int | str, t: Any) -> Any:
     position = _position(stmt, key)
     share = shares[position] if position < len(shares) else None
     if share is NotImplemented:
-        raise _missing(stmt, key)
+        raise _missing(ctx, stmt, key)
     return share
 
 
@@ -250,16 +263,28 @@ def _run(
     return ctx.run_rule(rule, (t, stmt.var, *stmt.args), stmt.kwargs, stmt.loc)
 
 
-def _missing(stmt: Assign, key: int | str) -> UnsupportedPrimitive:
+def _missing(ctx: Context, stmt: Assign, key: int | str) -> UnsupportedPrimitive:
     which = f"argument {key!r}" if isinstance(key, str) else f"argument {key + 1}"
     return UnsupportedPrimitive(
         f"srcdiff has no tangent (forward-mode derivative) of {stmt.prim.name} "
         f"with respect to its {which} yet",
-        stmt.loc,
-        "Rewrite this step with functions that have one (docs/coverage.md lists "
-        "them), keep it out of the path from the differentiated argument, or use "
-        "srcdiff.grad.",
+        stmt.loc or ctx.loc,
+        _OVER_GRADIENT if ctx.tangent_kind == "tangent" else _REWRITE,
     )
+
+
+_REWRITE = (
+    "Rewrite this step with functions that have one (docs/coverage.md lists "
+    "them), keep it out of the path from the differentiated argument, or use "
+    "srcdiff.grad."
+)
+# srcdiff.hvp takes tangents of this line's gradient too, not only of the line.
+_OVER_GRADIENT = (
+    "srcdiff.hvp takes the tangent of this line and of its gradient: rewrite "
+    "it with functions whose tangents and adjoints have tangents "
+    "(docs/coverage.md lists them), keep it out of the path from the "
+    "differentiated argument, or use srcdiff.grad for first derivatives."
+)
 
 
 def _shaped_like(ctx: Context, tangent: Any, var: Var) -> Any:

@@ -12,6 +12,7 @@ import numpy as np
 from srcdiff.forward.context import Context
 from srcdiff.ir.nodes import Const, Var, walk_vars
 from srcdiff.ir.prims import PRIMS
+from srcdiff.names.namer import DELTA
 
 
 def has_tangent(value: Any, tangents: dict[Var, Any]) -> bool:
@@ -31,10 +32,15 @@ def tangent_or_zero(ctx: Context, value: Any, tangents: dict[Var, Any]) -> Any:
     return value  # None, a string, a dtype: not a number
 
 
-def name_tangent(tangent: Any, primal: Var) -> None:
-    """The tangent of a named value ``h`` is called ``dh``; those of unnamed
-    values stay temporaries, folded where they are read."""
+def name_tangent(ctx: Context, tangent: Any, primal: Var) -> None:
+    """The tangent of a named value ``h`` is called ``dh`` (``h_dot`` over a
+    gradient, where ``dh`` is its adjoint; ``dh_dot`` is the adjoint's
+    tangent); those of unnamed values stay temporaries, folded where read."""
     if not isinstance(tangent, Var) or tangent.kind != "temp":
         return
     if primal.kind in ("user", "param", "leaf"):
-        tangent.kind, tangent.adjoint_of = "adjoint", primal
+        tangent.kind, tangent.adjoint_of = ctx.tangent_kind, primal
+    elif primal.kind == "adjoint" and ctx.tangent_kind == "tangent":
+        tangent.kind, tangent.adjoint_of = "tangent", primal
+    elif primal.hint == DELTA and ctx.tangent_kind == "tangent":
+        tangent.hint = DELTA + "_dot"  # named so where no better name is found

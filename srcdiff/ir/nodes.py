@@ -46,7 +46,9 @@ class Var:
     value: Any = UNKNOWN
     loc: Loc | None = None
     # "user": a name from the user's source; "param": a parameter leaf;
-    # "adjoint": the adjoint of a user-named value; "outer": a generator read
+    # "adjoint": the adjoint of a user-named value (or its tangent, forward
+    # mode); "tangent": a tangent over a gradient; "hvp": the Hessian-vector
+    # product for a wrt value; "outer": a generator read
     # by name from a closure or globals (``effects.Outer``); "temp": anything
     # else.
     kind: str = "temp"

@@ -2,9 +2,10 @@
 
 User names are kept; a reassigned name gets a numbered version (``h``,
 ``h_2``); parameter leaves that share a name are numbered by position
-(``W1``, ``W2``); the adjoint of ``h`` is ``dh``; temporaries are named after
-what they compute (``exp_z``). Names are handed out in program order, so the
-same program always gets the same names.
+(``W1``, ``W2``); the adjoint of ``h`` is ``dh``, a tangent over a gradient
+``h_dot`` (``dh_dot``), the Hessian times ``v`` for ``W`` ``hv_W``;
+temporaries are named after what they compute (``exp_z``). Names are handed
+out in program order, so the same program always gets the same names.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from srcdiff.ir.nodes import Var
 _LONGEST = 20
 # The name of a temporary nothing better describes.
 FALLBACK = "t"
-# ... unless it is the adjoint of an unnamed value: backprop's word for that.
+# ... unless it is the adjoint of an unnamed value: backprop's word for that
+# (and, over a gradient, ``delta_dot`` for its tangent).
 DELTA = "delta"
+DELTAS = (DELTA, DELTA + "_dot")
 
 
 class Namer:
@@ -65,11 +68,15 @@ class Namer:
             return self.names[var]
         if var.kind == "adjoint" and var.adjoint_of is not None:
             base = "d" + self.name(var.adjoint_of)
-        elif var.local and var.kind == "temp" and var.hint != DELTA:
+        elif var.kind == "tangent" and var.adjoint_of is not None:
+            base = self.name(var.adjoint_of) + "_dot"
+        elif var.kind == "hvp" and var.adjoint_of is not None:
+            base = "hv_" + self.name(var.adjoint_of)
+        elif var.local and var.kind == "temp" and var.hint not in DELTAS:
             base = var.local  # what the rule calls it: winners, z
-        elif render_hint == FALLBACK and var.hint == DELTA:
-            base = DELTA
-        elif var.kind in ("user", "param", "leaf"):
+        elif var.kind in ("user", "param", "leaf") or (
+            render_hint == FALLBACK and var.hint in DELTAS
+        ):
             base = var.hint
         else:
             base = render_hint or var.hint

@@ -68,7 +68,7 @@ class Sharing:
         names = self.namer.names
         init = c.init
         same_role = isinstance(init, Var) and (
-            init.kind in ("temp", "adjoint") or init.hint == c.phi.hint
+            init.kind in ("temp", "adjoint", "tangent") or init.hint == c.phi.hint
         )
         shares = (
             same_role

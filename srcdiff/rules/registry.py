@@ -56,7 +56,9 @@ def MULTILINEAR(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _prims(objects: tuple[Any, ...]) -> list[Prim]:
-    prims = [lookup(obj) for obj in objects]
+    """The primitives of ``objects``: the functions they stand for, or
+    primitives only the stages write (``prims.INDEX_ADD``)."""
+    prims = [obj if isinstance(obj, Prim) else lookup(obj) for obj in objects]
     missing = [obj for obj, prim in zip(objects, prims, strict=True) if prim is None]
     if missing:
         raise KeyError(f"{missing[0]!r} is not a registered primitive")
@@ -105,6 +107,18 @@ def elementwise(*objects: Any, argnums: tuple[int, ...] = (0,)) -> None:
         if prim not in RULES:
             raise KeyError(f"{prim.name} has no adjoint rule to derive from")
         TANGENTS.setdefault(prim, {}).update(dict.fromkeys(argnums, ELEMENTWISE))
+
+
+def SHAPE_ONLY(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    """Marks an argument read only for its shape (``unbroadcast``'s ``like``):
+    its tangent changes nothing, so it gives no share."""
+    raise TypeError("SHAPE_ONLY marks a rule; srcdiff.forward skips it")
+
+
+def shape_only(*objects: Any, argnums: tuple[int, ...]) -> None:
+    """``objects`` read the arguments ``argnums`` only for their shapes."""
+    for prim in _prims(objects):
+        TANGENTS.setdefault(prim, {}).update(dict.fromkeys(argnums, SHAPE_ONLY))
 
 
 def tangent_for(prim: Prim, argnum: int) -> Callable[..., Any] | None:

@@ -183,7 +183,11 @@ class _Reader:
 
     def _def(self, value: Any) -> Any:
         """The statement of a temporary or adjoint made by + - * / or negation."""
-        if not isinstance(value, Var) or value.kind not in ("temp", "adjoint"):
+        if not isinstance(value, Var) or value.kind not in (
+            "temp",
+            "adjoint",
+            "tangent",
+        ):
             return None
         stmt = self.builder.defs.get(value)
         if stmt is None or stmt.prim not in (ADD, SUB, MUL, DIV, NEG) or stmt.kwargs:

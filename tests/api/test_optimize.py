@@ -116,3 +116,63 @@ def test_unflatten_inverts_flatten(x):
     back = unflatten(where, vector)
     assert layout(back) == where
     np.testing.assert_array_equal(flatten(where, back), vector)
+
+
+def logistic_loss(w, X, y):
+    p = 1 / (1 + np.exp(-(X @ w)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + 0.01 * np.sum(w**2)
+
+
+def logistic_problem():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(50, 3))
+    y = (rng.random(50) < 0.5).astype(float)
+    return X, y
+
+
+@pytest.mark.parametrize("method", ["Newton-CG", "trust-ncg", "trust-krylov"])
+def test_newton_methods_reach_the_minimum_with_hessian_vector_products(method):
+    X, y = logistic_problem()
+    result = srcdiff.optimize.minimize(
+        logistic_loss, np.zeros(3), args=(X, y), method=method, tol=1e-8
+    )
+    reference = srcdiff.optimize.minimize(
+        logistic_loss, np.zeros(3), args=(X, y), method="BFGS", tol=1e-12
+    )
+    assert result.success
+    assert result.nhev > 0  # SciPy used the Hessian-vector products
+    np.testing.assert_allclose(result.x, reference.x, atol=1e-6)
+
+
+def test_the_hessian_vector_product_scipy_gets_is_the_hessian_times_the_vector(
+    monkeypatch,
+):
+    import scipy.optimize
+
+    handed = {}
+
+    def spy(fun, x0, args=(), **options):
+        handed.update(options, objective=fun, args=args)
+        return scipy.optimize.OptimizeResult(x=x0, jac=x0)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    X, y = logistic_problem()
+    x0 = {"w": np.array([0.3, -0.2, 0.1])}
+    srcdiff.optimize.minimize(
+        lambda p, X, y: logistic_loss(p["w"], X, y), x0, args=(X, y), method="Newton-CG"
+    )
+    point, direction = np.array([0.3, -0.2, 0.1]), np.array([1.0, 2.0, -1.0])
+    h = 1e-5
+    gradient = [
+        handed["objective"](point + s * h * direction, *handed["args"])[1]
+        for s in (1, -1)
+    ]
+    expected = (gradient[0] - gradient[1]) / (2 * h)
+    got = handed["hessp"](point, direction, *handed["args"])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_second_fit_of_the_same_function_reuses_its_derivatives():
+    first = srcdiff.optimize.derivatives(least_squares, "grad")
+    assert srcdiff.optimize.derivatives(least_squares, "grad") is first
+    assert srcdiff.optimize.derivatives(least_squares, "hvp") is not first

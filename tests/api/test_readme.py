@@ -68,6 +68,9 @@ def test_every_python_listing_is_checked_here():
         "import srcdiff",
         "def loss_jvp",
         "j = srcdiff.jvp",
+        "def loss_hvp",
+        "h = srcdiff.hvp",
+        "fit = srcdiff.optimize.minimize",
     ]
     assert sorted(LISTINGS) == sorted(_listing(m) for m in markers)
 
@@ -117,6 +120,28 @@ def test_the_jvp_usage_listing_runs(load_function):
     assert abs(namespace["dloss"] - expected) < 1e-9 * max(1.0, abs(expected))
 
 
+def test_the_hvp_listing_is_in_the_logistic_hvp_golden():
+    listing = _listing("def loss_hvp")
+    head, body = listing.split("...", 1)
+    path = ROOT / "golden" / "hvp" / "logistic__loss.py"
+    assert _quoted_in(body, path)
+    assert head.strip().splitlines()[0] + "\n" in path.read_text()
+
+
+def test_the_hvp_usage_listing_runs(load_function):
+    source = (ROOT / "examples" / "logistic.py").read_text() + "\nf = loss\n"
+    logistic = load_function(source)
+    w, X, y = logistic.__globals__["example"]()
+    v = np.array([1.0, -0.5, 2.0])
+    namespace = {"srcdiff": srcdiff, "loss": logistic, **locals()}
+    exec(_listing("h = srcdiff.hvp"), namespace)
+    assert np.allclose(namespace["H"] @ v, namespace["hv"])
+    gradient = srcdiff.grad(logistic)
+    eps = 1e-6
+    numeric = (gradient(w + eps * v, X, y) - gradient(w - eps * v, X, y)) / (2 * eps)
+    assert np.allclose(namespace["hv"], numeric, atol=1e-7)
+
+
 def test_a_listing_that_is_not_in_a_golden_file_is_caught():
     assert not _quoted_in("h = np.tanh(h)\n", ROOT / "golden" / "rnn__loss__all.py")
 
@@ -143,3 +168,19 @@ def test_the_random_draw_listing_is_what_srcdiff_emits(load_function):
     shown = ast.parse("def f" + emitted_shown).body[0]
     assert isinstance(shown, ast.FunctionDef)
     assert _dumps(shown.body) == _dumps(body)
+
+
+def test_the_newton_cg_listing_fits_the_logistic_example():
+    namespace = {"srcdiff": srcdiff}
+    exec(_listing("fit = srcdiff.optimize.minimize"), namespace)
+    fit, X, y = namespace["fit"], namespace["X"], namespace["y"]
+    assert fit.success and fit.nhev > 0
+    logistic = namespace["loss"]
+    # The fit is a minimum: the gradient there, by central differences, is ~0.
+    eps = 1e-6
+    steps = np.eye(len(fit.x)) * eps
+    numeric = [
+        (logistic(fit.x + s, X, y) - logistic(fit.x - s, X, y)) / (2 * eps)
+        for s in steps
+    ]
+    assert np.abs(numeric).max() < 1e-5

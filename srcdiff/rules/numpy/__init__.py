@@ -5,6 +5,7 @@ this package loads them all.
 """
 
 from srcdiff.rules.numpy import (  # noqa: F401
+    adjoint_tangents,
     arithmetic,
     differences,
     elementwise,
