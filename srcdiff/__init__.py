@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from srcdiff import optimize
 from srcdiff.api import grad, print_source, value_and_grad
 from srcdiff.api_forward import jvp
 from srcdiff.api_second import hessian, hvp, jacobian
@@ -35,6 +36,7 @@ __all__ = [
     "hvp",
     "jacobian",
     "jvp",
+    "optimize",
     "print_source",
     "value_and_grad",
 ]

@@ -70,6 +70,7 @@ def test_every_python_listing_is_checked_here():
         "j = srcdiff.jvp",
         "def loss_hvp",
         "h = srcdiff.hvp",
+        "fit = srcdiff.optimize.minimize",
     ]
     assert sorted(LISTINGS) == sorted(_listing(m) for m in markers)
 
@@ -167,3 +168,19 @@ def test_the_random_draw_listing_is_what_srcdiff_emits(load_function):
     shown = ast.parse("def f" + emitted_shown).body[0]
     assert isinstance(shown, ast.FunctionDef)
     assert _dumps(shown.body) == _dumps(body)
+
+
+def test_the_newton_cg_listing_fits_the_logistic_example():
+    namespace = {"srcdiff": srcdiff}
+    exec(_listing("fit = srcdiff.optimize.minimize"), namespace)
+    fit, X, y = namespace["fit"], namespace["X"], namespace["y"]
+    assert fit.success and fit.nhev > 0
+    logistic = namespace["loss"]
+    # The fit is a minimum: the gradient there, by central differences, is ~0.
+    eps = 1e-6
+    steps = np.eye(len(fit.x)) * eps
+    numeric = [
+        (logistic(fit.x + s, X, y) - logistic(fit.x - s, X, y)) / (2 * eps)
+        for s in steps
+    ]
+    assert np.abs(numeric).max() < 1e-5
