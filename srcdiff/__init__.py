@@ -16,6 +16,8 @@ from srcdiff.errors import (
     UnsupportedPrimitive,
     UnsupportedSyntax,
 )
+from srcdiff.ir.prims import stop_gradient
+from srcdiff.primitive import primitive
 
 __all__ = [
     "InvalidWrt",
@@ -31,6 +33,8 @@ __all__ = [
     "__version__",
     "grad",
     "jvp",
+    "primitive",
     "print_source",
+    "stop_gradient",
     "value_and_grad",
 ]

@@ -256,7 +256,8 @@ def _missing(stmt: Assign, key: int | str) -> UnsupportedPrimitive:
         f"srcdiff has no tangent (forward-mode derivative) of {stmt.prim.name} "
         f"with respect to its {which} yet",
         stmt.loc,
-        "Rewrite this step with functions that have one (docs/coverage.md lists "
+        registry.wanted(stmt.prim, "jvp")
+        or "Rewrite this step with functions that have one (docs/coverage.md lists "
         "them), keep it out of the path from the differentiated argument, or use "
         "srcdiff.grad.",
     )

@@ -1,41 +1,24 @@
 """Emitted files stand alone: they run with NumPy (and SciPy) but no srcdiff.
 
 Each golden file is imported in an isolated interpreter (``python -I``) from a
-temporary directory holding only that file; the gradient it computes at the
-example point must match central differences.
+temporary directory holding only that file, with srcdiff made unimportable;
+the gradient it computes at the example point must match central differences.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import pickle
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from standalone import run_standalone
 
 from srcdiff.numeric import max_relative_error, numerical_grad
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
-
-RUNNER = """
-import importlib.util, pickle, sys
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-example = load("example", sys.argv[1])
-emitted = load("emitted", sys.argv[2])
-result = emitted.loss_grad(*example.example())
-assert "srcdiff" not in sys.modules, "the emitted file imported srcdiff"
-with open(sys.argv[3], "wb") as out:
-    pickle.dump(result, out)
-"""
 
 
 def load_example(name: str) -> ModuleType:
@@ -52,16 +35,8 @@ def load_example(name: str) -> ModuleType:
 def test_golden_runs_without_srcdiff(name: str, tmp_path: Path) -> None:
     emitted = tmp_path / f"{name}_grad.py"
     shutil.copy(ROOT / "golden" / f"{name}__loss.py", emitted)
-    example = tmp_path / f"{name}_example.py"
-    shutil.copy(ROOT / "examples" / f"{name}.py", example)
-    out = tmp_path / "result.pkl"
-    subprocess.run(
-        [sys.executable, "-I", "-c", RUNNER, str(example), str(emitted), str(out)],
-        check=True,
-        cwd=tmp_path,
-    )
-    result = pickle.loads(out.read_bytes())
     module = load_example(name)
     args = module.example()
+    result = run_standalone(emitted, "loss_grad", args)
     expected = numerical_grad(module.loss, args, 0)
     assert max_relative_error(result, expected) < 1e-6
