@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from srcdiff.api import grad, print_source, value_and_grad
+from srcdiff.api import elementwise_grad, grad, print_source, value_and_grad
 from srcdiff.api_forward import jvp
 from srcdiff.errors import (
     InvalidWrt,
@@ -31,6 +31,7 @@ __all__ = [
     "UnsupportedPrimitive",
     "UnsupportedSyntax",
     "__version__",
+    "elementwise_grad",
     "grad",
     "jvp",
     "primitive",

@@ -113,6 +113,13 @@ def _derive(
     entry_at = len(tracer.builder.stmts)
     with effects.global_state_kept():  # draws made while tracing are not kept
         output = tracer.run_top(source, inputs)
+        aux = None
+        if spec.has_aux:
+            output, aux = _split_aux(source, output)
+        if spec.elementwise:  # the gradient of np.sum(f(x))
+            output = tracer.builder.bind(
+                PRIMS[np.sum], (output,), loc=output_loc(output)
+            )
         if not spec.jvp:
             _check_scalar(source, output)
             _check_dimensions(source, tracer, output)
@@ -142,8 +149,11 @@ def _derive(
         result: Any = (output, tangent)
     else:
         result = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
+    value = (output, aux) if spec.has_aux else output
     if spec.value:
-        result = (output, result)
+        result = (value, result)
+    elif spec.has_aux:
+        result = (result, aux)
     statics = {
         name: inputs[name]
         for name in params
@@ -163,7 +173,10 @@ def _derive(
     program = simplify.run(program)
     suffix = "value_and_grad" if spec.value else "grad"
     what = "Value and gradient" if spec.value else "Gradient"
-    doc = f"{what} of {source.name} with respect to {', '.join(spec.wrt)}."
+    of = f"np.sum({source.name}(...))" if spec.elementwise else source.name
+    doc = f"{what} of {of} with respect to {', '.join(spec.wrt)}"
+    doc += f", and {source.name}'s aux output." if spec.has_aux else "."
+    suffix = "elementwise_grad" if spec.elementwise else suffix
     signature = _signature(source, fn, statics)
     if spec.jvp:
         suffix, doc = "jvp", forward_inputs.docstring(source.name, tangents_in)
@@ -366,6 +379,19 @@ def _check_scalar(source: Source, output: Any) -> None:
             output_loc(output) or source.loc(source.node),
             "Return a single scalar, e.g. np.sum(...) of the arrays.",
         )
+
+
+def _split_aux(source: Source, output: Any) -> tuple[Any, Any]:
+    """``(loss, aux)`` from a function differentiated with ``has_aux=True``."""
+    if isinstance(output, tuple) and len(output) == 2:
+        return output
+    what = f"a tuple of {len(output)}" if isinstance(output, tuple) else "one value"
+    raise NonScalarOutput(
+        f"{source.name} returns {what}; with has_aux=True it returns a pair "
+        "(loss, aux)",
+        output_loc(output) or source.loc(source.node),
+        "Return the loss and what else you want back: return loss, aux.",
+    )
 
 
 def _describe(value: Any) -> str:

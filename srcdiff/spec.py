@@ -35,6 +35,10 @@ class Spec:
     # Forward mode (``srcdiff.jvp``): the value and its tangent along the
     # tangents of the wrt arguments, instead of the gradient.
     jvp: bool = False
+    # ``has_aux=True``: the function returns (loss, aux); aux is passed on.
+    has_aux: bool = False
+    # ``srcdiff.elementwise_grad``: the gradient of the sum of the output.
+    elementwise: bool = False
 
     def describe(self) -> str:
         """``w: float64[3], X: float64[20, 3]``: for headers and messages."""
