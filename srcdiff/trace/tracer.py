@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import inspect
 import types
 from collections.abc import Callable
 from typing import Any
@@ -68,8 +69,6 @@ class Tracer(Statements, Expressions, Calls, InPlace):
         source = parse(fn)
         fence.check(source)
         try:
-            import inspect
-
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
             raise TraceError(
@@ -100,6 +99,10 @@ class Tracer(Statements, Expressions, Calls, InPlace):
         value = self.builder.bind(prim, args, kwargs, loc)
         items = range(self.builder.arity(value))
         results = [self.builder.bind(GETITEM, (value, i), loc=loc) for i in items]
+        params = list(inspect.signature(rule).parameters)[2:]
+        for result, param in zip(results, params, strict=False):
+            if isinstance(result, Var):  # softmax_vjp's cotangent of z
+                result.local = result.local or f"{prim.name}_{param}"
         # Shaped as the argument each is for (a tangent: as the result).
         likes = args[1:2] if prim.shape == "tangent" else args[2:]
         for result, like in zip(results or [value], likes, strict=False):

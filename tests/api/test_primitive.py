@@ -85,6 +85,33 @@ def code(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
 
 
+@srcdiff.primitive
+def softmax(z, axis=-1):
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@softmax.defvjp
+def softmax_vjp(g, ans, z, axis=-1):
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True)), None
+
+
+@srcdiff.primitive
+def entropy(z):
+    p = softmax(z, axis=1)
+    return -np.sum(p * np.log(p))
+
+
+@entropy.defvjp
+def entropy_vjp(g, ans, z):
+    p = softmax(z, axis=1)
+    return -g * p * (np.log(p) + 1 - np.sum(p * (np.log(p) + 1), axis=1)[:, None])
+
+
+def mixed(W, X):
+    return np.sum(softmax(X @ W, axis=1)[:, 0] ** 2) + entropy(X @ W)
+
+
 def directional(f, args, v, h=1e-6):
     """Central difference of ``f`` along ``v`` in its first argument."""
     x, rest = args[0], args[1:]
@@ -135,6 +162,19 @@ def test_none_for_an_argument_that_needs_a_gradient_is_a_located_error():
         srcdiff.grad(classifier, wrt="Y")(*classes())
     assert "with respect to its argument 'onehot'" in str(info.value)
     assert info.value.loc.line > 0 and "cross_entropy(X @ W, Y)" in info.value.loc.text
+
+
+def test_keywords_and_a_rule_calling_another_primitive(tmp_path):
+    args = classes()[:2]
+    g = srcdiff.grad(mixed)
+    got = g(*args)
+    assert max_relative_error(got, numerical_grad(mixed, args, 0)) < TOL
+    text = g.source
+    assert "softmax_vjp_z, _ = softmax_vjp(" in text  # named for its argument
+    assert text.count("def softmax(z, axis=-1):") == 1
+    path = tmp_path / "mixed_grad.py"
+    path.write_text(text)
+    assert max_relative_error(run_standalone(path, "mixed_grad", args), got) < 1e-12
 
 
 def test_jvp_uses_the_tangent_rule():
