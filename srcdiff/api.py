@@ -26,6 +26,7 @@ from srcdiff.ir.prims import numpy_path
 from srcdiff.parse import datalists
 from srcdiff.parse.source import parse, ufunc_function
 from srcdiff.pipeline import Derivative, derive
+from srcdiff.primitive import Primitive
 from srcdiff.progress import Progress
 from srcdiff.spec import (
     Spec,
@@ -173,6 +174,8 @@ class GradFunction:
         if isinstance(fn, types.MethodType):
             self._bound, fn = (fn.__self__,), fn.__func__
         fn = ufunc_function(fn) or fn  # grad(np.sqrt) differentiates np.sqrt
+        if isinstance(fn, Primitive):  # and its own rules, a srcdiff.primitive
+            fn = fn.caller()
         self.fn = fn
         self.wrt = resolve_wrt(fn, wrt, skip=len(self._bound))
         self.tuple_result = not isinstance(wrt, str | int | None)

@@ -251,6 +251,18 @@ def test_cli_emits_the_copies(tmp_path, monkeypatch, capsys):
     assert max_relative_error(got, numerical_grad(classifier, args, 0)) < TOL
 
 
+def test_grad_of_the_primitive_itself_uses_its_rule():
+    x = np.array([0.5, 1.0, -1.0])
+    g = srcdiff.grad(logsumexp_stable)
+    assert max_relative_error(g(x), np.exp(x) / np.sum(np.exp(x))) < 1e-12
+    assert "dx = logsumexp_stable_vjp(1.0, " in g.source
+    z = classes()[1][:3]
+    got = srcdiff.grad(entropy)(z)
+    assert max_relative_error(got, numerical_grad(entropy, (z,), 0)) < TOL
+    got = srcdiff.elementwise_grad(softmax)(z, axis=0)  # a keyword passed on
+    assert np.allclose(got, 0.0)  # the softmax sums to one along axis 0
+
+
 def test_the_primitive_still_runs_as_the_function():
     x = np.array([0.0, 1.0, 2.0])
     assert logsumexp_stable(x) == pytest.approx(np.log(np.sum(np.exp(x))))
