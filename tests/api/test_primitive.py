@@ -150,6 +150,20 @@ def test_a_wrong_rule_gives_a_wrong_gradient():
     assert np.allclose(srcdiff.grad(f)(np.ones(2)), 3.0)
 
 
+def test_one_cotangent_may_come_as_a_tuple_of_one():
+    @srcdiff.primitive
+    def lse(x):
+        return np.log(np.sum(np.exp(x)))
+
+    lse.defvjp(lambda g, ans, x: (g * np.exp(x - ans),))  # JAX's convention
+
+    def f(x):
+        return 2 * lse(x)
+
+    x = np.array([0.5, 1.0, -1.0])
+    assert np.allclose(srcdiff.grad(f)(x), 2 * np.exp(x) / np.sum(np.exp(x)))
+
+
 def test_several_arguments_none_for_one_without_a_cotangent():
     args = classes()
     value, got = srcdiff.value_and_grad(classifier)(*args)
