@@ -82,11 +82,13 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return result
     if prim.shape == "same" or prim.name == "copy":
         return of(args[0])
-    if prim.shape == "tangent" or (prim.shape == "cotangents" and not prim.arity):
-        return of(args[1 if prim.shape == "tangent" else 2])
+    if prim.shape in ("tangent", "cotangents") and not prim.arity:
+        like = 1 if prim.shape == "tangent" else 2  # ans, or the one argument
+        return of(args[like]) if like < len(args) else None
     whole = builder.defs.get(args[0]) if prim is TUPLE_ITEM else None
     if whole is not None and whole.prim.shape == "cotangents":
-        return of(whole.args[2 + args[1]])
+        like = 2 + args[1]  # the argument this cotangent is for
+        return of(whole.args[like]) if like < len(whole.args) else None
     if prim.shape == "reduction" and args:
         operand = of(args[0])
         axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
