@@ -191,6 +191,25 @@ def test_keywords_and_a_rule_calling_another_primitive(tmp_path):
     assert max_relative_error(run_standalone(path, "mixed_grad", args), got) < 1e-12
 
 
+@srcdiff.primitive
+def scale(x, c=2.0):
+    return c * x
+
+
+scale.defvjp(lambda g, ans, x, c=2.0: (g * c, np.sum(g * x)))
+
+
+def scaled_twice(x, c):
+    return np.sum(scale(x=x, c=c) ** 2) + np.sum(scale(x))
+
+
+def test_arguments_by_keyword_and_defaults_left_out():
+    args = (np.array([0.5, 1.0, -1.0]), 3.0)
+    dx, dc = srcdiff.grad(scaled_twice, wrt=["x", "c"])(*args)
+    assert max_relative_error(dx, numerical_grad(scaled_twice, args, 0)) < TOL
+    assert dc == pytest.approx(numerical_grad(scaled_twice, args, 1), rel=TOL)
+
+
 def test_jvp_uses_the_tangent_rule():
     args = problem()
     dw = np.array([0.3, -1.0, 0.5])
