@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 from srcdiff import optimize
-from srcdiff.api import grad, print_source, value_and_grad
+from srcdiff.api import elementwise_grad, grad, print_source, value_and_grad
 from srcdiff.api_forward import jvp
 from srcdiff.api_second import hessian, hvp, jacobian
 from srcdiff.errors import (
@@ -18,6 +18,8 @@ from srcdiff.errors import (
     UnsupportedPrimitive,
     UnsupportedSyntax,
 )
+from srcdiff.ir.prims import stop_gradient
+from srcdiff.primitive import primitive
 
 __all__ = [
     "InvalidWrt",
@@ -31,12 +33,15 @@ __all__ = [
     "UnsupportedPrimitive",
     "UnsupportedSyntax",
     "__version__",
+    "elementwise_grad",
     "grad",
     "hessian",
     "hvp",
     "jacobian",
     "jvp",
     "optimize",
+    "primitive",
     "print_source",
+    "stop_gradient",
     "value_and_grad",
 ]

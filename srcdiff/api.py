@@ -15,6 +15,7 @@ import linecache
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, overload
 
 from srcdiff import notebook
@@ -25,6 +26,7 @@ from srcdiff.ir.prims import numpy_path
 from srcdiff.parse import datalists
 from srcdiff.parse.source import parse, ufunc_function
 from srcdiff.pipeline import Derivative, derive
+from srcdiff.primitive import Primitive
 from srcdiff.progress import Progress
 from srcdiff.spec import (
     Spec,
@@ -162,19 +164,30 @@ class GradFunction:
     mode = "grad"
 
     def __init__(
-        self, fn: Any, wrt: Wrt, value: bool, unroll: bool | None = None
+        self,
+        fn: Any,
+        wrt: Wrt,
+        value: bool,
+        unroll: bool | None = None,
+        has_aux: bool = False,
+        elementwise: bool = False,
     ) -> None:
         # A bound method: `self` is passed on every call, its arrays are constants.
         self._bound: tuple[Any, ...] = ()
         if isinstance(fn, types.MethodType):
             self._bound, fn = (fn.__self__,), fn.__func__
         fn = ufunc_function(fn) or fn  # grad(np.sqrt) differentiates np.sqrt
+        if isinstance(fn, Primitive):  # and its own rules, a srcdiff.primitive
+            fn = fn.caller()
         self.fn = fn
         self.wrt = resolve_wrt(fn, wrt, skip=len(self._bound))
         self.tuple_result = not isinstance(wrt, str | int | None)
         self.value = value
         self.unroll = unroll
-        self.__name__ = f"{fn.__name__}_{'value_and_grad' if value else 'grad'}"
+        self.has_aux, self.elementwise = has_aux, elementwise
+        suffix = "value_and_grad" if value else "grad"
+        suffix = "elementwise_grad" if elementwise else suffix
+        self.__name__ = f"{fn.__name__}_{suffix}"
         self.__doc__ = (
             f"Gradient of {fn.__name__} with respect to {', '.join(self.wrt)}."
         )
@@ -201,7 +214,7 @@ class GradFunction:
 
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
         """What a derivative for these arguments is specialised on."""
-        return make_spec(
+        spec = make_spec(
             self.wrt,
             self.value,
             arguments,
@@ -210,6 +223,7 @@ class GradFunction:
             self.tuple_result,
             self.mode,
         )
+        return replace(spec, has_aux=self.has_aux, elementwise=self.elementwise)
 
     def derive(self, spec: Spec, arguments: dict[str, Any] | None) -> Derivative:
         """Trace ``spec``; if reading its int lists as data fails, trace again
@@ -219,14 +233,7 @@ class GradFunction:
         try:
             return derive(self.fn, spec, arguments)
         except SrcdiffError:
-            values = make_spec(
-                spec.wrt,
-                spec.value,
-                arguments,
-                spec.unroll,
-                tuple_result=spec.tuple_result,
-                mode=spec.mode,
-            )
+            values = replace(spec, facts=make_spec(spec.wrt, False, arguments).facts)
             derivative = derive(self.fn, values, arguments)
             self.data = frozenset()
             self._keys.clear()  # keys made while the lists were data
@@ -410,41 +417,84 @@ Decorator = Callable[[Function], GradFunction]
 
 
 @overload
-def grad(fn: Function, wrt: Wrt = None, unroll: bool | None = None) -> GradFunction: ...
-@overload
-def grad(fn: None = None, wrt: Wrt = None, unroll: bool | None = None) -> Decorator: ...
 def grad(
-    fn: Function | None = None, wrt: Wrt = None, unroll: bool | None = None
+    fn: Function,
+    wrt: Wrt = None,
+    unroll: bool | None = None,
+    has_aux: bool = False,
+) -> GradFunction: ...
+@overload
+def grad(
+    fn: None = None,
+    wrt: Wrt = None,
+    unroll: bool | None = None,
+    has_aux: bool = False,
+) -> Decorator: ...
+def grad(
+    fn: Function | None = None,
+    wrt: Wrt = None,
+    unroll: bool | None = None,
+    has_aux: bool = False,
 ) -> GradFunction | Decorator:
     """The gradient of scalar ``fn`` with respect to ``wrt`` (default: first parameter).
 
     Usable as ``grad(f)``, ``@grad`` and ``@grad(wrt="y")``. ``unroll=True``
     unrolls every loop whose trips are known, ``unroll=False`` keeps every
-    loop it can rolled; by default short loops are unrolled.
+    loop it can rolled; by default short loops are unrolled. ``has_aux=True``:
+    ``fn`` returns ``(loss, aux)`` and the gradient function ``(gradient, aux)``.
     ``grad(grad(f))`` of ``f`` of one number is its second derivative.
     """
     if fn is None:
-        return lambda f: grad(f, wrt, unroll)
+        return lambda f: grad(f, wrt, unroll, has_aux)
     if isinstance(fn, GradFunction):
         return _grad_of_grad(fn, wrt, unroll)
-    return GradFunction(fn, wrt, value=False, unroll=unroll)
+    return GradFunction(fn, wrt, False, unroll, has_aux)
 
 
 @overload
 def value_and_grad(
-    fn: Function, wrt: Wrt = None, unroll: bool | None = None
+    fn: Function,
+    wrt: Wrt = None,
+    unroll: bool | None = None,
+    has_aux: bool = False,
 ) -> GradFunction: ...
 @overload
 def value_and_grad(
-    fn: None = None, wrt: Wrt = None, unroll: bool | None = None
+    fn: None = None,
+    wrt: Wrt = None,
+    unroll: bool | None = None,
+    has_aux: bool = False,
 ) -> Decorator: ...
 def value_and_grad(
+    fn: Function | None = None,
+    wrt: Wrt = None,
+    unroll: bool | None = None,
+    has_aux: bool = False,
+) -> GradFunction | Decorator:
+    """Like ``grad``, but the function returns ``(value, gradient)``; with
+    ``has_aux=True``, ``((value, aux), gradient)``."""
+    if fn is None:
+        return lambda f: GradFunction(f, wrt, True, unroll, has_aux)
+    return GradFunction(fn, wrt, True, unroll, has_aux)
+
+
+@overload
+def elementwise_grad(
+    fn: Function, wrt: Wrt = None, unroll: bool | None = None
+) -> GradFunction: ...
+@overload
+def elementwise_grad(
+    fn: None = None, wrt: Wrt = None, unroll: bool | None = None
+) -> Decorator: ...
+def elementwise_grad(
     fn: Function | None = None, wrt: Wrt = None, unroll: bool | None = None
 ) -> GradFunction | Decorator:
-    """Like ``grad``, but the function returns ``(value, gradient)``."""
+    """The gradient of ``np.sum(fn(...))``, as autograd's: for an elementwise
+    ``fn``, the derivative of each output element by its input element
+    (``<f>_elementwise_grad``)."""
     if fn is None:
-        return lambda f: GradFunction(f, wrt, value=True, unroll=unroll)
-    return GradFunction(fn, wrt, value=True, unroll=unroll)
+        return lambda f: GradFunction(f, wrt, False, unroll, elementwise=True)
+    return GradFunction(fn, wrt, False, unroll, elementwise=True)
 
 
 def print_source(g: GradFunction, *args: Any, **kwargs: Any) -> None:

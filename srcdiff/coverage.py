@@ -47,6 +47,7 @@ _SEARCHED = [
     "scipy.special",
     "scipy.linalg",
     "scipy.signal",
+    "srcdiff",  # srcdiff.stop_gradient
 ]
 _SHORT = {"numpy": "np"}
 
@@ -78,7 +79,7 @@ def public_name(obj: Any) -> str:
 def _entries() -> dict[Prim, list[str]]:
     names: dict[Prim, list[str]] = defaultdict(list)
     for obj, prim in PRIMS.items():
-        if prim.helper is None:
+        if prim.helper is None and prim.copied is None:  # not a user's primitive
             names[prim].append(public_name(obj))
     return {prim: sorted(set(ns), key=_sort_key) for prim, ns in names.items()}
 

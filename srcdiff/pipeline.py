@@ -123,6 +123,13 @@ def _derive(
     entry_at = len(tracer.builder.stmts)
     with effects.global_state_kept():  # draws made while tracing are not kept
         output = tracer.run_top(source, inputs)
+        aux = None
+        if spec.has_aux:
+            output, aux = _split_aux(source, output)
+        if spec.elementwise:  # the gradient of np.sum(f(x))
+            output = tracer.builder.bind(
+                PRIMS[np.sum], (output,), loc=output_loc(output)
+            )
         if not forward:
             _check_scalar(source, output)
             _check_dimensions(source, tracer, output)
@@ -165,8 +172,11 @@ def _derive(
         result: Any = (output, tangent)
     else:
         result = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
+    value = (output, aux) if spec.has_aux else output
     if spec.value:
-        result = (output, result)
+        result = (value, result)
+    elif spec.has_aux:
+        result = (result, aux)
     statics = {
         name: inputs[name]
         for name in params
@@ -224,11 +234,14 @@ def _titled(fn_name: str, spec: Spec, tangents: dict[str, Any]) -> tuple[str, st
         return f"{fn_name}_hvp", f"Hessian of {fn_name} in {wrt}, times {vectors}."
     if spec.mode == "grad2":
         return f"{fn_name}_grad_grad", f"Second derivative of {fn_name} in {wrt}."
-    if spec.value:
-        return f"{fn_name}_value_and_grad", (
-            f"Value and gradient of {fn_name} with respect to {wrt}."
-        )
-    return f"{fn_name}_grad", f"Gradient of {fn_name} with respect to {wrt}."
+    suffix = "value_and_grad" if spec.value else "grad"
+    what = "Value and gradient" if spec.value else "Gradient"
+    of = fn_name
+    if spec.elementwise:
+        suffix, of = "elementwise_grad", f"np.sum({fn_name}(...))"
+    doc = f"{what} of {of} with respect to {wrt}"
+    doc += f", and {fn_name}'s aux output." if spec.has_aux else "."
+    return f"{fn_name}_{suffix}", doc
 
 
 def _check_dense_wrt(
@@ -466,6 +479,19 @@ def _check_scalar(source: Source, output: Any) -> None:
             output_loc(output) or source.loc(source.node),
             "Return a single scalar, e.g. np.sum(...) of the arrays.",
         )
+
+
+def _split_aux(source: Source, output: Any) -> tuple[Any, Any]:
+    """``(loss, aux)`` from a function differentiated with ``has_aux=True``."""
+    if isinstance(output, tuple) and len(output) == 2:
+        return output
+    what = f"a tuple of {len(output)}" if isinstance(output, tuple) else "one value"
+    raise NonScalarOutput(
+        f"{source.name} returns {what}; with has_aux=True it returns a pair "
+        "(loss, aux)",
+        output_loc(output) or source.loc(source.node),
+        "Return the loss and what else you want back: return loss, aux.",
+    )
 
 
 def _describe(value: Any) -> str:

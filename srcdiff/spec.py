@@ -40,6 +40,10 @@ class Spec:
     # over unit vectors of those (``srcdiff.jacobian``, ``srcdiff.hessian``);
     # the second derivative of a function of one number (``grad(grad(f))``).
     mode: str = "grad"
+    # ``has_aux=True``: the function returns (loss, aux); aux is passed on.
+    has_aux: bool = False
+    # ``srcdiff.elementwise_grad``: the gradient of the sum of the output.
+    elementwise: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -1,6 +1,7 @@
 """What an emitted module holds before its function: the import lines its
-primitives need, copies of the ``srcdiff.helpers`` functions it calls, and
-the ``PathChanged`` class its guards raise.
+primitives need, copies of the ``srcdiff.helpers`` functions it calls and of
+the user's primitives (``copies``), and the ``PathChanged`` class its guards
+raise.
 
 Takes the primitives the function body used and the program; also says which
 names the preamble binds (so no value is named like them) and renames calls
@@ -15,6 +16,7 @@ import textwrap
 from typing import Any
 
 from srcdiff import helpers
+from srcdiff.emit.copies import copied_names, copies
 from srcdiff.ir.nodes import Assign, Guard, Program, all_stmts
 from srcdiff.ir.prims import NUMPY, Prim
 
@@ -31,10 +33,12 @@ class {GUARD_CLASS}(RuntimeError):
 
 def preamble(prims: list[Prim], program: Program) -> list[ast.stmt]:
     out: list[ast.stmt] = []
-    for line in _imports(prims):
+    copied = copies(prims)
+    for line in _imports(prims, copied.imports):
         out.extend(_aliased(ast.parse(line).body, set(program.params)))
     for fn in _helpers_needed(prims):
         out.extend(ast.parse(textwrap.dedent(inspect.getsource(fn))).body)
+    out.extend(copied.statements())
     if any(isinstance(s, Guard) for s in all_stmts(program.stmts)) or program.statics:
         out.extend(ast.parse(_GUARD_SOURCE).body)
     return out
@@ -43,7 +47,8 @@ def preamble(prims: list[Prim], program: Program) -> list[ast.stmt]:
 def bound_names(program: Program) -> set[str]:
     """Every name the preamble may bind: ``np``, the helpers, the functions
     imported by name, the guard class."""
-    return {"np", GUARD_CLASS, *_helper_names(), *_imported_names(program)}
+    imported = _imported_names(program)
+    return {"np", GUARD_CLASS, *_helper_names(), *imported, *copied_names(program)}
 
 
 def alias_calls(func: ast.FunctionDef, program: Program) -> None:
@@ -59,10 +64,10 @@ def alias_calls(func: ast.FunctionDef, program: Program) -> None:
             node.func.id += "_"
 
 
-def _imports(prims: list[Prim]) -> list[str]:
+def _imports(prims: list[Prim], extra: set[str]) -> list[str]:
     """Import lines in isort's order: ``import x`` first, then ``from x import``,
     the names one module gives merged into one line."""
-    lines = {line for p in prims for line in p.imports} | {NUMPY}
+    lines = {line for p in prims for line in p.imports} | {NUMPY} | extra
     plain = sorted(line for line in lines if not line.startswith("from"))
     names: dict[str, set[str]] = {}
     for line in lines - set(plain):

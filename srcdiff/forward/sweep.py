@@ -269,7 +269,8 @@ def _missing(ctx: Context, stmt: Assign, key: int | str) -> UnsupportedPrimitive
         f"srcdiff has no tangent (forward-mode derivative) of {stmt.prim.name} "
         f"with respect to its {which} yet",
         stmt.loc or ctx.loc,
-        _OVER_GRADIENT if ctx.tangent_kind == "tangent" else _REWRITE,
+        registry.wanted(stmt.prim, "jvp")
+        or (_OVER_GRADIENT if ctx.tangent_kind == "tangent" else _REWRITE),
     )
 
 

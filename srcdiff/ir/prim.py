@@ -27,7 +27,9 @@ class Prim:
     helper: Callable[..., Any] | None = None
     # What the result's shape is, for tracing without an example: "same" as
     # the first argument, "broadcast" of the arguments, "reduction" (a scalar
-    # when no axis is given), or "" (anything).
+    # when no axis is given), "cotangents" (a user's adjoint rule: result i
+    # shaped like argument i + 2), "tangent" (a user's tangent rule: shaped
+    # like its second argument, the primal result) or "" (anything).
     shape: str = ""
     # Primitives that return a tuple of arrays (np.linalg.eigh): how many, or
     # a function of the call's keywords (np.linalg.svd's compute_uv).
@@ -39,6 +41,9 @@ class Prim:
     # made where and as often as the function makes it, never folded, merged
     # or dropped, and without a gradient.
     effect: bool = False
+    # A user's function (a ``srcdiff.primitive`` or one of its rules) whose
+    # source is copied into emitted files, which call it by name.
+    copied: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
         return f"<prim {self.name}>"

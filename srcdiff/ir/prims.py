@@ -419,6 +419,24 @@ def _softplus(args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert) -> a
 SOFTPLUS = register(
     Prim("softplus", softplus, _softplus, imports=(NUMPY,), shape="same"), softplus
 )
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` itself, through which no derivative flows (``srcdiff.stop_gradient``):
+    a value used as a constant, such as a target computed from the parameters."""
+    return x
+
+
+def _stop_gradient(
+    args: tuple[Any, ...], kwargs: dict[str, Any], conv: Convert
+) -> ast.expr:
+    return conv(args[0])  # emitted code just uses the value
+
+
+STOP_GRADIENT = register(
+    Prim("stop_gradient", stop_gradient, _stop_gradient, False, shape="same"),
+    stop_gradient,
+)
 TO_FLOAT = Prim("float", float, call("float"), shape="same")
 # How many items an argument unpacked without an example holds (not the
 # prim of `len()` calls, which are traced as np.shape(x)[0]).
@@ -497,6 +515,7 @@ VIEWS = frozenset(
         "flipud",
         "getitem",
         "asarray",
+        "stop_gradient",
     }
 )
 

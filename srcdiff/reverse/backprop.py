@@ -44,6 +44,7 @@ from srcdiff.reverse.accumulate import (
 from srcdiff.reverse.activity import active_vars
 from srcdiff.reverse.context import Context
 from srcdiff.rules import rule_for
+from srcdiff.rules.registry import wanted
 
 
 def gradients(ctx: Context, output: Any, wrt: list[Any]) -> list[Any]:
@@ -106,9 +107,9 @@ def _apply_rule(ctx: Context, stmt: Assign, g: Any) -> list[tuple[Var, Any]]:
         raise UnsupportedPrimitive(
             f"srcdiff has no derivative for {stmt.prim.name} yet",
             stmt.loc,
-            "Rewrite this step with supported functions (docs/coverage.md lists "
-            "them), or "
-            "keep it out of the path from the differentiated argument.",
+            wanted(stmt.prim, "vjp")
+            or "Rewrite this step with supported functions (docs/coverage.md lists "
+            "them), or keep it out of the path from the differentiated argument.",
         )
     try:
         inspect.signature(rule).bind(g, stmt.var, *stmt.args, **stmt.kwargs)

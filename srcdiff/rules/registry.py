@@ -19,6 +19,9 @@ from srcdiff.ir.prims import Prim, lookup
 RULES: dict[Prim, Callable[..., Any]] = {}
 # Per-rule notes for the coverage table (domain, convention at ties).
 NOTES: dict[Prim, str] = {}
+# What to write where a primitive has no rule yet, by mode ("vjp", "jvp"):
+# a user's ``srcdiff.primitive`` before its ``defvjp`` or ``defjvp``.
+WANTED: dict[Prim, dict[str, str]] = {}
 
 
 def adjoint(
@@ -161,3 +164,8 @@ def computed(fn: Callable[..., Any], *args: Any) -> Any:
 
 def rule_for(prim: Prim) -> Callable[..., Any] | None:
     return RULES.get(prim)
+
+
+def wanted(prim: Prim, mode: str) -> str | None:
+    """The hint for a missing rule of ``prim`` in ``mode``, if it has its own."""
+    return WANTED.get(prim, {}).get(mode)

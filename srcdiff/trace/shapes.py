@@ -20,12 +20,24 @@ from srcdiff.errors import Loc
 from srcdiff.ir import sizes
 from srcdiff.ir.nodes import Assign, Const, Var
 from srcdiff.ir.prim import Prim
-from srcdiff.ir.prims import ADD, DIM, DIV, GETITEM, MUL, PRIMS, SUB, TRANSPOSE
+from srcdiff.ir.prims import (
+    ADD,
+    DIM,
+    DIV,
+    GETITEM,
+    MUL,
+    PRIMS,
+    SUB,
+    TRANSPOSE,
+    TUPLE_ITEM,
+)
 
 
 class Builder(Protocol):
     """What shape inference asks of the builder that is tracing: the sizes it
     knows, their values on the example, and the assumptions it records."""
+
+    defs: dict[Var, Assign]
 
     def sizes_of(self, value: Any) -> tuple[sizes.Poly, ...] | None: ...
     def evaluate_size(self, poly: sizes.Poly) -> int: ...
@@ -70,6 +82,13 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return result
     if prim.shape == "same" or prim.name == "copy":
         return of(args[0])
+    if prim.shape in ("tangent", "cotangents") and not prim.arity:
+        like = 1 if prim.shape == "tangent" else 2  # ans, or the one argument
+        return of(args[like]) if like < len(args) else None
+    whole = builder.defs.get(args[0]) if prim is TUPLE_ITEM else None
+    if whole is not None and whole.prim.shape == "cotangents":
+        like = 2 + args[1]  # the argument this cotangent is for
+        return of(whole.args[like]) if like < len(whole.args) else None
     if prim.shape == "reduction" and args:
         operand = of(args[0])
         axis = kwargs.get("axis", args[1] if len(args) > 1 else None)

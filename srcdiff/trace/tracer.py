@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import inspect
 import types
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from srcdiff.errors import Loc, TraceError
 from srcdiff.ir import effects
 from srcdiff.ir.nodes import Const, Var, walk_vars
+from srcdiff.ir.prims import GETITEM, lookup
+from srcdiff.ir.values import token
 from srcdiff.parse import fence, returns
 from srcdiff.parse.source import Source, parse
 from srcdiff.trace.builder import Builder
@@ -66,8 +69,6 @@ class Tracer(Statements, Expressions, Calls, InPlace):
         source = parse(fn)
         fence.check(source)
         try:
-            import inspect
-
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
             raise TraceError(
@@ -89,8 +90,27 @@ class Tracer(Statements, Expressions, Calls, InPlace):
         loc: Loc | None,
     ) -> Any:
         """Run an adjoint rule's body on IR values: the reverse stage's rule
-        runner. What it computes is appended, located at the forward call."""
-        return self.call_function(rule, args, kwargs, in_rule=True, rule_loc=loc)
+        runner. What it computes is appended, located at the forward call. A
+        rule that is itself a primitive (a ``srcdiff.primitive``'s) is one
+        call, its results taken one by one."""
+        prim = lookup(rule)
+        if prim is None or prim.copied is None:
+            return self.call_function(rule, args, kwargs, in_rule=True, rule_loc=loc)
+        value = self.builder.bind(prim, args, kwargs, loc)
+        items = range(self.builder.arity(value))
+        results = [self.builder.bind(GETITEM, (value, i), loc=loc) for i in items]
+        params = list(inspect.signature(rule).parameters)[2:]
+        for result, param in zip(results, params, strict=False):
+            if isinstance(result, Var):  # softmax_vjp's cotangent of z
+                result.local = result.local or f"{prim.name}_{param}"
+        # Shaped as the argument each is for (a tangent: as the result).
+        likes = args[1:2] if prim.shape == "tangent" else args[2:]
+        for result, like in zip(results or [value], likes, strict=False):
+            _shaped_like(result, like)
+        # None on the example: no derivative for that argument (an error
+        # only if it needs one, as a rule's NotImplemented).
+        out = [NotImplemented if _is_none(r) else r for r in results or [value]]
+        return tuple(out) if results else out[0]
 
     def run_top(self, source: Source, inputs: dict[str, Any]) -> Any:
         self.top_inputs = dict(inputs)
@@ -164,3 +184,14 @@ def _is_generator_function(node: ast.FunctionDef) -> bool:
 
 def _nothing() -> None:
     pass
+
+
+def _shaped_like(value: Any, like: Any) -> None:
+    """Without an example, a user's rule gives a value shaped like ``like``
+    (``srcdiff.trace.shapes`` says so of the example's sizes)."""
+    if isinstance(value, Var) and not value.known and isinstance(like, Var):
+        value.sym = token(like)
+
+
+def _is_none(value: Any) -> bool:
+    return isinstance(value, Var) and value.known and value.value is None

@@ -37,6 +37,7 @@ def test_examples_are_found():
         "receptive_field",
         "rnn",
         "robust_regression",
+        "softmax_regression",
         "taylor_sine",
         "tobit",
     ]

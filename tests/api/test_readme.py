@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import srcdiff
+from srcdiff.numeric import max_relative_error, numerical_grad
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -71,6 +72,9 @@ def test_every_python_listing_is_checked_here():
         "def loss_hvp",
         "h = srcdiff.hvp",
         "fit = srcdiff.optimize.minimize",
+        "@srcdiff.primitive",
+        "def loss_grad(W, X, Y)",
+        "has_aux=True",
     ]
     assert sorted(LISTINGS) == sorted(_listing(m) for m in markers)
 
@@ -140,6 +144,34 @@ def test_the_hvp_usage_listing_runs(load_function):
     eps = 1e-6
     numeric = (gradient(w + eps * v, X, y) - gradient(w - eps * v, X, y)) / (2 * eps)
     assert np.allclose(namespace["hv"], numeric, atol=1e-7)
+
+
+def test_the_primitive_listing_is_the_example_s_own():
+    listing = _listing("@srcdiff.primitive")
+    assert _quoted_in(listing, ROOT / "examples" / "softmax_regression.py")
+
+
+def test_the_primitive_gradient_listing_is_in_its_golden():
+    listing = _listing("def loss_grad(W, X, Y)")
+    golden = ROOT / "golden" / "softmax_regression__loss.py"
+    assert _quoted_in(listing.split("...", 1)[1], golden)
+    assert "def loss_grad(W, X, Y):" in golden.read_text()
+
+
+def test_the_aux_stop_gradient_listing_runs(load_function):
+    example = (ROOT / "examples" / "softmax_regression.py").read_text()
+    listing = _listing("has_aux=True")
+    f = load_function(f"{example}\n{listing}\nf = self_distilled\n")
+    space = f.__globals__
+    W, X, Y = space["W"], space["X"], space["Y"]
+    assert space["accuracy"] == space["loss_and_accuracy"](W, X, Y)[1]
+    assert space["value"] == space["loss"](W, X, Y)
+    assert np.allclose(space["dW"], srcdiff.grad(space["loss"])(W, X, Y))
+    Z = X @ W
+    P = np.exp(Z - np.log(np.sum(np.exp(Z), axis=1, keepdims=True)))
+    held = numerical_grad(space["loss"], (W, X, 0.9 * Y + 0.1 * P), 0)
+    assert max_relative_error(space["dW_distilled"], held) < 1e-6
+    assert np.allclose(space["dtanh"], 1 - np.tanh(X) ** 2)
 
 
 def test_a_listing_that_is_not_in_a_golden_file_is_caught():

@@ -47,6 +47,7 @@ OTHER_SIZES: dict[str, list[dict[str, int]]] = {
         dict(steps=55, hidden=8, inputs=4, outputs=1),
     ],
     "robust_regression": [dict(n=9), dict(n=40)],
+    "softmax_regression": [dict(n=5, d=2, k=4), dict(n=41, d=6, k=2)],
     "tobit": [dict(n=11), dict(n=44)],
 }
 

@@ -29,7 +29,9 @@ def test_every_rule_has_a_domain_row():
     rows = {lookup(fn) for fn in domain_rows()}
     assert None not in rows, "a row names a function that is not a primitive"
     missing = sorted(
-        f"{RULES[prim].__module__}: {prim.name}" for prim in set(RULES) - rows
+        f"{RULES[prim].__module__}: {prim.name}"
+        for prim in set(RULES) - rows
+        if prim.copied is None  # a user's srcdiff.primitive has its own rule
     )
     assert not missing, "rules without a domain row:\n" + "\n".join(missing)
     assert rows <= set(RULES), "rows for primitives without a rule"
