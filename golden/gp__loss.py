@@ -30,23 +30,17 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     K = variance * exp_neg_d2_over_t + noise * np.eye(n)
     L = np.linalg.cholesky(K)
     L_inv = np.linalg.inv(L)
-    L_inv_dot_y = L_inv @ y
-    L_inv_T = L_inv.T
-    alpha = L_inv_T @ L_inv_dot_y
-    dalpha = y / 2
-
     if not np.array_equal(K, K.T):
         raise PathChanged(
-            "examples/gp.py:15:17", "a matrix symmetric when traced no longer is"
+            "examples/gp.py:14:13", "a matrix symmetric when traced no longer is"
         )
-    L_inv_dot_dalpha = L_inv @ dalpha
-    dL = -(
-        np.outer(L_inv_T @ L_inv_dot_dalpha, L_inv_dot_y)
-        + np.outer(L_inv_dot_dalpha, alpha).T
-    )
-    halves = np.tri(n) - np.eye(n) / 2
-    t_2 = L_inv_T @ (L.T @ dL * halves) @ L_inv
-    dK = L_inv_T @ L_inv / 2 + (t_2 + t_2.T) * halves
+    L_inv_T = L_inv.T
+    alpha = L_inv_T @ (L_inv @ y)
+    dalpha = y / 2
+
+    outer = np.outer(L_inv_T @ (L_inv @ dalpha), alpha)
+    t_2 = (outer + outer.T) * (np.tri(n) - np.eye(n) / 2)
+    dK = L_inv_T @ L_inv / 2 - t_2
     delta = 4 * np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t)
     dlengthscale = delta * lengthscale
     dlog_lengthscale = dlengthscale * lengthscale

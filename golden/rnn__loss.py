@@ -34,6 +34,7 @@ def loss_grad(W, U, V, h0, xs, y):
         h = np.tanh(W @ h + U @ x_t)
 
     dh = V.T @ (2.0 * (V @ h - y))
+    W_T = W.T
     h_2 = h
     deltas = []
     hs_2 = []
@@ -42,7 +43,7 @@ def loss_grad(W, U, V, h0, xs, y):
         hs_2.append(h)
         delta = dh * (1 - h_2**2)
         deltas.append(delta)
-        dh = W.T @ delta
+        dh = W_T @ delta
         h_2 = h
     dW = np.zeros_like(W) + np.array(deltas).T @ np.array(hs_2)
     return dW

@@ -36,6 +36,7 @@ def loss_grad(W, U, V, h0, xs, y):
     delta = 2.0 * (V @ h - y)
     dV = np.outer(delta, h)
     dh = V.T @ delta
+    W_T = W.T
     h_2 = h
     deltas = []
     hs_2 = []
@@ -44,7 +45,7 @@ def loss_grad(W, U, V, h0, xs, y):
         hs_2.append(h)
         delta_2 = dh * (1 - h_2**2)
         deltas.append(delta_2)
-        dh = W.T @ delta_2
+        dh = W_T @ delta_2
         h_2 = h
     deltas_T = np.array(deltas).T
     dW = np.zeros_like(W) + deltas_T @ np.array(hs_2)

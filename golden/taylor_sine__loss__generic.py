@@ -14,6 +14,7 @@ class PathChanged(RuntimeError):
 
 def loss_grad(x):
     """Gradient of loss with respect to x."""
+    x_pow_two = x**2
     term = x
     ans = x
     i = 0
@@ -21,8 +22,7 @@ def loss_grad(x):
     while np.abs(term) > 0.001:
         terms.append(term)
         two_times_i = 2 * i
-        t = term * x**2 / ((two_times_i + 3) * (two_times_i + 2))
-        term = -t
+        term = -(term * x_pow_two) / ((two_times_i + 3) * (two_times_i + 2))
         ans = ans + term
         i = i + 1
     if not np.ndim(ans) == 0:
@@ -39,8 +39,8 @@ def loss_grad(x):
         i = i - 1
         two_times_i = 2 * i
         dterm_2 = dterm + dans
-        t_2 = dterm_2 / ((two_times_i + 3) * (two_times_i + 2))
-        dterm = -t_2 * x**2
-        dx = dx - 2 * t_2 * term * x
+        t = dterm_2 / ((two_times_i + 3) * (two_times_i + 2))
+        dterm = -t * x_pow_two
+        dx = dx - 2 * t * term * x
     dx_2 = dterm + dans + dx
     return dx_2

@@ -16,19 +16,20 @@ def loss_jvp(x, dx):
     """Value and tangent of loss along dx (forward mode)."""
     if np.shape(dx) != np.shape(x):
         raise PathChanged("examples/taylor_sine.py:6:10", "dx is not shaped like x")
+    x_pow_two = x**2
+    two_times_dx_times_x = 2 * dx * x
     term = x
     ans = x
     i = 0
     dterm = dx
     dans = dx
     while np.abs(term) > 0.001:
-        x_pow_two = x**2
         two_times_i = 2 * i
         t = (two_times_i + 3) * (two_times_i + 2)
-        t_2 = (dterm * x_pow_two + term * (2 * dx * x)) / t
-        term = -(term * x_pow_two) / t
-        dterm = -t_2
-        ans = ans + term
+        term_2 = -(term * x_pow_two) / t
+        dterm = -(dterm * x_pow_two + term * two_times_dx_times_x) / t
+        ans = ans + term_2
         dans = dans + dterm
         i = i + 1
+        term = term_2
     return (ans, dans)

@@ -386,6 +386,31 @@ LOGSUMEXP = register(
 )
 
 
+def symmetric_solve(a: Any, b: Any) -> Any:
+    """``np.linalg.solve`` by the symmetric matrix whose lower triangle is a's,
+    the one ``np.linalg.cholesky(a)`` factors: ``solve(L.T, solve(L, b))``
+    (srcdiff.simplify.cholesky binds it, for an a the emitted code checks
+    symmetric, so it prints as ``np.linalg.solve(a, b)``)."""
+    return np.linalg.solve(np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2), b)
+
+
+SYMMETRIC_SOLVE = register(
+    Prim("symmetric_solve", symmetric_solve, call("np.linalg.solve"), imports=(NUMPY,)),
+    symmetric_solve,
+)
+# The inverse of a Cholesky factor above 64 rows (srcdiff.simplify.triangular).
+LOWER_INVERSE = register(
+    Prim(
+        "lower_inverse",
+        helpers.lower_inverse,
+        call("lower_inverse"),
+        helper=helpers.lower_inverse,
+        shape="same",
+    ),
+    helpers.lower_inverse,
+)
+
+
 def sigmoid(z: Any) -> Any:
     """The logistic function as people write it (srcdiff.simplify.sigmoid)."""
     return 1 / (1 + np.exp(-z))

@@ -9,7 +9,9 @@ the loop carries, so that saving at most multiplies the memory the saved
 starts take by the number of such values. The backward trip recomputes the
 rest from what it restores: arithmetic costs about what a list's append and
 pop do. A trip's new state is not saved at all (the previous backward trip
-restored it), nor an int counter (counted back down).
+restored it), nor an int counter (counted back down), nor a value every trip
+computes alike (``np.exp(c)`` of a ``c`` the loop only reads): the backward
+loop computes it once, before its trips (``simplify.hoist``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from srcdiff.ir.nodes import Assign, Loop, Var
+from srcdiff.simplify.hoist import trip_dependent
 
 # Calls that cost more than saving their result: products, transcendentals.
 COSTLY = frozenset(
@@ -39,10 +42,14 @@ def worth_saving(
     backward ``body`` would recompute that the policy saves instead."""
     carried = [c.phi.value for c in loop.carried if c.phi.known]
     largest = max((np.size(v) for v in carried if _array(v)), default=0)
+    varies = trip_dependent(loop)
     forward = {
         mapping[s.var]: s.var
         for s in loop.body
-        if isinstance(s, Assign) and s.var in mapping and not s.prim.effect
+        if isinstance(s, Assign)
+        and s.var in mapping
+        and not s.prim.effect
+        and s.var in varies
     }
     found = []
     for stmt in body:

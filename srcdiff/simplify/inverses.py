@@ -2,7 +2,9 @@
 
 The Cholesky adjoint inverts the factor L, so ``np.linalg.solve(L, b)`` and
 ``np.linalg.solve(L.T, b)`` in the forward sweep cost a matrix-vector product
-with ``L_inv`` (or ``L_inv.T``) instead of an LU factorization each. The
+with ``L_inv`` (or ``L_inv.T``) instead of an LU factorization each; so does
+a solve by K where L is K's Cholesky factor (``simplify.cholesky``) and a
+guard has checked K symmetric (K^-1 = L^-T L^-1: ``L_inv.T @ (L_inv @ b)``). The
 inverse, which reads only the matrix, moves up to the first solve that uses
 it. Only top-level statements on 2-D matrices an example shows take part; the
 program is left with every such solve a ``matmul``.
@@ -10,13 +12,16 @@ program is left with every such solve a ``matmul``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from srcdiff.ir.nodes import Assign, Program, Stmt, Var
+from srcdiff.ir.nodes import UNKNOWN, Assign, Guard, Program, Stmt, Var
 from srcdiff.ir.prims import MATMUL, TRANSPOSE, Prim
 
 # By name: the rules register np.linalg's prims (srcdiff.rules.numpy.linalg).
-_INV, _SOLVE = "linalg.inv", "linalg.solve"
+_INV, _SOLVE, _CHOLESKY = "linalg.inv", "linalg.solve", "linalg.cholesky"
+_SYMMETRIC = "symmetric_solve"
 
 
 def reuse_inverses(program: Program) -> Program:
@@ -24,6 +29,7 @@ def reuse_inverses(program: Program) -> Program:
     top = [s for s in program.stmts if isinstance(s, Assign)]
     inverses = {s.args[0]: s for s in reversed(top) if _plain(s, _INV)}
     flips = {s.args[0]: s for s in reversed(top) if _plain(s, TRANSPOSE)}
+    cholesky = _checked_factors(program.stmts, top, flips)
     if not inverses:
         return program
     start = program.backward_start
@@ -34,13 +40,18 @@ def reuse_inverses(program: Program) -> Program:
         if id(stmt) in done:
             continue  # an inverse moved up to a solve
         factor = _factor(stmt, inverses, flips)
-        if factor is not None:
-            early = [s for s in factor if id(s) not in done]
+        by_factor = None if factor else _cholesky(stmt, inverses, flips, cholesky)
+        if factor is not None or by_factor is not None:
+            needed, products = factor or by_factor, []  # type: ignore[assignment]
+            if by_factor is not None:
+                needed, products = _cholesky_products(stmt, by_factor, flips)
+            early = [s for s in [*needed, *products] if id(s) not in done]
             out.extend(early)
             done.update(map(id, early))
             forward.update(map(id, early))
-            inverse = factor[-1].var
-            stmt = Assign(stmt.var, MATMUL, (inverse, stmt.args[1]), {}, stmt.loc)
+            left = needed[-1].var if factor else products[-1].var
+            right = stmt.args[1] if factor else products[-2].var
+            stmt = Assign(stmt.var, MATMUL, (left, right), {}, stmt.loc)
             forward.add(id(stmt))
         out.append(stmt)
         done.add(id(stmt))
@@ -78,3 +89,60 @@ def _factor(
     if inverse is None or inverse.var not in flips:
         return None
     return [inverse, flips[inverse.var]]  # a = m.T: a^-1 = inv(m).T
+
+
+def _checked_factors(
+    stmts: list[Stmt], top: list[Assign], flips: dict[Var, Assign]
+) -> dict[Var, Assign]:
+    """Each matrix K a top-level guard checks symmetric (``np.array_equal(K,
+    K.T)``, by ``simplify.cholesky``) and the program factors: its
+    ``np.linalg.cholesky(K)``."""
+    defs = {s.var: s for s in top}
+    factors = {s.args[0]: s for s in reversed(top) if _plain(s, _CHOLESKY)}
+    found: dict[Var, Assign] = {}
+    for guard in stmts:
+        test = defs.get(guard.cond) if isinstance(guard, Guard) else None
+        if test is None or not guard.expect or test.prim.name != "array_equal":
+            continue
+        K, flipped = test.args
+        flip = flips.get(K)
+        if K in factors and flip is not None and flip.var is flipped:
+            found.setdefault(K, factors[K])
+    return found
+
+
+def _cholesky(
+    stmt: Stmt,
+    inverses: dict[Var, Assign],
+    flips: dict[Var, Assign],
+    cholesky: dict[Var, Assign],
+) -> list[Assign] | None:
+    """For ``symmetric_solve(K, b)`` of a checked symmetric K: the statements
+    computing its factor L, L^-1 and then L^-T, where the program inverts L."""
+    if not isinstance(stmt, Assign) or stmt.prim.name != _SYMMETRIC:
+        return None
+    factor = cholesky.get(stmt.args[0])
+    inverse = inverses.get(factor.var) if factor is not None else None
+    if inverse is None:
+        return None
+    flip = flips.get(inverse.var)
+    return [factor, inverse] if flip is None else [factor, inverse, flip]
+
+
+def _cholesky_products(
+    stmt: Assign, needed: list[Assign], flips: dict[Var, Assign]
+) -> tuple[list[Assign], list[Assign]]:
+    """The statements ``solve(K, b)`` needs first (L, L^-1, L^-T), and the
+    products it becomes before its own: ``L_inv @ b``, then L^-T."""
+    inverse = needed[1].var
+    flip = needed[2] if len(needed) > 2 else _transposed(inverse, stmt.loc)
+    flips.setdefault(inverse, flip)
+    b = stmt.args[1]
+    value = inverse.value @ b.value if isinstance(b, Var) and b.known else UNKNOWN
+    half = Assign(Var("matmul", value, stmt.loc), MATMUL, (inverse, b), {}, stmt.loc)
+    return needed[:2], [half, flip]
+
+
+def _transposed(matrix: Var, loc: Any) -> Assign:
+    var = Var("transpose", matrix.value.T, loc)
+    return Assign(var, TRANSPOSE, (matrix,), {}, loc)

@@ -45,6 +45,7 @@ from srcdiff.ir.prims import (
 from srcdiff.ir.values import all_known, concrete, is_traced, token
 from srcdiff.simplify import algebra, fills, logsumexp
 from srcdiff.simplify.cancel import cancel
+from srcdiff.simplify.cholesky import cholesky_solve
 from srcdiff.simplify.sigmoid import sigmoid, softplus
 from srcdiff.trace import shapes as shape_rules
 
@@ -490,6 +491,7 @@ class Builder:
             or sigmoid(self, prim, args)
             or softplus(self, prim, args)
             or cancel(self, prim, args)
+            or cholesky_solve(self, prim, args, kwargs, loc)
         )
         if simpler is not None:
             return simpler[0]

@@ -146,7 +146,8 @@ def infer(builder: Builder, stmt: Assign, shape: tuple[int, ...]) -> Any:
         return None if operand is None else (sizes.product(operand),)
     if name in ("tril", "triu"):
         return of(args[0])
-    if name in ("solve", "solve_triangular", "cho_solve") and len(args) == 2:
+    solves = ("solve", "solve_triangular", "cho_solve", "symmetric_solve")
+    if name in solves and len(args) == 2:
         return of(args[1])
     if name in _FFT:
         return _fft_sizes(builder, name, args, kwargs)

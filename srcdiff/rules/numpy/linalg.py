@@ -16,7 +16,9 @@ shape-generic derivatives of those rules carry the conjugates.
 
 import numpy as np
 
+from srcdiff import helpers
 from srcdiff.helpers import unbroadcast
+from srcdiff.ir import prims
 from srcdiff.ir.prims import NUMPY, PRIMS, Prim, call, numpy_prim, register
 from srcdiff.rules.numpy.products import is_complex
 from srcdiff.rules.registry import adjoint, assume_symmetric, computed, known
@@ -172,7 +174,14 @@ def inverse_transposed(a):
 
 def solve_transposed(a, g, vectors):
     """a^-T g; a product where the program inverts a or a^T already (the
-    Cholesky adjoint inverts its factor), else a solve."""
+    Cholesky adjoint inverts its factor), or a's Cholesky factor L (a = L L^T,
+    symmetric: two products with L^-1, which the log-determinant's adjoint
+    makes), else a solve."""
+    L = computed(np.linalg.cholesky, a)
+    L_inv = None if L is None else computed(np.linalg.inv, L)
+    real_matrix = L_inv is not None and np.ndim(a) == 2 and not is_complex(a)
+    if real_matrix and assume_symmetric(a):
+        return mT(L_inv) @ (L_inv @ g)
     a_inv, at_inv = computed(np.linalg.inv, a), computed(np.linalg.inv, mT(a))
     if a_inv is None and at_inv is None:
         return solve_each(np.linalg.solve, mT(a), g, vectors)
@@ -196,6 +205,24 @@ def solve(g, ans, a, b):
     vectors = np.ndim(b) == 1  # b is one vector, however many matrices a stacks
     gb = solve_transposed(a, g, vectors)
     return unbroadcast(-outer(gb, ans, vectors), a), unbroadcast(gb, b)
+
+
+@adjoint(
+    prims.symmetric_solve,
+    note="`np.linalg.solve(L.T, np.linalg.solve(L, b))` for L = "
+    "`np.linalg.cholesky(a)`, recognised as written; symmetric positive "
+    "definite a, read by its lower triangle as cholesky reads it",
+)
+def symmetric_solve(g, ans, a, b):
+    vectors = np.ndim(b) == 1
+    whole = a if assume_symmetric(a) else np.tril(a) + mT(np.tril(a, -1))
+    gb = solve_transposed(whole, g, vectors)
+    return on_triangle(-outer(gb, ans, vectors)), unbroadcast(gb, b)
+
+
+@adjoint(helpers.lower_inverse, note="a Cholesky factor's inverse, L lower triangular")
+def lower_inverse(g, ans, L):
+    return -np.tril(mT(ans) @ g @ mT(ans))
 
 
 @adjoint(np.linalg.det, note="invertible a")

@@ -8,6 +8,8 @@ sees only the triangle NumPy reads.
 
 import numpy as np
 
+from srcdiff import helpers
+from srcdiff.ir import prims
 from srcdiff.rules.numpy.elementwise import is_complex
 from srcdiff.rules.numpy.linalg import halved_triangle, mT, solve_each
 from srcdiff.rules.registry import tangent
@@ -36,6 +38,26 @@ def solve_a(t, ans, a, b):
 def solve_b(t, ans, a, b):
     real_only(a)
     return solve_each(np.linalg.solve, a, t, np.ndim(b) == 1)
+
+
+@tangent(prims.symmetric_solve, argnum=0)
+def symmetric_solve_a(t, ans, a, b):
+    real_only(a)
+    vectors = np.ndim(b) == 1
+    whole = np.tril(t) + mT(np.tril(t, -1))  # the change of what a stands for
+    change = (whole @ ans[..., None])[..., 0] if vectors else whole @ ans
+    return -solve_each(np.linalg.solve, a, change, vectors)
+
+
+@tangent(prims.symmetric_solve, argnum=1)
+def symmetric_solve_b(t, ans, a, b):
+    real_only(a)
+    return solve_each(np.linalg.solve, a, t, np.ndim(b) == 1)
+
+
+@tangent(helpers.lower_inverse)
+def lower_inverse(t, ans, L):
+    return -ans @ np.tril(t) @ ans
 
 
 @tangent(np.linalg.det)
