@@ -7,16 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff.numeric import leaves, map_leaves
-
-
-def along(x: Any, t: float, v: Any) -> Any:
-    """``x + t * v`` leaf by leaf, float leaves only (ints and masks kept)."""
-    if isinstance(x, (list, tuple)):
-        return type(x)(along(a, t, b) for a, b in zip(x, v, strict=True))
-    if isinstance(x, dict):
-        return {k: along(x[k], t, v[k]) for k in x}
-    return x + t * v
+from srcdiff.numeric import along, leaves, map_leaves
 
 
 def directional(

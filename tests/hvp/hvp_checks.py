@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff.numeric import leaves, map_leaves
+from srcdiff.numeric import along, leaves, map_leaves
 
 
 def direction(rng: np.random.Generator, like: Any) -> Any:
@@ -20,14 +20,6 @@ def direction(rng: np.random.Generator, like: Any) -> Any:
 
     return map_leaves(one, like)
 
-
-def along(x: Any, t: float, v: Any) -> Any:
-    """``x + t * v`` leaf by leaf."""
-    if isinstance(x, (list, tuple)):
-        return type(x)(along(a, t, b) for a, b in zip(x, v, strict=True))
-    if isinstance(x, dict):
-        return {k: along(x[k], t, v[k]) for k in x}
-    return x + t * v
 
 
 def moved(

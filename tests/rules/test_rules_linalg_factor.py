@@ -34,7 +34,7 @@ def spd(data, shape):
 def lopsided(data, a):
     """``a`` with other numbers above the diagonal: no longer symmetric."""
     junk = draw_array(data, floats(-1, 1), a.shape, allow_float=False)
-    return a + np.triu(junk, 1) + np.triu(np.ones(a.shape), 1)
+    return a + np.triu(np.abs(junk) + 1, 1)  # at least 1 more above: never equal
 
 
 def loss(G, H, c):
