@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import linecache
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from srcdiff.errors import InvalidWrt, PathChanged, SrcdiffError, TraceError
 from srcdiff.ir import effects
 from srcdiff.ir.prims import numpy_path
 from srcdiff.parse import datalists
-from srcdiff.parse.source import parse, ufunc_function
+from srcdiff.parse.source import parse, run_source, ufunc_function
 from srcdiff.pipeline import Derivative, derive
 from srcdiff.primitive import Primitive
 from srcdiff.progress import Progress
@@ -54,10 +53,9 @@ def compile_derivative(derivative: Derivative) -> Callable[..., Any]:
     """Compile the emitted module (via ``ast.unparse``; black is not needed)."""
     text = ast.unparse(derivative.emitted.module) + "\n"
     filename = f"<srcdiff {derivative.source.file}:{derivative.name}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "srcdiff_generated"}
     namespace.update(derivative.emitted.constants)
-    exec(compile(text, filename, "exec"), namespace)
+    run_source(text, filename, namespace)
     if "PathChanged" in namespace:
         namespace["PathChanged"] = PathChanged
     fn: Callable[..., Any] = _inlined_functions_left_out(
@@ -215,15 +213,11 @@ class GradFunction:
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
         """What a derivative for these arguments is specialised on."""
         spec = make_spec(
-            self.wrt,
-            self.value,
-            arguments,
-            unroll,
-            self.data,
-            self.tuple_result,
-            self.mode,
+            self.wrt, self.value, arguments, unroll, self.data, self.tuple_result
         )
-        return replace(spec, has_aux=self.has_aux, elementwise=self.elementwise)
+        return replace(
+            spec, mode=self.mode, has_aux=self.has_aux, elementwise=self.elementwise
+        )
 
     def derive(self, spec: Spec, arguments: dict[str, Any] | None) -> Derivative:
         """Trace ``spec``; if reading its int lists as data fails, trace again

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import linecache
 from collections.abc import Callable
 from typing import Any
 
 from srcdiff.ir.prim import Prim
 from srcdiff.ir.prims import call, register
+from srcdiff.parse.source import run_source
 from srcdiff.rules.registry import RULES, TANGENTS, WANTED
 
 
@@ -71,11 +71,9 @@ class Primitive:
             text = _caller_source(name, inspect.signature(self.fn))
             namespace: dict[str, Any] = {_CALLED: self}
             try:
-                exec(compile(text, filename, "exec"), namespace)
+                run_source(text, filename, namespace)
             except (SyntaxError, NameError):  # a default such as an object's repr
                 return self.fn
-            lines = text.splitlines(True)
-            linecache.cache[filename] = (len(text), None, lines, filename)
             self._caller = namespace[name]
         return self._caller
 

@@ -220,12 +220,11 @@ def make_spec(
     unroll: bool | None = None,
     data: frozenset[str] = frozenset(),
     tuple_result: bool = False,
-    mode: str = "grad",
 ) -> Spec:
     """``data``: the parameters whose int lists are data, if they hold one
     (``datalists.indexed_only``)."""
     if arguments is None:
-        return Spec(wrt, value, None, unroll, tuple_result, mode)
+        return Spec(wrt, value, None, unroll, tuple_result)
     facts = tuple(
         (
             name,
@@ -233,7 +232,7 @@ def make_spec(
         )
         for name, v in arguments.items()
     )
-    return Spec(wrt, value, facts, unroll, tuple_result, mode)
+    return Spec(wrt, value, facts, unroll, tuple_result)
 
 
 def data_lists(spec: Spec) -> frozenset[str]:

@@ -223,6 +223,38 @@ class Program:
     backward_start: int | None = None
 
 
+def cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A hashable key for ``prim(*args, **kwargs)``, equal for the same pure
+    computation (values by identity), or None if none can be made."""
+    try:
+        key = (prim, _hashable(args), _hashable(kwargs))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (Var, Const)):
+        return ("value", id(value))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(_hashable(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, slice):
+        return ("slice", _hashable((value.start, value.stop, value.step)))
+    if isinstance(value, np.ndarray):
+        raise TypeError("arrays are not keys")
+    return (type(value).__name__, value)
+
+
+def made_by(defs: dict[Var, Assign], value: Any, name: str) -> Assign | None:
+    """The statement in ``defs`` that made ``value``, if it applied the prim
+    called ``name`` (peepholes match idioms by what made their operands)."""
+    stmt = defs.get(value) if isinstance(value, Var) else None
+    return stmt if stmt is not None and stmt.prim.name == name else None
+
+
 def walk_vars(value: Any) -> Iterator[Var]:
     """Every Var inside a nested argument value, in order."""
     if isinstance(value, Var):

@@ -156,6 +156,14 @@ _LIBRARIES = {"numpy": "NumPy", "scipy": "SciPy", "autograd": "autograd"}
 _REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var"}
 
 
+def run_source(text: str, filename: str, namespace: dict[str, Any]) -> None:
+    """Run ``text`` in ``namespace`` as the file ``filename``, with its lines
+    in linecache: ``inspect`` (so srcdiff's own parser) and tracebacks read
+    generated code as they read a file."""
+    exec(compile(text, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+
+
 def ufunc_function(obj: Any) -> types.FunctionType | None:
     """``grad(np.sqrt)`` as autograd takes it: a def that calls the ufunc
     (``def sqrt(x): return np.sqrt(x)``), made once per ufunc with its source
@@ -171,9 +179,8 @@ def ufunc_function(obj: Any) -> types.FunctionType | None:
         filename = f"<numpy.{name}>"
         text = f"import numpy as np\n\n\ndef {name}({params}):\n"
         text += f"    return np.{name}({params})\n"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         namespace: dict[str, Any] = {}
-        exec(compile(text, filename, "exec"), namespace)
+        run_source(text, filename, namespace)
         _UFUNC_FUNCTIONS[name] = namespace[name]
     return _UFUNC_FUNCTIONS[name]
 

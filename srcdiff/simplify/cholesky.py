@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from srcdiff.errors import Loc
-from srcdiff.ir.nodes import Assign, Var
+from srcdiff.ir.nodes import Assign, Var, made_by
 from srcdiff.ir.prim import Prim
 from srcdiff.ir.prims import PRIMS, SYMMETRIC_SOLVE, TRANSPOSE
 
@@ -49,10 +49,11 @@ def cholesky_solve(
     """``(SYMMETRIC_SOLVE of K, b,)`` for ``solve(L.T, solve(L, b))``, else None."""
     if prim.name != _SOLVE or kwargs or len(args) != 2:
         return None
-    flip, inner = _def(builder, args[0], TRANSPOSE.name), _def(builder, args[1], _SOLVE)
+    flip = made_by(builder.defs, args[0], TRANSPOSE.name)
+    inner = made_by(builder.defs, args[1], _SOLVE)
     if flip is None or inner is None or len(flip.args) != 1 or inner.kwargs:
         return None
-    factor = _def(builder, flip.args[0], _CHOLESKY)
+    factor = made_by(builder.defs, flip.args[0], _CHOLESKY)
     if factor is None or inner.args[0] is not factor.var or factor.kwargs:
         return None
     K = factor.args[0]
@@ -72,8 +73,3 @@ def _symmetric_real_matrix(value: Any) -> bool:
         and bool(np.array_equal(value.value, value.value.T))
     )
 
-
-def _def(builder: Builder, value: Any, name: str) -> Assign | None:
-    """The statement that made ``value``, if it applied the prim ``name``."""
-    stmt = builder.defs.get(value) if isinstance(value, Var) else None
-    return stmt if stmt is not None and stmt.prim.name == name else None

@@ -21,7 +21,6 @@ from typing import Any
 from srcdiff.ir.nodes import (
     Assign,
     Branch,
-    Const,
     Guard,
     Loop,
     Program,
@@ -29,6 +28,7 @@ from srcdiff.ir.nodes import (
     Var,
     all_loops,
     all_stmts,
+    cse_key,
     defined_in,
     stmt_inputs,
     substitute,
@@ -149,30 +149,7 @@ def _trip_values(loop: Loop) -> set[Var]:
     return found
 
 
-class _Unkeyable(Exception):
-    """An argument CSE does not compare (an array, a dtype): no key."""
-
-
 def _key(stmt: Assign) -> Any:
-    """What makes two pure statements compute the same value: the primitive
-    and the arguments, values by identity (None for a call with effects)."""
-    if stmt.prim.effect:
-        return None
-    try:
-        return (id(stmt.prim), _frozen(stmt.args), _frozen(stmt.kwargs))
-    except _Unkeyable:
-        return None
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, (Var, Const)):
-        return ("ref", id(value))
-    if isinstance(value, (tuple, list)):
-        return (type(value).__name__, tuple(_frozen(v) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _frozen(v)) for k, v in sorted(value.items())))
-    if isinstance(value, slice):
-        return ("slice", _frozen((value.start, value.stop, value.step)))
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return (type(value).__name__, value)
-    raise _Unkeyable
+    """What makes two pure statements compute the same value (None for a
+    call with effects)."""
+    return None if stmt.prim.effect else cse_key(stmt.prim, stmt.args, stmt.kwargs)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff.ir.nodes import Assign, Var
+from srcdiff.ir.nodes import made_by
 from srcdiff.ir.prim import Prim
 from srcdiff.ir.prims import ADD, DIV, NEG, PRIMS, SIGMOID, SOFTPLUS
 from srcdiff.ir.values import is_scalar_const
@@ -28,12 +28,12 @@ def sigmoid(builder: Builder, prim: Prim, args: tuple[Any, ...]) -> tuple[Any] |
     """``(SIGMOID of z,)`` for ``1 / (1 + np.exp(-z))``, else None."""
     if prim is not DIV or not is_scalar_const(args[0], 1):
         return None
-    total = _def(builder, args[1], ADD)
+    total = made_by(builder.defs, args[1], ADD.name)
     if total is None:
         return None
     one, exp = total.args if is_scalar_const(total.args[0], 1) else total.args[::-1]
-    power = _def(builder, exp, _EXP) if is_scalar_const(one, 1) else None
-    negative = _def(builder, power.args[0], NEG) if power else None
+    power = made_by(builder.defs, exp, _EXP.name) if is_scalar_const(one, 1) else None
+    negative = made_by(builder.defs, power.args[0], NEG.name) if power else None
     if negative is None:
         return None
     return (builder.derived(SIGMOID, (negative.args[0],)),)
@@ -41,15 +41,14 @@ def sigmoid(builder: Builder, prim: Prim, args: tuple[Any, ...]) -> tuple[Any] |
 
 def softplus(builder: Builder, prim: Prim, args: tuple[Any, ...]) -> tuple[Any] | None:
     """``(SOFTPLUS of x,)`` for ``np.log(1 + np.exp(x))``, else None."""
-    total = _def(builder, args[0], ADD) if prim is _LOG and len(args) == 1 else None
+    total = (
+        made_by(builder.defs, args[0], ADD.name)
+        if prim is _LOG and len(args) == 1
+        else None
+    )
     if total is None:
         return None
     one, exp = total.args if is_scalar_const(total.args[0], 1) else total.args[::-1]
-    power = _def(builder, exp, _EXP) if is_scalar_const(one, 1) else None
+    power = made_by(builder.defs, exp, _EXP.name) if is_scalar_const(one, 1) else None
     return None if power is None else (builder.derived(SOFTPLUS, (power.args[0],)),)
 
-
-def _def(builder: Builder, value: Any, prim: Prim) -> Assign | None:
-    """The statement that made ``value``, if it applied ``prim``."""
-    stmt = builder.defs.get(value) if isinstance(value, Var) else None
-    return stmt if stmt is not None and stmt.prim is prim else None

@@ -27,6 +27,7 @@ from srcdiff.ir.nodes import (
     Guard,
     Stmt,
     Var,
+    cse_key,
     walk_vars,
 )
 from srcdiff.ir.prims import (
@@ -501,7 +502,7 @@ class Builder:
             fill = fills.reshaped_fill(self, prim, args, kwargs, value)
             if fill is not None:
                 return fill
-        key = _cse_key(prim, args, kwargs)
+        key = cse_key(prim, args, kwargs)
         if key is not None and key in self._seen:
             return self._seen[key]  # the same pure computation: reuse it
         var = Var(prim.name, value, loc)
@@ -564,7 +565,7 @@ class Builder:
 
     def computed(self, prim: Prim, args: tuple[Any, ...]) -> Var | None:
         """The value of ``prim(*args)`` where a statement computes it already."""
-        key = _cse_key(prim, args, {})
+        key = cse_key(prim, args, {})
         return None if key is None else self._seen.get(key)
 
     def derived(self, prim: Prim, args: tuple[Any, ...]) -> Any:
@@ -608,27 +609,3 @@ def _symbolic_shape(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -
     if prim.name in shape_rules.SHAPE_OF_ARG:
         return token(args[shape_rules.SHAPE_OF_ARG[prim.name]])
     return None
-
-
-def _cse_key(prim: Prim, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """A hashable key for ``prim(*args, **kwargs)``, or None if none can be made."""
-    try:
-        key = (prim, _hashable(args), _hashable(kwargs))
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, (Var, Const)):
-        return ("value", id(value))
-    if isinstance(value, (tuple, list)):
-        return (type(value).__name__, tuple(_hashable(v) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, slice):
-        return ("slice", _hashable((value.start, value.stop, value.step)))
-    if isinstance(value, np.ndarray):
-        raise TypeError("arrays are not keys")
-    return (type(value).__name__, value)
