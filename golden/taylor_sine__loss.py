@@ -18,29 +18,29 @@ def loss_grad(x):
             "while np.abs(term) > 0.001 was True when traced",
         )
     x_pow_two = x**2
+    two_times_x = 2.0 * x
     term = -(x * x_pow_two) / 6
+    dterm = -(x_pow_two + x * two_times_x) / 6
+    dans = 1.0 + dterm
     if not abs(term) > 0.001:
         raise PathChanged(
             "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
     term_2 = -(term * x_pow_two) / 20
+    dterm_2 = -(dterm * x_pow_two + term * two_times_x) / 20
+    dans_2 = dans + dterm_2
     if not abs(term_2) > 0.001:
         raise PathChanged(
             "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was True when traced",
         )
     term_3 = -(term_2 * x_pow_two) / 42
+    dterm_3 = -(dterm_2 * x_pow_two + term_2 * two_times_x) / 42
+    dans_3 = dans_2 + dterm_3
     if abs(term_3) > 0.001:
         raise PathChanged(
             "examples/taylor_sine.py:9:11",
             "while np.abs(term) > 0.001 was False when traced",
         )
-
-    dterm_2 = 1.0 - x_pow_two / 42
-    dterm_2_over_20 = dterm_2 / 20
-    dterm = 1.0 - dterm_2_over_20 * x_pow_two
-    dterm_over_6 = dterm / 6
-    t = 2 * (term_2 / 42 + dterm_2_over_20 * term + dterm_over_6 * x)
-    dx = 1.0 - dterm_over_6 * x_pow_two - t * x
-    return dx
+    return dans_3

@@ -21,7 +21,12 @@ from srcdiff import simplify
 from srcdiff.emit import dense
 from srcdiff.emit.literals import literal
 from srcdiff.emit.statements import Emitted, emit
-from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput
+from srcdiff.errors import (
+    InvalidWrt,
+    NeedsExample,
+    NonScalarOutput,
+    UnsupportedPrimitive,
+)
 from srcdiff.forward import inputs as forward_inputs
 from srcdiff.forward import over_reverse
 from srcdiff.forward.context import Context as ForwardContext
@@ -81,7 +86,32 @@ def derive(
     _check_wrt(source, spec.wrt, params, inputs)
 
     with Progress(f"{source.name} ({source.file})", "tracing") as progress:
+        if _of_numbers(spec, inputs):
+            try:
+                return _derive(
+                    fn, source, spec, params, inputs, copies, progress, tangent=True
+                )
+            except UnsupportedPrimitive:  # no tangent rule: reverse mode, anew
+                copies = {}
+                inputs = make_inputs(params, arguments, fn, data_lists(spec), copies)
+                inputs.update(bound or {})
         return _derive(fn, source, spec, params, inputs, copies, progress)
+
+
+def _of_numbers(spec: Spec, inputs: dict[str, Any]) -> bool:
+    """Whether the gradient is the derivative of a function of numbers (no
+    arrays in) along one real number: forward mode gives it in one sweep
+    with no saved values, as a person writes ``d/dx`` of a series, where
+    reverse mode needs two and a list of every trip's values."""
+    if spec.mode != "grad" or spec.elementwise or len(spec.wrt) != 1:
+        return False
+    wrt = inputs.get(spec.wrt[0])  # a parameter itself, not an item of one
+    leaves = [leaf for value in inputs.values() for leaf in walk_vars(value)]
+    return (
+        isinstance(wrt, Var)
+        and isinstance(wrt.value, (float, np.floating))
+        and all(leaf.known and np.ndim(leaf.value) == 0 for leaf in leaves)
+    )
 
 
 def _derive(
@@ -92,8 +122,10 @@ def _derive(
     inputs: dict[str, Any],
     copies: dict[int, Any],
     progress: Progress,
+    tangent: bool = False,
 ) -> Derivative:
-    """``derive`` once its inputs are made, reporting on ``progress``."""
+    """``derive`` once its inputs are made, reporting on ``progress``.
+    ``tangent``: the gradient along one number, by forward mode."""
     tracer = Tracer(Builder())
     tracer.progress = progress.step
     tracer.generator_copies = copies
@@ -108,7 +140,7 @@ def _derive(
     }
     wrt = [_wrt_value(source, inputs, item) for item in spec.wrt]
     locs = {name: source.loc(_param_node(source, name)) for name in params}
-    forward = spec.mode in ("jvp", "jacobian")
+    forward = spec.mode in ("jvp", "jacobian") or tangent
     second = spec.mode in ("hvp", "hessian", "grad2")
     if spec.mode in ("jacobian", "hessian", "grad2"):
         _check_dense_wrt(source, spec, wrt, locs)
@@ -130,7 +162,7 @@ def _derive(
             output = tracer.builder.bind(
                 PRIMS[np.sum], (output,), loc=output_loc(output)
             )
-        if not forward:
+        if spec.mode == "grad":
             _check_scalar(source, output)
             _check_dimensions(source, tracer, output)
             _guard_scalar(source, tracer, output)
@@ -141,7 +173,8 @@ def _derive(
         if forward:
             forward_inputs.name_after_primals(tangents_in)
             context = ForwardContext(tracer.builder, tracer.run_rule)
-            tangent = jvp(context, output, wrt, list(tangents_in.values()))
+            seeds = [1.0] if tangent else list(tangents_in.values())
+            derivative = jvp(context, output, wrt, seeds)
         else:
             grads = gradients(Context(tracer.builder, tracer.run_rule), output, wrt)
         if second:
@@ -168,8 +201,10 @@ def _derive(
         backward_start = (
             None if forward or second else len(checks) + (backward_start or 0)
         )
-    if forward:
-        result: Any = (output, tangent)
+    if tangent:
+        result: Any = (derivative,) if spec.tuple_result else derivative
+    elif forward:
+        result = (output, derivative)
     else:
         result = tuple(grads) if len(grads) != 1 or spec.tuple_result else grads[0]
     value = (output, aux) if spec.has_aux else output

@@ -41,11 +41,14 @@ from srcdiff.rules import registry
 def jvp(ctx: Context, output: Any, wrt: list[Any], tangents_in: list[Any]) -> Any:
     """Write each tangent after the statement it belongs to (in place, in the
     builder's statements); return the tangent of ``output``, in its structure.
-    ``tangents_in`` holds one tangent per ``wrt`` value, of the same structure."""
+    ``tangents_in`` holds one tangent per ``wrt`` value, of the same structure
+    (a number, for a value that is one Var, is a constant tangent)."""
     tangents: dict[Var, Any] = {}
     for value, given in zip(wrt, tangents_in, strict=True):
-        pairs = zip(walk_vars(value), walk_vars(given), strict=True)
-        tangents.update(pairs)
+        if isinstance(value, Var):
+            tangents[value] = given
+        else:
+            tangents.update(zip(walk_vars(value), walk_vars(given), strict=True))
     builder = ctx.builder
     builder.stmts[:] = sweep(ctx, list(builder.stmts), tangents)
     if isinstance(output, Var):

@@ -33,7 +33,8 @@ def stepped(x, steps):
 @pytest.mark.parametrize("x", [0.0005, 0.05, 0.5, 3.0, -7.5])  # 0, 1, 2, ... trips
 def test_a_while_counter_counts_back(x):
     g = srcdiff.grad(taylor, unroll=False)
-    source = srcdiff.api.render(g.derivative(10.0))  # traced once, rolled
+    # traced once, rolled; on a 0-d array (a float would take forward mode)
+    source = srcdiff.api.render(g.derivative(np.array(10.0)))
     assert "i_values" not in source
     assert "i = i - 1\n" in source
     namespace: dict = {}
