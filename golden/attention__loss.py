@@ -41,10 +41,10 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     V = X @ Wv
     sqrt_d = np.sqrt(d)
     scores = np.einsum("id,jd->ij", Q, K) / sqrt_d
-    max_scores = np.max(scores, axis=1, keepdims=True)
+    max_scores = scores.max(axis=1, keepdims=True)
     shifted = scores - max_scores
     e = np.exp(shifted)
-    sum_e = np.sum(e, axis=1, keepdims=True)
+    sum_e = e.sum(axis=1, keepdims=True)
     e_over_sum_e = e / sum_e
     out = e_over_sum_e @ V
 
@@ -55,8 +55,8 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     )
     dshifted = de * e
     winners = scores == max_scores
-    dscores = dshifted - np.sum(dshifted, axis=1, keepdims=True) * (
-        winners / np.sum(winners, axis=1, keepdims=True)
+    dscores = dshifted - dshifted.sum(axis=1, keepdims=True) * (
+        winners / winners.sum(axis=1, keepdims=True)
     )
     dQ = np.einsum("ij,jd->id", dscores / sqrt_d, K)
     dWq = X.T @ dQ

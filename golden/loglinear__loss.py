@@ -12,9 +12,13 @@ def logsumexp(a, axis=None, keepdims=False):
     unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
     a = np.atleast_1d(a)
     top = a.max(axis=axis, keepdims=True, initial=-np.inf)
-    top[~np.isfinite(top)] = 0
-    with np.errstate(divide="ignore", over="ignore"):
+    finite = np.isfinite(top)
+    if finite.all():
         out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    else:
+        top[~finite] = 0
+        with np.errstate(divide="ignore", over="ignore"):
+            out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
     return out + (top if keepdims else top.squeeze(axis=axis))
 
 
@@ -43,6 +47,6 @@ def loss_grad(W, X, Y, lam):
     log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
 
     dlog_probs = -Y / X.shape[0]
-    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
+    dlogits = dlog_probs - dlog_probs.sum(axis=1, keepdims=True) * np.exp(log_probs)
     dW = 2 * lam * W + X.T @ dlogits
     return dW

@@ -13,9 +13,13 @@ def logsumexp(a, axis=None, keepdims=False):
     unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
     a = np.atleast_1d(a)
     top = a.max(axis=axis, keepdims=True, initial=-np.inf)
-    top[~np.isfinite(top)] = 0
-    with np.errstate(divide="ignore", over="ignore"):
+    finite = np.isfinite(top)
+    if finite.all():
         out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    else:
+        top[~finite] = 0
+        with np.errstate(divide="ignore", over="ignore"):
+            out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
     return out + (top if keepdims else top.squeeze(axis=axis))
 
 
@@ -50,11 +54,11 @@ def loss_grad(params, X, Y):
     log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
 
     dlog_probs = -Y / X.shape[0]
-    dlogits = dlog_probs - np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
-    db2 = np.sum(dlogits, axis=0)
+    dlogits = dlog_probs - dlog_probs.sum(axis=1, keepdims=True) * np.exp(log_probs)
+    db2 = dlogits.sum(axis=0)
     dh = dlogits @ W2.T
     dW2 = h.T @ dlogits
     delta = dh * (1 - h**2)
-    db1 = np.sum(delta, axis=0)
+    db1 = delta.sum(axis=0)
     dW1 = X.T @ delta
     return [(dW1, db1), (dW2, db2)]

@@ -27,9 +27,13 @@ def logsumexp(a, axis=None, keepdims=False):
     unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
     a = np.atleast_1d(a)  # as SciPy: a 0-d `a` keeps one axis under keepdims
     top = a.max(axis=axis, keepdims=True, initial=-np.inf)  # methods: faster
-    top[~np.isfinite(top)] = 0
-    with np.errstate(divide="ignore", over="ignore"):  # log(0), exp(inf - 0)
+    finite = np.isfinite(top)
+    if finite.all():
         out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    else:  # log(0) and exp(inf - 0) give the answer; np.errstate costs 1 us
+        top[~finite] = 0
+        with np.errstate(divide="ignore", over="ignore"):
+            out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
     return out + (top if keepdims else top.squeeze(axis=axis))
 
 

@@ -13,9 +13,13 @@ def logsumexp(a, axis=None, keepdims=False):
     unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
     a = np.atleast_1d(a)
     top = a.max(axis=axis, keepdims=True, initial=-np.inf)
-    top[~np.isfinite(top)] = 0
-    with np.errstate(divide="ignore", over="ignore"):
+    finite = np.isfinite(top)
+    if finite.all():
         out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    else:
+        top[~finite] = 0
+        with np.errstate(divide="ignore", over="ignore"):
+            out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
     return out + (top if keepdims else top.squeeze(axis=axis))
 
 
@@ -63,16 +67,16 @@ def loss_hvp(params, X, Y, v):
         logits_dot * np.exp(logits - logsumexp_logits), axis=1, keepdims=True
     )
     dlog_probs = -Y / X.shape[0]
-    sum_dlog_probs = np.sum(dlog_probs, axis=1, keepdims=True)
+    sum_dlog_probs = dlog_probs.sum(axis=1, keepdims=True)
     softmax = np.exp(log_probs)
     dlogits_dot = -sum_dlog_probs * (log_probs_dot * softmax)
     dlogits = dlog_probs - sum_dlog_probs * softmax
-    hv_b2 = np.sum(dlogits_dot, axis=0)
+    hv_b2 = dlogits_dot.sum(axis=0)
     W2_T = W2.T
     dh = dlogits @ W2_T
     dh_dot = dlogits_dot @ W2_T + dlogits @ v_W2.T
     hv_W2 = h_dot.T @ dlogits + h.T @ dlogits_dot
     delta_dot = dh_dot * (1 - h**2) - dh * (2 * h_dot * h)
-    hv_b1 = np.sum(delta_dot, axis=0)
+    hv_b1 = delta_dot.sum(axis=0)
     hv_W1 = X.T @ delta_dot
     return [(hv_W1, hv_b1), (hv_W2, hv_b2)]

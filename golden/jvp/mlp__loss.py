@@ -13,9 +13,13 @@ def logsumexp(a, axis=None, keepdims=False):
     unless it is not finite (the answer is then +-inf or nan, as SciPy's)."""
     a = np.atleast_1d(a)
     top = a.max(axis=axis, keepdims=True, initial=-np.inf)
-    top[~np.isfinite(top)] = 0
-    with np.errstate(divide="ignore", over="ignore"):
+    finite = np.isfinite(top)
+    if finite.all():
         out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
+    else:
+        top[~finite] = 0
+        with np.errstate(divide="ignore", over="ignore"):
+            out = np.log(np.exp(a - top).sum(axis=axis, keepdims=keepdims))
     return out + (top if keepdims else top.squeeze(axis=axis))
 
 

@@ -408,12 +408,44 @@ def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
     if stmt.var in ctx.plain_abs:
         return ast.Call(ast.Name("abs", ast.Load()), [_conv(stmt.args[0], ctx)], [])
+    if stmt.prim in _REDUCTIONS and _made_array(stmt.args[0], ctx):
+        head = _conv(stmt.args[0], ctx)
+        if isinstance(head, ast.Name):  # not (a * b).sum(), which reads worse
+            return _method(stmt, head, ctx)
     if stmt.prim not in ctx.prims:
         ctx.prims.append(stmt.prim)
     expr = stmt.prim.render(
         stmt.args, stmt.kwargs, lambda v, index=False: _conv(v, ctx, index)
     )
     return number_first(expr) if stmt.prim is MUL else expr
+
+
+# Reductions written as the array's method (``a.sum(axis=1)``) where the
+# array is one a statement made: the same call as ``np.sum(a, axis=1)``
+# without NumPy's dispatch to it, about 1 us of a small model's gradient.
+_REDUCTIONS = {PRIMS[fn]: fn.__name__ for fn in (np.sum, np.mean, np.max, np.min)}
+
+
+def _made_array(value: Any, ctx: _Context) -> bool:
+    """Whether ``value`` is an array (of one or more dimensions, on the
+    example) that a statement of the program made, so that every call of
+    this specialisation has an ndarray there (a parameter might be a list)."""
+    return (
+        isinstance(value, Var)
+        and value in ctx.defs
+        and value.known
+        and isinstance(value.value, np.ndarray)
+        and value.value.ndim > 0
+    )
+
+
+def _method(stmt: Assign, head: ast.Name, ctx: _Context) -> ast.expr:
+    """``np.sum(a, axis=1)`` as ``a.sum(axis=1)``; positional arguments
+    keep their places (the method's follow the function's after ``a``)."""
+    rest = stmt.args[1:]
+    method = ast.Attribute(head, _REDUCTIONS[stmt.prim], ast.Load())
+    keywords = [ast.keyword(k, _conv(v, ctx)) for k, v in stmt.kwargs.items()]
+    return ast.Call(method, [_conv(v, ctx) for v in rest], keywords)
 
 
 def _conv(value: Any, ctx: _Context, index: bool = False) -> ast.expr:

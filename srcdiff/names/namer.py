@@ -144,6 +144,9 @@ def _describe(node: ast.expr) -> str:
         left, right = _describe(node.left), _describe(node.comparators[0])
         op = _COMPARES.get(type(node.ops[0]), "")
         return left and right and op and f"{left}_{op}_{right}"
+    if _reduction_method(node):  # e.sum(axis=1) is sum_e, as np.sum(e, axis=1)
+        inner = _describe(node.func.value)  # type: ignore[attr-defined]
+        return inner and f"{_call_name(node)}_{inner}"  # type: ignore[arg-type]
     if isinstance(node, ast.Call) and node.args and _call_name(node) != "where":
         # (np.where(mask, ...) is not "where_mask": its value is elsewhere too)
         name, arg = _call_name(node), _describe(node.args[0])
@@ -158,6 +161,18 @@ def _describe(node: ast.expr) -> str:
         inner = _describe(node.value)
         return inner and f"{inner}_T"
     return ""
+
+
+def _reduction_method(node: ast.expr) -> bool:
+    """``a.sum(...)``, ``a.max(...)``: an array's reduction method (the
+    emitter writes NumPy's reductions so), not ``np.sum(...)``."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    receiver = node.func.value
+    while isinstance(receiver, ast.Attribute):
+        receiver = receiver.value
+    module = isinstance(receiver, ast.Name) and receiver.id == "np"
+    return node.func.attr in ("sum", "mean", "max", "min") and not module
 
 
 def _small_int(node: ast.expr) -> bool:

@@ -61,8 +61,8 @@ def layer(x, W, b):
 def test_bias_gradient_is_a_sum_over_the_batch():
     x, W, b = RNG.normal(size=(4, 2)), RNG.normal(size=(2, 3)), RNG.normal(size=3)
     lines = body(emitted(layer, x, W, b, wrt=("W", "b")))
-    assert "db = np.sum(dz, axis=0)" in lines or any(
-        line.startswith("db = np.sum(") and "axis=0" in line for line in lines
+    assert any(
+        line.startswith("db = ") and ".sum(axis=0)" in line for line in lines
     )
     assert any(line.startswith("dW = x.T @ ") for line in lines)
     assert "return (dW, db)" in lines

@@ -252,7 +252,7 @@ def logaddexp_regression(w, X, y):
 @pytest.mark.parametrize("f", [softmax_by_hand, log_softmax_by_hand])
 def test_softmax_written_by_hand_has_its_gradient(f):
     lines = body(emitted(f, *_softmax_data()))
-    assert "max_z = np.max(z, axis=1, keepdims=True)" in lines
+    assert "max_z = z.max(axis=1, keepdims=True)" in lines
 
 
 def test_logaddexp_with_zero_has_its_gradient():
