@@ -31,17 +31,11 @@ def loss_grad(log_lengthscale, log_variance, log_noise, X, y):
     K = variance * exp_neg_d2_over_t + noise * eye_n
     L = np.linalg.cholesky(K)
     L_inv = np.linalg.inv(L)
-    if not np.array_equal(K, K.T):
-        raise PathChanged(
-            "examples/gp.py:14:13", "a matrix symmetric when traced no longer is"
-        )
     L_inv_T = L_inv.T
     alpha = L_inv_T @ (L_inv @ y)
     dalpha = y / 2
 
-    outer = np.outer(L_inv_T @ (L_inv @ dalpha), alpha)
-    t_2 = (outer + outer.T) * (np.tri(n) - np.eye(n) / 2)
-    dK = L_inv_T @ L_inv / 2 - t_2
+    dK = L_inv_T @ L_inv / 2 - np.outer(L_inv_T @ (L_inv @ dalpha), alpha)
     dnoise = np.sum(dK * eye_n)
     dvariance = np.sum(dK * exp_neg_d2_over_t)
     delta = 4 * np.sum(dK * variance * exp_neg_d2_over_t * d2_over_t / t)

@@ -11,6 +11,10 @@ inverts L anyway (the log-determinant's adjoint does; ``inverses`` does the
 same for the solve itself). L L^T is K only for a symmetric K: the example
 must show one, and the emitted code checks it (``if not np.array_equal(K,
 K.T): raise PathChanged(...)``), so the solve prints as ``np.linalg.solve``.
+Where K is symmetric by how it is made (``srcdiff.simplify.symmetric``: a
+kernel matrix), the solve is the plain ``np.linalg.solve(K, b)``, whose full
+adjoint agrees with the lower triangle's on every direction K can move in,
+and nothing needs checking.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from srcdiff.errors import Loc
 from srcdiff.ir.nodes import Assign, Var, made_by
 from srcdiff.ir.prim import Prim
 from srcdiff.ir.prims import PRIMS, SYMMETRIC_SOLVE, TRANSPOSE
+from srcdiff.simplify.symmetric import symmetric
 
 # By name: the rules register np.linalg's prims (srcdiff.rules.numpy.linalg).
 _SOLVE, _CHOLESKY = "linalg.solve", "linalg.cholesky"
@@ -59,6 +64,8 @@ def cholesky_solve(
     K = factor.args[0]
     if not _symmetric_real_matrix(K):
         return None
+    if symmetric(builder.defs, K):  # for every input: the full adjoint serves
+        return (builder.derived(prim, (K, inner.args[1])),)
     same = builder.bind(PRIMS[np.array_equal], (K, builder.bind(TRANSPOSE, (K,))))
     builder.guard(same, True, loc, _WHAT, message=_WHAT)
     return (builder.derived(SYMMETRIC_SOLVE, (K, inner.args[1])),)

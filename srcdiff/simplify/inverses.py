@@ -3,12 +3,12 @@
 The Cholesky adjoint inverts the factor L, so ``np.linalg.solve(L, b)`` and
 ``np.linalg.solve(L.T, b)`` in the forward sweep cost a matrix-vector product
 with ``L_inv`` (or ``L_inv.T``) instead of an LU factorization each; so does
-a solve by K where L is K's Cholesky factor (``simplify.cholesky``) and a
-guard has checked K symmetric (K^-1 = L^-T L^-1: ``L_inv.T @ (L_inv @ b)``). The
-inverse, which reads only the matrix, moves up to the first solve that uses
-it. Only top-level statements on 2-D matrices an example shows take part; the
-program is left with every such solve a ``matmul``.
-"""
+a solve by K where L is K's Cholesky factor and K is symmetric, by how it is
+made (``simplify.symmetric``) or as a guard checks (``simplify.cholesky``):
+K^-1 = L^-T L^-1, ``L_inv.T @ (L_inv @ b)``. The inverse, which reads only
+the matrix, moves up to the first solve that uses it. Only top-level
+statements on 2-D matrices an example shows take part; the program is left
+with every such solve a ``matmul``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import numpy as np
 
 from srcdiff.ir.nodes import UNKNOWN, Assign, Guard, Program, Stmt, Var
 from srcdiff.ir.prims import MATMUL, TRANSPOSE, Prim
+from srcdiff.simplify.symmetric import symmetric
 
 # By name: the rules register np.linalg's prims (srcdiff.rules.numpy.linalg).
 _INV, _SOLVE, _CHOLESKY = "linalg.inv", "linalg.solve", "linalg.cholesky"
@@ -94,12 +95,13 @@ def _factor(
 def _checked_factors(
     stmts: list[Stmt], top: list[Assign], flips: dict[Var, Assign]
 ) -> dict[Var, Assign]:
-    """Each matrix K a top-level guard checks symmetric (``np.array_equal(K,
-    K.T)``, by ``simplify.cholesky``) and the program factors: its
+    """Each matrix K symmetric by how it is made (``simplify.symmetric``) or
+    that a top-level guard checks symmetric (``np.array_equal(K, K.T)``, by
+    ``simplify.cholesky``) and the program factors: its
     ``np.linalg.cholesky(K)``."""
     defs = {s.var: s for s in top}
     factors = {s.args[0]: s for s in reversed(top) if _plain(s, _CHOLESKY)}
-    found: dict[Var, Assign] = {}
+    found = {K: factor for K, factor in factors.items() if symmetric(defs, K)}
     for guard in stmts:
         test = defs.get(guard.cond) if isinstance(guard, Guard) else None
         if test is None or not guard.expect or test.prim.name != "array_equal":
@@ -117,9 +119,9 @@ def _cholesky(
     flips: dict[Var, Assign],
     cholesky: dict[Var, Assign],
 ) -> list[Assign] | None:
-    """For ``symmetric_solve(K, b)`` of a checked symmetric K: the statements
+    """For ``symmetric_solve(K, b)`` (or ``solve``) of a symmetric K: the statements
     computing its factor L, L^-1 and then L^-T, where the program inverts L."""
-    if not isinstance(stmt, Assign) or stmt.prim.name != _SYMMETRIC:
+    if not isinstance(stmt, Assign) or stmt.prim.name not in (_SYMMETRIC, _SOLVE):
         return None
     factor = cholesky.get(stmt.args[0])
     inverse = inverses.get(factor.var) if factor is not None else None
