@@ -209,6 +209,10 @@ class GradFunction:
         )
         # call_key -> the structure(spec) it stands for.
         self._keys: dict[Any, Spec] = {}
+        # The last plain call's key and the compiled derivative that answered
+        # it (one that draws from no generator): a call with an equal key runs
+        # it at once, and its guards send any other path the long way.
+        self._last: tuple[Any, Callable[..., Any]] | None = None
 
     def spec(self, arguments: dict[str, Any] | None, unroll: bool | None) -> Spec:
         """What a derivative for these arguments is specialised on."""
@@ -231,9 +235,20 @@ class GradFunction:
             derivative = derive(self.fn, values, arguments)
             self.data = frozenset()
             self._keys.clear()  # keys made while the lists were data
+            self._last = None
             return derivative
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        last = self._last
+        if (
+            last is not None
+            and not kwargs
+            and call_key(self._positional, args, kwargs, self.data) == last[0]
+        ):
+            try:
+                return last[1](*args)
+            except PathChanged:
+                pass
         return self._call(args, kwargs, {})
 
     def _call(
@@ -270,6 +285,7 @@ class GradFunction:
                 restore()
                 continue
             self._latest = derivative
+            self._remember(quick, args, kwargs, extra, derivative, compiled)
             return result
         derivative = self.derive(spec, arguments)
         compiled = compile_derivative(derivative)
@@ -282,7 +298,24 @@ class GradFunction:
         while len(self._paths) > MAX_SPECS:
             self._paths.popitem(last=False)
         self._latest = derivative
-        return compiled(*args, **kwargs, **extra)
+        result = compiled(*args, **kwargs, **extra)
+        self._remember(quick, args, kwargs, extra, derivative, compiled)
+        return result
+
+    def _remember(
+        self,
+        quick: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        extra: dict[str, Any],
+        derivative: Derivative,
+        compiled: Callable[..., Any],
+    ) -> None:
+        """Keep what answered a plain call (positional arguments only, no
+        bound ``self``, no generator drawn from) for ``__call__``'s quick way."""
+        plain = quick is not None and not kwargs and not extra and not self._bound
+        if plain and not (derivative.global_draws or derivative.generators):
+            self._last = (quick, compiled)
 
     def _known_call(
         self, quick: Any, args: tuple[Any, ...], kwargs: Any, extra: dict[str, Any]
@@ -303,6 +336,7 @@ class GradFunction:
             except PathChanged:
                 continue
             self._latest = derivative
+            self._remember(quick, args, kwargs, extra, derivative, compiled)
             return result
         return _MISSED
 

@@ -358,3 +358,35 @@ def test_quick_call_keys_stay_bounded():
         np.testing.assert_allclose(g(np.full(2, 1.5), n), n * 1.5 ** (n - 1))
     assert 0 < len(g._keys) <= srcdiff.api.MAX_KEYS
     assert len(g._paths) <= srcdiff.api.MAX_SPECS
+
+
+def test_a_repeated_call_runs_the_last_derivative_at_once(monkeypatch):
+    g = srcdiff.grad(signed)
+    g(X + 3)
+    long_way = []
+    call = g._call
+    monkeypatch.setattr(g, "_call", lambda *a: long_way.append(a) or call(*a))
+    for shift in (3, 4, 5):
+        assert max_relative_error(g(X + shift), 3 * (X + shift) ** 2) < TOL
+    assert not long_way
+    assert max_relative_error(g(X - 3), np.exp(X - 3)) < TOL  # its guard fails
+    assert len(long_way) == 1
+    assert max_relative_error(g(X - 4), np.exp(X - 4)) < TOL  # now the last
+    assert len(long_way) == 1
+
+
+def noisy(w, rng):
+    return np.sum(w**2 * rng.normal(size=w.shape))
+
+
+def test_a_derivative_that_draws_always_takes_the_long_way(monkeypatch):
+    g = srcdiff.grad(noisy)
+    w = np.arange(1.0, 4.0)
+    g(w, np.random.default_rng(0))
+    long_way = []
+    call = g._call
+    monkeypatch.setattr(g, "_call", lambda *a: long_way.append(a) or call(*a))
+    for seed in (1, 2):
+        expected = 2 * w * np.random.default_rng(seed).normal(size=3)
+        np.testing.assert_allclose(g(w, np.random.default_rng(seed)), expected)
+    assert len(long_way) == 2
