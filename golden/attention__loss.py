@@ -41,8 +41,7 @@ def loss_grad(Wq, Wk, Wv, X, Y):
     V = X @ Wv
     sqrt_d = np.sqrt(d)
     scores = np.einsum("id,jd->ij", Q, K) / sqrt_d
-    max_scores = scores.max(axis=1, keepdims=True)
-    shifted = scores - max_scores
+    shifted = scores - scores.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     sum_e = e.sum(axis=1, keepdims=True)
     e_over_sum_e = e / sum_e
@@ -54,10 +53,6 @@ def loss_grad(Wq, Wk, Wv, X, Y):
         dout_dot_V_T * e_over_sum_e / sum_e, axis=1, keepdims=True
     )
     dshifted = de * e
-    winners = scores == max_scores
-    dscores = dshifted - dshifted.sum(axis=1, keepdims=True) * (
-        winners / winners.sum(axis=1, keepdims=True)
-    )
-    dQ = np.einsum("ij,jd->id", dscores / sqrt_d, K)
+    dQ = np.einsum("ij,jd->id", dshifted / sqrt_d, K)
     dWq = X.T @ dQ
     return dWq

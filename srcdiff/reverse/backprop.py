@@ -43,6 +43,7 @@ from srcdiff.reverse.accumulate import (
 )
 from srcdiff.reverse.activity import active_vars
 from srcdiff.reverse.context import Context
+from srcdiff.reverse.shifts import shift_invariant
 from srcdiff.rules import rule_for
 from srcdiff.rules.registry import wanted
 
@@ -53,7 +54,7 @@ def gradients(ctx: Context, output: Any, wrt: list[Any]) -> list[Any]:
     forward = list(builder.stmts)
     builder.adjoint_serial = next_serial()
     leaves = [v for w in wrt for v in walk_vars(w)]
-    active = active_vars(forward, leaves, output)
+    active = active_vars(forward, leaves, output) - shift_invariant(forward, output)
     adjoints: dict[Var, list[Any]] = {}
     if isinstance(output, Var) and output in active:
         adjoints[output] = [_seed(ctx, output)]
