@@ -175,6 +175,12 @@ def _emit_options(emit: argparse.ArgumentParser) -> None:
         help="emit <f>_value_and_grad returning (value, grad)",
     )
     modes.add_argument(
+        "--elementwise",
+        action="store_true",
+        help="emit <f>_elementwise_grad, the gradient of np.sum(f(...)): for an "
+        "elementwise f, each output element's derivative",
+    )
+    modes.add_argument(
         "--jvp",
         action="store_true",
         help="emit <f>_jvp(..., d<wrt>) returning (value, tangent): forward mode",
@@ -194,6 +200,12 @@ def _emit_options(emit: argparse.ArgumentParser) -> None:
         "--jacobian",
         action="store_true",
         help="emit <f>_jvp and <f>_jacobian, the dense Jacobian (small problems)",
+    )
+    emit.add_argument(
+        "--has-aux",
+        action="store_true",
+        help="f returns (loss, aux): the gradient function returns (grad, aux), "
+        "with --value ((value, aux), grad)",
     )
     emit.add_argument(
         "--dump",
@@ -465,6 +477,17 @@ def _recorded_args(path: Path, words: list[str]) -> argparse.Namespace:
 
 def _front(fn: Any, args: argparse.Namespace) -> GradFunction:
     """The gradient function whose derivative ``srcdiff emit`` writes."""
+    has_aux = getattr(args, "has_aux", False)
+    others = [m for m in _OTHER_MODES if getattr(args, m, False)]
+    if has_aux and others:
+        raise UsageError(
+            f"--has-aux goes with the gradient or --value, not --{others[0]}; "
+            "emit the gradient of a function that returns (loss, aux) with "
+            "--has-aux, its other derivatives from a function that returns the "
+            "loss alone"
+        )
+    if getattr(args, "elementwise", False):
+        return GradFunction(fn, args.wrt, value=False, elementwise=True)
     if getattr(args, "jvp", False):
         return JvpFunction(fn, args.wrt)
     if getattr(args, "hvp", False):
@@ -472,7 +495,11 @@ def _front(fn: Any, args: argparse.Namespace) -> GradFunction:
     for mode in ("hessian", "jacobian"):
         if getattr(args, mode, False):
             return DenseFunction(fn, args.wrt, mode)
-    return GradFunction(fn, args.wrt, value=args.value)
+    return GradFunction(fn, args.wrt, value=args.value, has_aux=has_aux)
+
+
+# The modes besides the gradient and --value, which take no aux output.
+_OTHER_MODES = ("elementwise", "jvp", "hvp", "hessian", "jacobian")
 
 
 def _emitted(
@@ -587,9 +614,11 @@ def _command_words(
         words += ["--example", target_relative_to(root, example)]
     if getattr(args, "value", False):
         words.append("--value")
-    for mode in ("jvp", "hvp", "hessian", "jacobian"):
+    for mode in _OTHER_MODES:
         if getattr(args, mode, False):
             words.append(f"--{mode}")
+    if getattr(args, "has_aux", False):
+        words.append("--has-aux")
     if args.unroll is not None:
         words.append("--unroll" if args.unroll else "--no-unroll")
     if output is not None:

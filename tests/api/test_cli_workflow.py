@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import srcdiff
@@ -224,3 +225,68 @@ def test_a_full_disk_on_standard_output_is_an_error_not_a_traceback():
     assert result.stderr == (
         "srcdiff: error: cannot write to standard output: No space left on device\n"
     )
+
+
+AUX = """\
+import numpy as np
+
+
+def loss(w, X, y):
+    r = X @ w - y
+    return np.mean(r**2), {"residual": r}
+
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def example():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+
+
+def points():
+    return (np.linspace(-2.0, 2.0, 5),)
+"""
+
+
+def _module(text: str) -> dict:
+    namespace: dict = {}
+    exec(compile(text, "<emitted>", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("value", [False, True])
+def test_has_aux_and_elementwise_are_options_that_regen_keeps(run, tmp_path, value):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "model.py").write_text(AUX)
+    extra = ["--value"] if value else []
+    args = ["model.py:loss", "--example", "model.py:example", "--has-aux", *extra]
+    assert run(tmp_path, "emit", *args, "-o", "g.py") == (0, "", "")
+    elementwise = ["model.py:softplus", "--example", "model.py:points"]
+    elementwise += ["--elementwise", "-o", "e.py"]
+    assert run(tmp_path, "emit", *elementwise) == (0, "", "")
+    model = _module(AUX)
+    w, X, y = model["example"]()
+    emitted = _module((tmp_path / "g.py").read_text())
+    if value:
+        (loss, aux), dw = emitted["loss_value_and_grad"](w, X, y)
+        assert loss == pytest.approx(model["loss"](w, X, y)[0], rel=1e-12)
+    else:
+        dw, aux = emitted["loss_grad"](w, X, y)
+    np.testing.assert_allclose(aux["residual"], X @ w - y, rtol=1e-12)
+    np.testing.assert_allclose(dw, 2 * X.T @ (X @ w - y) / len(y), rtol=1e-10)
+    (x,) = model["points"]()
+    slopes = _module((tmp_path / "e.py").read_text())["softplus_elementwise_grad"](x)
+    np.testing.assert_allclose(slopes, 1 / (1 + np.exp(-x)), rtol=1e-12)
+    for name in ("g.py", "e.py"):  # the recorded commands carry the options
+        assert run(tmp_path, "regen", "--check", name) == (0, "", "")
+    assert "--has-aux" in (tmp_path / "g.py").read_text().splitlines()[1]
+    assert "--elementwise" in (tmp_path / "e.py").read_text().splitlines()[1]
+
+
+def test_has_aux_with_another_mode_is_a_usage_error(run, tmp_path):
+    (tmp_path / "model.py").write_text(AUX)
+    code, out, err = run(tmp_path, "emit", "model.py:loss", "--has-aux", "--hvp")
+    assert (code, out) == (2, "")
+    assert "--has-aux goes with the gradient or --value, not --hvp" in err
