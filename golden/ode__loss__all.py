@@ -47,6 +47,7 @@ def loss_grad(angle0, velocity0, damping, target, steps=1000, dt=0.01):
         dacceleration = dvelocity * dt
         dangle_2 = dangle - dacceleration * np.cos(angle)
         dvelocity = dvelocity + dangle * dt - dacceleration * damping
-        dangle, ddamping = (dangle_2, ddamping - dacceleration @ velocity)
+        dangle = dangle_2
+        ddamping = ddamping - dacceleration @ velocity
     ddamping_2 = float(ddamping)
     return (dangle, dvelocity, ddamping_2)

@@ -199,13 +199,31 @@ def _branch(branch: Branch, ctx: _Context) -> list[ast.stmt]:
 
 
 def _parallel_assign(targets: list[str], values: list[ast.expr]) -> list[ast.stmt]:
-    """``a = x`` or, for several, ``a, b = x, y`` (none reads another's new value)."""
-    if not targets:
-        return []
-    if len(targets) == 1:
-        return [_assign(targets[0], values[0])]
+    """``a = x``, one after another in an order where none reads a name
+    assigned before it; ``a, b = x, y`` where no order does (a swap)."""
+    order = _reads_first(targets, values)
+    if order is not None:
+        return [_assign(targets[i], values[i]) for i in order]
     store = ast.Tuple([ast.Name(t, ast.Store()) for t in targets], ast.Store())
     return [ast.Assign([store], ast.Tuple(values, ast.Load()))]
+
+
+def _reads_first(targets: list[str], values: list[ast.expr]) -> list[int] | None:
+    """An order of the assignments in which each comes before those that
+    rebind a name it reads, or None."""
+    reads = [{n.id for n in ast.walk(v) if isinstance(n, ast.Name)} for v in values]
+    order: list[int] = []
+    left = list(range(len(targets)))
+    while left:
+        # Free to go now: read by none of the others still to go.
+        free = [
+            i for i in left if not any(targets[i] in reads[j] for j in left if j != i)
+        ]
+        if not free:
+            return None
+        order.append(free[0])
+        left.remove(free[0])
+    return order
 
 
 def _block(stmts: list[Stmt], ctx: _Context) -> list[ast.stmt]:

@@ -4,6 +4,7 @@ that take different trip counts."""
 
 import ast
 import inspect
+import re
 import sys
 
 import numpy as np
@@ -182,6 +183,19 @@ def swap(a, b, n):
 @pytest.mark.parametrize("n", [0, 1, 2, 150])
 def test_carried_values_that_swap(n):
     check(swap, (X3, X3[::-1].copy(), n), ("a", "b"), unroll=False)
+
+
+def shift_along(a, b, c, n):
+    for _ in range(n):
+        a, b, c = b + 1, c * 2, np.sin(c)
+    return np.sum(a * b * c)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 150])
+def test_carried_values_are_assigned_one_by_one_where_an_order_allows(n):
+    args = (X3, X3[::-1].copy(), X3 / 2, n)
+    source = check(shift_along, args, ("a", "b", "c"), unroll=False)
+    assert not re.search(r"^ *\w+, \w+.* = \(", source, re.M)
 
 
 def rows_written(x, n):
