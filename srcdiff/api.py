@@ -312,10 +312,11 @@ class GradFunction:
         compiled: Callable[..., Any],
     ) -> None:
         """Keep what answered a plain call (positional arguments only, no
-        bound ``self``, no generator drawn from) for ``__call__``'s quick way."""
+        bound ``self``, no generator drawn from) for ``__call__``'s quick way;
+        after any other call, nothing (the latest derivative is that call's)."""
         plain = quick is not None and not kwargs and not extra and not self._bound
-        if plain and not (derivative.global_draws or derivative.generators):
-            self._last = (quick, compiled)
+        draws = derivative.global_draws or derivative.generators
+        self._last = (quick, compiled) if plain and not draws else None
 
     def _known_call(
         self, quick: Any, args: tuple[Any, ...], kwargs: Any, extra: dict[str, Any]

@@ -21,12 +21,7 @@ from srcdiff import simplify
 from srcdiff.emit import dense
 from srcdiff.emit.literals import literal
 from srcdiff.emit.statements import Emitted, emit
-from srcdiff.errors import (
-    InvalidWrt,
-    NeedsExample,
-    NonScalarOutput,
-    UnsupportedPrimitive,
-)
+from srcdiff.errors import InvalidWrt, NeedsExample, NonScalarOutput, SrcdiffError
 from srcdiff.forward import inputs as forward_inputs
 from srcdiff.forward import over_reverse
 from srcdiff.forward.context import Context as ForwardContext
@@ -91,7 +86,7 @@ def derive(
                 return _derive(
                     fn, source, spec, params, inputs, copies, progress, tangent=True
                 )
-            except UnsupportedPrimitive:  # no tangent rule: reverse mode, anew
+            except SrcdiffError:  # no tangent rule, say: reverse mode, anew
                 copies = {}
                 inputs = make_inputs(params, arguments, fn, data_lists(spec), copies)
                 inputs.update(bound or {})

@@ -77,8 +77,8 @@ def parity(defs: dict[Var, Assign], value: Any, depth: int = 0) -> int | None:
         return of(args[0])
     if name == "transpose" and len(args) == 1 and np.ndim(value.value) == 2:
         return of(args[0])
-    if name == "matmul" and len(args) == 2 and _gram(defs, *args):
-        return SYMMETRIC
+    if name == "matmul" and len(args) == 2 and np.ndim(value.value) == 2:
+        return SYMMETRIC if _gram(defs, *args) else None
     return None
 
 
