@@ -17,6 +17,7 @@ from srcdiff.rules.registry import (
     computed,
     is_mask,
     known,
+    made_symmetric,
     rule_for,
 )
 from srcdiff.rules.scipy import load as load_scipy
@@ -32,5 +33,6 @@ __all__ = [
     "is_mask",
     "known",
     "load_scipy",
+    "made_symmetric",
     "rule_for",
 ]

@@ -156,6 +156,15 @@ def assume_symmetric(a: Any) -> bool:
     return bool(np.array_equal(a, np.swapaxes(a, -1, -2)))
 
 
+def made_symmetric(a: Any) -> bool:
+    """Whether ``a`` is a real matrix symmetric for every input, by how the
+    program makes it (``srcdiff.simplify.symmetric``: a kernel matrix of
+    ``x_i - x_j``), so that every change of it is symmetric and a gradient
+    good for those needs no folding onto one triangle. On arrays there is no
+    program to tell: False."""
+    return False
+
+
 def computed(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` where the program computes it already (a factor or an
     inverse worth sharing), else None. On arrays there is no program: None."""

@@ -1,7 +1,8 @@
 """Questions about traced values answered while tracing, not left to the code.
 
 What adjoint rules ask (``rules.known``, ``rules.assume_real``, ``rules.is_mask``,
-``rules.assume_symmetric``, ``rules.computed``, ``helpers.unbroadcast``) and
+``rules.assume_symmetric``, ``rules.made_symmetric``, ``rules.computed``,
+``helpers.unbroadcast``) and
 ``np.shape``/``ndim``/``size`` (``x.shape`` too) are answered from what the
 builder knows of the value (an example's values, shapes, sizes, the
 statements bound so far), so that the emitted code holds the answer; where
@@ -73,6 +74,18 @@ def _assume_symmetric(
     return True
 
 
+def _made_symmetric(
+    tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
+) -> bool:
+    (value,) = args
+    return (
+        isinstance(value, Var)
+        and value.known
+        and not np.iscomplexobj(value.value)
+        and symmetric(tracer.builder.defs, value)
+    )
+
+
 def _computed(
     tracer: Interpreter, args: tuple[Any, ...], kwargs: dict[str, Any], loc: Loc
 ) -> Any:
@@ -129,6 +142,7 @@ HOOKS: dict[Any, Callable[..., Any]] = {
     rules.assume_real: _assume_real,
     rules.is_mask: _is_mask,
     rules.assume_symmetric: _assume_symmetric,
+    rules.made_symmetric: _made_symmetric,
     rules.computed: _computed,
     helpers.unbroadcast: _unbroadcast,
     np.shape: _fact(np.shape),

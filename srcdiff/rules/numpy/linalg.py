@@ -21,7 +21,13 @@ from srcdiff.helpers import unbroadcast
 from srcdiff.ir import prims
 from srcdiff.ir.prims import NUMPY, PRIMS, Prim, call, numpy_prim, register
 from srcdiff.rules.numpy.products import is_complex
-from srcdiff.rules.registry import adjoint, assume_symmetric, computed, known
+from srcdiff.rules.registry import (
+    adjoint,
+    assume_symmetric,
+    computed,
+    known,
+    made_symmetric,
+)
 
 FAMILY = "linalg"
 
@@ -183,8 +189,9 @@ def solve_transposed(a, g, vectors):
     if real_matrix and assume_symmetric(a):
         return mT(L_inv) @ (L_inv @ g)
     a_inv, at_inv = computed(np.linalg.inv, a), computed(np.linalg.inv, mT(a))
-    if a_inv is None and at_inv is None:
-        return solve_each(np.linalg.solve, mT(a), g, vectors)
+    if a_inv is None and at_inv is None:  # a^T is a where a is made symmetric
+        flipped = a if made_symmetric(a) else mT(a)
+        return solve_each(np.linalg.solve, flipped, g, vectors)
     inverse = mT(a_inv) if at_inv is None else at_inv
     if vectors and np.ndim(g) > 1:
         return (inverse @ g[..., None])[..., 0]
@@ -316,13 +323,14 @@ def lstsq(g, ans, a, b, rcond=None):
 
 
 # ----- Factorizations -----
-def cholesky_grad(g, L, L_inv=None):
+def cholesky_grad(g, L, L_inv=None, fold=True):
     """Murray (2016): the gradient on a's lower triangle, for a = L L^H.
     ``L_inv``: L's inverse, where the caller has a cheaper way to it than
-    np.linalg.inv (SciPy's triangular solve)."""
+    np.linalg.inv (SciPy's triangular solve). ``fold=False``: the gradient
+    for hermitian changes of a, which is all an a made symmetric needs."""
     L_inv = np.linalg.inv(L) if L_inv is None else L_inv
     grad = mT(L_inv) @ halved_triangle(mT(L) @ g) @ conj(L_inv)
-    return on_triangle(grad)
+    return on_triangle(grad) if fold else grad
 
 
 @adjoint(
@@ -334,7 +342,7 @@ def cholesky_grad(g, L, L_inv=None):
 def cholesky(g, ans, a, upper=False):
     if upper:  # a = U^H U is the lower factorization of L = U^H, transposed
         return mH(cholesky_grad(mH(g), mH(ans)))
-    return cholesky_grad(g, ans)
+    return cholesky_grad(g, ans, fold=not made_symmetric(a))
 
 
 def eigh_grad(w, v, gw, gv):
