@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from emitted import emitted_gradient
 
-import srcdiff
-import srcdiff.api
 from srcdiff.numeric import max_relative_error, numerical_grad
 
 
@@ -48,14 +47,6 @@ def noisy(x, rng, n):
     return np.sum(x)
 
 
-def _emitted(fn, wrt, args):
-    g = srcdiff.grad(fn, wrt=wrt, unroll=False)
-    source = srcdiff.api.render(g.derivative(*args))
-    namespace: dict = {}
-    exec(compile(source, "emitted", "exec"), namespace)
-    return namespace[f"{fn.__name__}_grad"], source
-
-
 def _loop_bodies(source: str) -> list[str]:
     """The indented lines under each ``for``/``while`` of the gradient."""
     body = source.split("def ", 1)[1].splitlines()
@@ -83,7 +74,7 @@ def _check(fn, grad, args, wrt):
 def test_a_transpose_the_backward_trips_read_is_made_once(n):
     rng = np.random.default_rng(0)
     W, h = rng.normal(size=(4, 4)) / 2, rng.normal(size=4)
-    grad, source = _emitted(recurrent, ["W", "h"], [W, h, 30])
+    grad, source = emitted_gradient(recurrent, ["W", "h"], [W, h, 30])
     assert "W_T = W.T" in source
     assert all("W.T" not in body for body in _loop_bodies(source))
     _check(recurrent, grad, [W, h, n], [0, 1])
@@ -91,7 +82,7 @@ def test_a_transpose_the_backward_trips_read_is_made_once(n):
 
 @pytest.mark.parametrize("x", [0.5, 3.0, 10.0])
 def test_a_while_loop_squares_once_for_both_sweeps(x):
-    grad, source = _emitted(series, "x", [10.0])
+    grad, source = emitted_gradient(series, "x", [10.0])
     assert source.count("x**2") == 1  # before the forward loop, reused backwards
     assert all("x**2" not in body for body in _loop_bodies(source))
     _check(series, grad, [x], [0])
@@ -100,7 +91,7 @@ def test_a_while_loop_squares_once_for_both_sweeps(x):
 def test_nested_loops_hoist_out_of_both():
     rng = np.random.default_rng(1)
     A, x = rng.normal(size=(3, 3)) / 2, rng.normal(size=3)
-    grad, source = _emitted(nested, ["A", "x"], [A, x, 4, 5])
+    grad, source = emitted_gradient(nested, ["A", "x"], [A, x, 4, 5])
     assert all("A.T" not in body for body in _loop_bodies(source))
     _check(nested, grad, [A, x, 4, 5], [0, 1])
     _check(nested, grad, [A, x, 2, 0], [0, 1])
@@ -109,7 +100,7 @@ def test_nested_loops_hoist_out_of_both():
 def test_an_invariant_costly_value_is_not_saved_per_trip():
     rng = np.random.default_rng(2)
     x, c = rng.normal(size=5), rng.normal(size=5) / 2
-    grad, source = _emitted(scaled, ["x", "c"], [x, c, 20])
+    grad, source = emitted_gradient(scaled, ["x", "c"], [x, c, 20])
     assert ".append(exp" not in source
     assert all("np.exp" not in body for body in _loop_bodies(source))
     _check(scaled, grad, [x, c, 20], [0, 1])
@@ -117,7 +108,7 @@ def test_an_invariant_costly_value_is_not_saved_per_trip():
 
 def test_a_draw_stays_in_its_trip():
     x = np.array([0.3, -0.2])
-    grad, source = _emitted(noisy, "x", [x, np.random.default_rng(5), 6])
+    grad, source = emitted_gradient(noisy, "x", [x, np.random.default_rng(5), 6])
     assert any("rng.normal" in body for body in _loop_bodies(source))
     got = grad(x, np.random.default_rng(5), 6)
 
@@ -138,6 +129,5 @@ def nested_sum(A, x, n, m):
 def test_an_inner_running_sum_starts_from_its_own_zeros():
     rng = np.random.default_rng(3)
     A, x = rng.normal(size=3), rng.normal(size=3)
-    grad, _ = _emitted(nested_sum, ["A", "x"], [A, x, 3, 4])
+    grad, _ = emitted_gradient(nested_sum, ["A", "x"], [A, x, 3, 4])
     _check(nested_sum, grad, [A, x, 3, 4], [0, 1])
-

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from emitted import emitted_gradient
 
-import srcdiff
-import srcdiff.api
 from srcdiff.numeric import max_relative_error, numerical_grad
 
 
@@ -43,12 +42,7 @@ CASES = [
 ]
 
 
-def _emitted(fn, args):
-    g = srcdiff.grad(fn, wrt=["W", "U", "h"], unroll=False)
-    source = srcdiff.api.render(g.derivative(*args))
-    namespace: dict = {}
-    exec(compile(source, "emitted", "exec"), namespace)
-    return namespace[f"{fn.__name__}_grad"], source
+WRT = ["W", "U", "h"]
 
 
 def _args(steps, seed=5):
@@ -67,7 +61,7 @@ def _args(steps, seed=5):
 @pytest.mark.parametrize(("fn", "in_place"), [*CASES, (from_shared, False)])
 @pytest.mark.parametrize("steps", [0, 1, 6])
 def test_in_place_only_into_an_array_of_its_own(fn, in_place, steps):
-    grad, source = _emitted(fn, _args(20))
+    grad, source = emitted_gradient(fn, WRT, _args(20))
     backward = source.split("\n\n")[-1]
     assert ("dW += " in backward) == in_place
     assert "dU += " in backward if fn is not from_shared else "+=" not in backward

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from emitted import emitted_gradient
 
-import srcdiff
-import srcdiff.api
 from srcdiff.numeric import max_relative_error, numerical_grad
 
 
@@ -26,18 +25,11 @@ def widened(x, w, v, n):
     return np.sum(x**2)
 
 
-def _emitted(fn, wrt, args, unroll=False):
-    g = srcdiff.grad(fn, wrt=wrt, unroll=unroll)
-    source = srcdiff.api.render(g.derivative(*args))
-    namespace: dict = {}
-    exec(compile(source, "emitted", "exec"), namespace)
-    return namespace[f"{fn.__name__}_grad"], source
-
-
 @pytest.mark.parametrize("n", [0, 1, 5])
 def test_tanh_values_are_saved_not_recomputed(n):
     x = np.array([0.1, -0.4, 0.3])
-    grad, source = _emitted(twice, "x", [x, 40], unroll=None)  # the inner one unrolled
+    # the inner loop unrolled
+    grad, source = emitted_gradient(twice, "x", [x, 40], unroll=None)
     forward, backward = source.split("\n\n")[-2:]
     assert "tanhs.append(tanh)" in forward
     assert "tanh_2s.append(tanh_2)" in forward
@@ -48,7 +40,7 @@ def test_tanh_values_are_saved_not_recomputed(n):
 
 def test_a_rolled_inner_loop_saves_its_own_trips():
     x = np.array([0.1, -0.4, 0.3])
-    grad, source = _emitted(twice, "x", [x, 40])
+    grad, source = emitted_gradient(twice, "x", [x, 40])
     backward = source.split("\n\n")[-1]
     assert backward.count("np.tanh") == 1  # the inner forward trips, once
     assert "tanhs.append(tanh)" in backward
@@ -59,7 +51,7 @@ def test_a_rolled_inner_loop_saves_its_own_trips():
 def test_a_value_larger_than_the_state_is_recomputed(n):
     rng = np.random.default_rng(4)
     x, w, v = rng.normal(size=3), rng.normal(size=5), rng.normal(size=5) / 3
-    grad, source = _emitted(widened, ["x", "w", "v"], [x, w, v, 30])
+    grad, source = emitted_gradient(widened, ["x", "w", "v"], [x, w, v, 30])
     backward = source.split("\n\n")[-1]
     assert "np.outer(x, w)" in backward  # the 3 x 5 matrix, made again
     assert "np.tanh" not in backward  # the 3-vector, restored

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from emitted import emitted_gradient
 
 import srcdiff
 import srcdiff.api
@@ -47,15 +48,6 @@ def inputs_first(W, h, xs):
     return np.sum(h**2)
 
 
-def _emitted(fn, wrt, args):
-    """The gradient emitted once for ``args``, as a function of any inputs."""
-    g = srcdiff.grad(fn, wrt=wrt, unroll=False)
-    source = srcdiff.api.render(g.derivative(*args))
-    namespace: dict = {}
-    exec(compile(source, "emitted", "exec"), namespace)
-    return namespace[f"{fn.__name__}_grad"], source
-
-
 def _check(fn, grad, args, positions):
     got = grad(*args)
     got = got if isinstance(got, tuple) else (got,)
@@ -70,7 +62,7 @@ def test_rnn_weights_stacked_for_any_number_of_steps(steps):
     W, U = rng.normal(size=(4, 4)) / 2, rng.normal(size=(4, 3)) / 2
     V, h0, y = rng.normal(size=(2, 4)), rng.normal(size=4), rng.normal(size=2)
     traced = [W, U, V, h0, rng.normal(size=(30, 3)), y]
-    grad, source = _emitted(rnn, ["W", "U", "V", "h"], traced)
+    grad, source = emitted_gradient(rnn, ["W", "U", "V", "h"], traced)
     backward = source.split("\n\n")[-1]
     assert "np.outer" not in backward.split("for _ in")[1]  # in or after the loop
     assert "deltas_T = np.array(deltas).T\n" in source
@@ -85,7 +77,7 @@ def test_rnn_weights_stacked_for_any_number_of_steps(steps):
 def test_other_outer_products_stacked(fn, steps):
     rng = np.random.default_rng(1)
     W, h0 = rng.normal(size=(3, 3)) / 3, rng.normal(size=3)
-    grad, source = _emitted(fn, ["W", "h"], [W, h0, rng.normal(size=(20, 3))])
+    grad, source = emitted_gradient(fn, ["W", "h"], [W, h0, rng.normal(size=(20, 3))])
     assert ".append(" in source.split("\n\n")[-1]
     _check(fn, grad, [W, h0, rng.normal(size=(steps, 3))], [0, 1])
 
@@ -102,6 +94,8 @@ def test_a_row_first_factor_is_listed(steps):
     list there (and W is not square, so a wrong shape could not pass)."""
     rng = np.random.default_rng(6)
     W, h0 = rng.normal(size=(3, 4)) / 2, rng.normal(size=4)
-    grad, source = _emitted(inputs_first, ["W", "h"], [W, h0, rng.normal(size=(9, 3))])
+    grad, source = emitted_gradient(
+        inputs_first, ["W", "h"], [W, h0, rng.normal(size=(9, 3))]
+    )
     assert "x_ts.append(x_t)" in source
     _check(inputs_first, grad, [W, h0, rng.normal(size=(steps, 3))], [0, 1])
