@@ -359,9 +359,10 @@ for _name in [
     numpy_prim(_name, differentiable=False)
 
 
-def helper_prim(fn: Callable[..., Any]) -> Prim:
+def helper_prim(fn: Callable[..., Any], shape: str = "") -> Prim:
     """A prim that calls a helper function copied into the emitted file."""
-    return register(Prim(fn.__name__, fn, call(fn.__name__), helper=fn), fn)
+    prim = Prim(fn.__name__, fn, call(fn.__name__), helper=fn, shape=shape)
+    return register(prim, fn)
 
 
 for _helper in (
@@ -374,16 +375,7 @@ for _helper in (
     helper_prim(_helper)
 # scipy.special.logsumexp(a, axis, keepdims=...) of a float array, in NumPy
 # (srcdiff.simplify.logsumexp binds it in place of SciPy's).
-LOGSUMEXP = register(
-    Prim(
-        "logsumexp",
-        helpers.logsumexp,
-        call("logsumexp"),
-        helper=helpers.logsumexp,
-        shape="reduction",
-    ),
-    helpers.logsumexp,
-)
+LOGSUMEXP = helper_prim(helpers.logsumexp, shape="reduction")
 
 
 def symmetric_solve(a: Any, b: Any) -> Any:
@@ -399,16 +391,7 @@ SYMMETRIC_SOLVE = register(
     symmetric_solve,
 )
 # The inverse of a Cholesky factor above 64 rows (srcdiff.simplify.triangular).
-LOWER_INVERSE = register(
-    Prim(
-        "lower_inverse",
-        helpers.lower_inverse,
-        call("lower_inverse"),
-        helper=helpers.lower_inverse,
-        shape="same",
-    ),
-    helpers.lower_inverse,
-)
+LOWER_INVERSE = helper_prim(helpers.lower_inverse, shape="same")
 
 
 def sigmoid(z: Any) -> Any:
