@@ -38,7 +38,7 @@ from srcdiff.ir.nodes import (
     stmt_outputs,
     walk_vars,
 )
-from srcdiff.ir.prims import ADD, MUL, PRIMS, Prim, dotted
+from srcdiff.ir.prims import ADD, MUL, PRIMS, REDUCTION_METHODS, Prim, dotted
 from srcdiff.names.namer import Namer, plural, temp_hint
 from srcdiff.names.sharing import Sharing
 from srcdiff.names.sizes import name_sizes
@@ -426,7 +426,7 @@ def _unpack_target(items: list[Var | None], ctx: _Context) -> ast.expr:
 def _render(stmt: Assign, ctx: _Context) -> ast.expr:
     if stmt.var in ctx.plain_abs:
         return ast.Call(ast.Name("abs", ast.Load()), [_conv(stmt.args[0], ctx)], [])
-    if stmt.prim in _REDUCTIONS and _made_array(stmt.args[0], ctx):
+    if stmt.prim in REDUCTION_METHODS and _made_array(stmt.args[0], ctx):
         head = _conv(stmt.args[0], ctx)
         if isinstance(head, ast.Name):  # not (a * b).sum(), which reads worse
             return _method(stmt, head, ctx)
@@ -438,10 +438,9 @@ def _render(stmt: Assign, ctx: _Context) -> ast.expr:
     return number_first(expr) if stmt.prim is MUL else expr
 
 
-# Reductions written as the array's method (``a.sum(axis=1)``) where the
-# array is one a statement made: the same call as ``np.sum(a, axis=1)``
-# without NumPy's dispatch to it, about 1 us of a small model's gradient.
-_REDUCTIONS = {PRIMS[fn]: fn.__name__ for fn in (np.sum, np.mean, np.max, np.min)}
+# Reductions written as the array's method (``REDUCTION_METHODS``): the
+# same call as ``np.sum(a, axis=1)`` without NumPy's dispatch to it, about
+# 1 us of a small model's gradient.
 
 
 def _made_array(value: Any, ctx: _Context) -> bool:
@@ -461,7 +460,7 @@ def _method(stmt: Assign, head: ast.Name, ctx: _Context) -> ast.expr:
     """``np.sum(a, axis=1)`` as ``a.sum(axis=1)``; positional arguments
     keep their places (the method's follow the function's after ``a``)."""
     rest = stmt.args[1:]
-    method = ast.Attribute(head, _REDUCTIONS[stmt.prim], ast.Load())
+    method = ast.Attribute(head, REDUCTION_METHODS[stmt.prim], ast.Load())
     keywords = [ast.keyword(k, _conv(v, ctx)) for k, v in stmt.kwargs.items()]
     return ast.Call(method, [_conv(v, ctx) for v in rest], keywords)
 

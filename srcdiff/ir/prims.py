@@ -450,6 +450,10 @@ TO_FLOAT = Prim("float", float, call("float"), shape="same")
 # prim of `len()` calls, which are traced as np.shape(x)[0]).
 LEN = Prim("len", len, call("len"), differentiable=False)
 
+# NumPy's reductions that the emitter writes as the array's method where the
+# array is one a statement made (``a.sum(axis=1)``), by method name.
+REDUCTION_METHODS = {PRIMS[fn]: fn.__name__ for fn in (np.sum, np.mean, np.max, np.min)}
+
 # ndarray methods and attributes that mirror a NumPy function.
 METHODS: dict[str, Any] = {
     "sum": np.sum,

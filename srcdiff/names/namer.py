@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from srcdiff.ir.nodes import Var
+from srcdiff.ir.prims import REDUCTION_METHODS
 
 # Longer descriptions make worse names than a plain one.
 _LONGEST = 20
@@ -163,6 +164,9 @@ def _describe(node: ast.expr) -> str:
     return ""
 
 
+_REDUCTION_NAMES = frozenset(REDUCTION_METHODS.values())
+
+
 def _reduction_method(node: ast.expr) -> bool:
     """``a.sum(...)``, ``a.max(...)``: an array's reduction method (the
     emitter writes NumPy's reductions so), not ``np.sum(...)``."""
@@ -172,7 +176,7 @@ def _reduction_method(node: ast.expr) -> bool:
     while isinstance(receiver, ast.Attribute):
         receiver = receiver.value
     module = isinstance(receiver, ast.Name) and receiver.id == "np"
-    return node.func.attr in ("sum", "mean", "max", "min") and not module
+    return node.func.attr in _REDUCTION_NAMES and not module
 
 
 def _small_int(node: ast.expr) -> bool:
