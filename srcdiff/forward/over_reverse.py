@@ -17,7 +17,7 @@ from typing import Any
 
 from srcdiff.forward.context import Context
 from srcdiff.forward.sweep import sweep
-from srcdiff.forward.tangents import tangent_or_zero
+from srcdiff.forward.tangents import seeds, tangent_or_zero
 from srcdiff.ir.nodes import Var, map_leaves, walk_vars
 
 
@@ -27,13 +27,7 @@ def hvp(
     """Write the tangents of the gradient program along ``vectors`` (one per
     ``wrt`` value, of its structure; a number stands for a constant vector)
     into the builder's statements; return, per gradient, its tangent."""
-    tangents: dict[Var, Any] = {}
-    for value, vector in zip(wrt, vectors, strict=True):
-        if isinstance(value, Var):
-            tangents[value] = vector
-        else:
-            pairs = zip(walk_vars(value), walk_vars(vector), strict=True)
-            tangents.update(pairs)
+    tangents = seeds(wrt, vectors)
     builder = ctx.builder
     builder.stmts[:] = sweep(ctx, list(builder.stmts), tangents)
     for grad, value in zip(grads, wrt, strict=True):

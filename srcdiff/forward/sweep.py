@@ -19,7 +19,12 @@ import numpy as np
 from srcdiff.errors import UnsupportedPrimitive
 from srcdiff.forward import branch, loop
 from srcdiff.forward.context import Context
-from srcdiff.forward.tangents import has_tangent, name_tangent, tangent_or_zero
+from srcdiff.forward.tangents import (
+    has_tangent,
+    name_tangent,
+    seeds,
+    tangent_or_zero,
+)
 from srcdiff.ir import effects
 from srcdiff.ir.nodes import (
     Assign,
@@ -30,7 +35,6 @@ from srcdiff.ir.nodes import (
     Var,
     defined_in,
     map_leaves,
-    walk_vars,
 )
 from srcdiff.ir.prims import ADD, PRIMS, TUPLE_ITEM
 from srcdiff.ir.values import token
@@ -41,14 +45,8 @@ from srcdiff.rules import registry
 def jvp(ctx: Context, output: Any, wrt: list[Any], tangents_in: list[Any]) -> Any:
     """Write each tangent after the statement it belongs to (in place, in the
     builder's statements); return the tangent of ``output``, in its structure.
-    ``tangents_in`` holds one tangent per ``wrt`` value, of the same structure
-    (a number, for a value that is one Var, is a constant tangent)."""
-    tangents: dict[Var, Any] = {}
-    for value, given in zip(wrt, tangents_in, strict=True):
-        if isinstance(value, Var):
-            tangents[value] = given
-        else:
-            tangents.update(zip(walk_vars(value), walk_vars(given), strict=True))
+    ``tangents_in`` holds one tangent per ``wrt`` value (``seeds``)."""
+    tangents = seeds(wrt, tangents_in)
     builder = ctx.builder
     builder.stmts[:] = sweep(ctx, list(builder.stmts), tangents)
     if isinstance(output, Var):

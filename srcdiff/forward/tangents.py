@@ -15,6 +15,19 @@ from srcdiff.ir.prims import PRIMS
 from srcdiff.names.namer import DELTA
 
 
+def seeds(wrt: list[Any], given: list[Any]) -> dict[Var, Any]:
+    """The tangent of each leaf of the ``wrt`` values: ``given`` holds one per
+    value, of its structure, or a number for a value that is one Var (a
+    constant tangent: 1.0 for the derivative along that number)."""
+    tangents: dict[Var, Any] = {}
+    for value, tangent in zip(wrt, given, strict=True):
+        if isinstance(value, Var):
+            tangents[value] = tangent
+        else:
+            tangents.update(zip(walk_vars(value), walk_vars(tangent), strict=True))
+    return tangents
+
+
 def has_tangent(value: Any, tangents: dict[Var, Any]) -> bool:
     return any(v in tangents for v in walk_vars(value))
 
