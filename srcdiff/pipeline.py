@@ -75,9 +75,14 @@ def derive(
     fence.check(source, differentiated=True)
     _check_no_generator_defaults(source, fn)
     params = _param_names(source)
-    copies: dict[int, Any] = {}  # one copy per generator, to trace with
-    inputs = make_inputs(params, arguments, fn, data_lists(spec), copies)
-    inputs.update(bound or {})
+
+    def traced_inputs() -> tuple[dict[str, Any], dict[int, Any]]:
+        """Fresh inputs for one trace, and its copy of each generator."""
+        copies: dict[int, Any] = {}
+        inputs = make_inputs(params, arguments, fn, data_lists(spec), copies)
+        return inputs | (bound or {}), copies
+
+    inputs, copies = traced_inputs()
     _check_wrt(source, spec.wrt, params, inputs)
 
     with Progress(f"{source.name} ({source.file})", "tracing") as progress:
@@ -87,9 +92,7 @@ def derive(
                     fn, source, spec, params, inputs, copies, progress, tangent=True
                 )
             except SrcdiffError:  # no tangent rule, say: reverse mode, anew
-                copies = {}
-                inputs = make_inputs(params, arguments, fn, data_lists(spec), copies)
-                inputs.update(bound or {})
+                inputs, copies = traced_inputs()
         return _derive(fn, source, spec, params, inputs, copies, progress)
 
 
